@@ -1,0 +1,3 @@
+from opendcc.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""DUIS, the DCC User Interface Specification: messages, the request matrix, XML signatures."""

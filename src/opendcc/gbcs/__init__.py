@@ -1,0 +1,1 @@
+"""GBCS, the Great Britain Companion Specification: frames, crypto and payloads (sans-I/O)."""

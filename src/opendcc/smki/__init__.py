@@ -1,0 +1,1 @@
+"""SMKI, the Smart Metering Key Infrastructure: certificates, a test CA and keystores."""
