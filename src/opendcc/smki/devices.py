@@ -29,6 +29,7 @@ for the Devices its ``enrolled`` predicate admits (the hub passes its inventory 
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 from collections import OrderedDict
 from collections.abc import Callable, Container
@@ -91,7 +92,9 @@ class _Lru(Generic[K, V]):
             self.misses += 1
             return None
         self.hits += 1
-        self._items.move_to_end(key)
+        # Another thread may have evicted it meanwhile; the value is still good.
+        with contextlib.suppress(KeyError):
+            self._items.move_to_end(key)
         return value
 
     def put(self, key: K, value: V) -> None:
