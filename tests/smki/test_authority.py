@@ -279,3 +279,24 @@ def test_refuses_to_revoke_foreign_or_ca_certificates(
         fresh_authority.revoke(fresh_authority.root.certificate, NOW)
     # Revoking an issuing CA is the root's business.
     assert fresh_authority.revoke(fresh_authority.device.certificate, NOW) is CaLevel.ROOT
+
+
+def test_crl_files_in_any_form(fresh_authority: CertificateAuthority, tmp_path: Path) -> None:
+    ca = fresh_authority
+    cert = ca.issue_device(METER, KeyUsage.DIGITAL_SIGNING, _key().public_key(), not_before=NOW)
+    ca.revoke(cert, NOW)
+    pem = serialization.Encoding.PEM
+    crl = ca.crl(CaLevel.DEVICE, this_update=NOW)
+    # A PEM bundle holding the CA certificate and its CRL, plus a junk .crl file.
+    (tmp_path / "bundle.pem").write_bytes(
+        ca.device.certificate.public_bytes(pem) + crl.public_bytes(pem)
+    )
+    (tmp_path / "device.pem").write_bytes(cert.public_bytes(pem))
+    (tmp_path / "junk.crl").write_bytes(b"\x30\x03\x02\x01\x00")
+    (tmp_path / "truncated.crl").write_bytes(crl.public_bytes(serialization.Encoding.DER)[:40])
+    store = Keystore.load(tmp_path)
+    record = store.by_serial(cert.serial_number)
+    assert record is not None and record.revoked_at == NOW
+    assert sum("not an X.509 CRL" in w for w in store.warnings) == 2
+    assert not any("without checking" in w for w in store.warnings)
+    assert any(e.name == "bundle" and e.record is not None for e in store.entries)

@@ -126,14 +126,21 @@ class Keystore:
         if suffix not in {".pem", ".key", ".crt", ".cer", ".der", ".crl"}:
             return
         hint_eui, hint_usage = _hints_from_name(path.name)
+        holds_crl = suffix == ".crl" or b"X509 CRL-----" in data
+        holds_certificate = b"CERTIFICATE-----" in data or (
+            suffix in {".crt", ".cer", ".der"} and not holds_crl
+        )
         try:
-            if suffix == ".crl" or b"X509 CRL-----" in data:
-                for crl in load_crls(data):
-                    self.add_crl(crl, source=str(path))
-            elif b"CERTIFICATE-----" in data or suffix in {".crt", ".cer", ".der"}:
+            if holds_certificate:
                 for loaded in load_certificates_tolerant(data):
                     self._add_loaded(loaded, None, _stem(path), str(path))
-            elif b"PUBLIC KEY-----" in data:
+            if holds_crl:
+                # After the file's own certificates: a bundle may hold the CRL's issuer.
+                for crl in load_crls(data):
+                    self.add_crl(crl, source=str(path))
+            if holds_certificate or holds_crl:
+                return
+            if b"PUBLIC KEY-----" in data:
                 public = serialization.load_pem_public_key(data)
                 if isinstance(public, ec.EllipticCurvePublicKey):
                     self._add_bare(_stem(path), public, None, hint_eui, hint_usage, str(path))

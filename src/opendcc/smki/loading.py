@@ -106,16 +106,15 @@ def load_certificates_tolerant(data: bytes) -> list[LoadedCertificate]:
 
 def load_crls(data: bytes) -> list[x509.CertificateRevocationList]:
     """Every certificate revocation list in PEM ``data``, or the one CRL of DER ``data``."""
+    if b"-----BEGIN X509 CRL-----" in data:
+        blocks = [_pem_body(m.group("body")) for m in _PEM_CRL.finditer(data)]
+        if not blocks:
+            raise KeyMaterialError("not a PEM CRL: no complete CRL")
+    else:
+        blocks = [data]
     try:
-        if b"-----BEGIN X509 CRL-----" in data:
-            blocks = [_pem_body(m.group("body")) for m in _PEM_CRL.finditer(data)]
-            if not blocks:
-                raise KeyMaterialError("not a PEM CRL: no complete CRL")
-            return [x509.load_der_x509_crl(block) for block in blocks]
-        return [x509.load_der_x509_crl(data)]
+        return [x509.load_der_x509_crl(block) for block in blocks]
     except ValueError as exc:
-        if isinstance(exc, KeyMaterialError):
-            raise
         raise KeyMaterialError(f"not an X.509 CRL: {exc}") from exc
 
 
