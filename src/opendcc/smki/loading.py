@@ -32,6 +32,11 @@ _PEM_CRL: Final = re.compile(
 )
 
 
+_UNREADABLE = (ValueError, x509.InvalidVersion)
+"""What cryptography raises for bytes that are not a certificate (InvalidVersion is not a
+ValueError)."""
+
+
 class KeyMaterialError(ValueError):
     """A file that is not a usable P-256 certificate or private key; the message says why."""
 
@@ -42,7 +47,7 @@ def load_certificate(data: bytes) -> x509.Certificate:
         if b"-----BEGIN CERTIFICATE-----" in data:
             return x509.load_pem_x509_certificate(data)
         return x509.load_der_x509_certificate(data)
-    except ValueError as exc:
+    except _UNREADABLE as exc:
         raise KeyMaterialError(f"not an X.509 certificate: {exc}") from exc
 
 
@@ -51,7 +56,7 @@ def load_certificates(data: bytes) -> list[x509.Certificate]:
     if b"-----BEGIN CERTIFICATE-----" in data:
         try:
             return x509.load_pem_x509_certificates(data)
-        except ValueError as exc:
+        except _UNREADABLE as exc:
             raise KeyMaterialError(f"not a PEM certificate bundle: {exc}") from exc
     return [load_certificate(data)]
 
@@ -128,7 +133,7 @@ def _pem_body(body: bytes) -> bytes:
 def _tolerant_der(der: bytes, number: int) -> LoadedCertificate:
     try:
         return LoadedCertificate(x509.load_der_x509_certificate(der))
-    except ValueError as strict_error:
+    except _UNREADABLE as strict_error:
         try:
             repaired = drop_null_signature_parameters(der)
         except DerError:
@@ -136,7 +141,7 @@ def _tolerant_der(der: bytes, number: int) -> LoadedCertificate:
         if repaired is not None:
             try:
                 return LoadedCertificate(x509.load_der_x509_certificate(repaired), repaired=True)
-            except ValueError:
+            except _UNREADABLE:
                 pass
         raise KeyMaterialError(
             f"certificate {number} is not an X.509 certificate: {strict_error}"
