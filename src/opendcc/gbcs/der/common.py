@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Final, Protocol, TypeVar
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from opendcc.eui import Eui64
@@ -35,6 +36,16 @@ from opendcc.smki.identity import (
 )
 
 T = TypeVar("T")
+
+CERTIFICATE_READ_ERRORS: Final = (
+    ValueError,
+    TypeError,
+    x509.InvalidVersion,
+    x509.DuplicateExtension,
+    x509.UnsupportedGeneralNameType,
+    UnsupportedAlgorithm,
+)
+"""What ``cryptography`` raises, lazily, on a malformed certificate or request field."""
 
 SEQ_NUMBER_MAX: Final = (1 << 63) - 1
 """``SeqNumber ::= INTEGER (0..9223372036854775807)``: originator counters are 63-bit."""
@@ -240,40 +251,46 @@ class Certificate:
         return write_single_sequence(self.der, "certificate")
 
     def named_values(self) -> dict[str, object]:
-        """Who and what the certificate names (opendcc.smki.identity), or why it cannot."""
+        """Who and what the certificate names (opendcc.smki.identity), or why it cannot.
+
+        ``cryptography`` parses certificate fields lazily, so a damaged field surfaces
+        only when read; every way it reports one gives the ``parse_error`` form.
+        """
         try:
-            cert = self.x509()
-        except ValueError as exc:
+            return _certificate_values(self.x509())
+        except CERTIFICATE_READ_ERRORS as exc:
             return {"parse_error": str(exc), "der_length": len(self.der)}
-        eui = certificate_eui(cert)
-        role = certificate_role(cert)
-        usage = certificate_usage(cert)
-        try:
-            bits = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-            key_usage = [
-                name
-                for name, present in (
-                    ("digitalSignature", bits.digital_signature),
-                    ("keyAgreement", bits.key_agreement),
-                    ("keyCertSign", bits.key_cert_sign),
-                    ("cRLSign", bits.crl_sign),
-                )
-                if present
-            ]
-        except (x509.ExtensionNotFound, ValueError):
-            key_usage = []
-        return {
-            "serial": str(cert.serial_number),
-            "serial_hex": f"{cert.serial_number:X}",
-            "subject": cert.subject.rfc4514_string(),
-            "issuer": cert.issuer.rfc4514_string(),
-            "subject_eui": None if eui is None else eui_text(eui),
-            "role": None if role is None else gbcs_name(role),
-            "usage": None if usage is None else usage.value,
-            "key_usage": key_usage,
-            "not_before": time_text(cert.not_valid_before_utc),
-            "not_after": time_text(cert.not_valid_after_utc),
-        }
+
+
+_KEY_USAGE_NAMES: Final = (
+    ("digitalSignature", "digital_signature"),
+    ("keyAgreement", "key_agreement"),
+    ("keyCertSign", "key_cert_sign"),
+    ("cRLSign", "crl_sign"),
+)
+
+
+def _certificate_values(cert: x509.Certificate) -> dict[str, object]:
+    eui = certificate_eui(cert)
+    role = certificate_role(cert)
+    usage = certificate_usage(cert)
+    try:
+        bits = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+        key_usage = [name for name, attribute in _KEY_USAGE_NAMES if getattr(bits, attribute)]
+    except x509.ExtensionNotFound:
+        key_usage = []
+    return {
+        "serial": str(cert.serial_number),
+        "serial_hex": f"{cert.serial_number:X}",
+        "subject": cert.subject.rfc4514_string(),
+        "issuer": cert.issuer.rfc4514_string(),
+        "subject_eui": None if eui is None else eui_text(eui),
+        "role": None if role is None else gbcs_name(role),
+        "usage": None if usage is None else usage.value,
+        "key_usage": key_usage,
+        "not_before": time_text(cert.not_valid_before_utc),
+        "not_after": time_text(cert.not_valid_after_utc),
+    }
 
 
 @dataclass(frozen=True, slots=True)

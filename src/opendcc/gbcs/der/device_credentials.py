@@ -24,6 +24,7 @@ from opendcc.eui import Eui64
 from opendcc.gbcs.context import GbcsDecodeError, GbcsEncodeError
 from opendcc.gbcs.der import tlv
 from opendcc.gbcs.der.common import (
+    CERTIFICATE_READ_ERRORS,
     Certificate,
     KeyUsageFlags,
     key_usage_names,
@@ -71,34 +72,37 @@ class CertificationRequest:
         return x509.load_der_x509_csr(self.der)
 
     def named_values(self) -> dict[str, object]:
-        """The Device the request names, the key usage asked for and the public key."""
+        """The Device the request names, the key usage asked for and the public key.
+
+        The request is carried unchecked, so any failure to read it (``cryptography``
+        parses lazily) gives the ``parse_error`` form instead.
+        """
         try:
-            request = self.csr()
-            extensions = list(request.extensions)
-            public_key = request.public_key().public_bytes(
-                Encoding.X962, PublicFormat.UncompressedPoint
-            )
-            signature_valid = request.is_signature_valid
-        except ValueError as exc:
+            return _request_values(self.csr())
+        except CERTIFICATE_READ_ERRORS as exc:
             return {"parse_error": str(exc), "der_length": len(self.der)}
-        values: dict[str, object] = {
-            "subject": request.subject.rfc4514_string(),
-            "public_key": public_key.hex(),
-            "signature_valid": signature_valid,
-        }
-        for extension in extensions:
-            if isinstance(extension.value, x509.KeyUsage):
-                usage = extension.value
-                mask = (KeyUsageFlags.DIGITAL_SIGNATURE if usage.digital_signature else 0) | (
-                    KeyUsageFlags.KEY_AGREEMENT if usage.key_agreement else 0
-                )
-                values["key_usage"] = key_usage_names(mask)
-            elif isinstance(extension.value, x509.SubjectAlternativeName):
-                for name in extension.value.get_values_for_type(x509.OtherName):
-                    eui = _hardware_module_eui(name)
-                    if eui is not None:
-                        values["subject_eui"] = eui_text(eui)
-        return values
+
+
+def _request_values(request: x509.CertificateSigningRequest) -> dict[str, object]:
+    public_key = request.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    values: dict[str, object] = {
+        "subject": request.subject.rfc4514_string(),
+        "public_key": public_key.hex(),
+        "signature_valid": request.is_signature_valid,
+    }
+    for extension in request.extensions:
+        if isinstance(extension.value, x509.KeyUsage):
+            usage = extension.value
+            mask = (KeyUsageFlags.DIGITAL_SIGNATURE if usage.digital_signature else 0) | (
+                KeyUsageFlags.KEY_AGREEMENT if usage.key_agreement else 0
+            )
+            values["key_usage"] = key_usage_names(mask)
+        elif isinstance(extension.value, x509.SubjectAlternativeName):
+            for name in extension.value.get_values_for_type(x509.OtherName):
+                eui = _hardware_module_eui(name)
+                if eui is not None:
+                    values["subject_eui"] = eui_text(eui)
+    return values
 
 
 def _hardware_module_eui(name: x509.OtherName) -> Eui64 | None:
