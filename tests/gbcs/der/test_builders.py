@@ -42,7 +42,7 @@ from opendcc.gbcs.der import (
     encode,
 )
 from opendcc.gbcs.der.tlv import LengthForm
-from opendcc.smki.identity import RemotePartyRole
+from opendcc.smki.identity import KeyUsage, RemotePartyRole
 from tests.gbcs.der.rtds import RTDS, der_vectors
 from tests.reference import require_reference
 
@@ -206,6 +206,9 @@ def test_replacement_targets_the_cell_its_certificate_names(
     assert replacement.target_trust_anchor_cell == TrustAnchorCellIdentifier(role, expected_bits)
     assert replacement.certificate == Certificate.from_x509(certificate)
     assert replacement.certificate.x509() == certificate
+    assert replacement.target_trust_anchor_cell.key_usage == expected_bits
+    expected_usage = KeyUsage.KEY_AGREEMENT if usage == "ka" else KeyUsage.DIGITAL_SIGNING
+    assert expected_bits.identity_usage is expected_usage
 
 
 def test_replacement_needs_a_certificate_naming_a_role() -> None:

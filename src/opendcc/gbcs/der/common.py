@@ -80,15 +80,11 @@ class KeyUsageFlags(enum.IntFlag, boundary=enum.KEEP):
 
 def key_usage_names(flags: int) -> list[str | int]:
     """The named bits set in ``flags``, unknown bits as their numbers."""
-    names: list[str | int] = []
-    for position in range(max(flags.bit_length(), 0)):
-        if flags >> position & 1:
-            try:
-                member = KeyUsageFlags(1 << position)
-                names.append(str(gbcs_name(member)) if member.name else position)
-            except ValueError:
-                names.append(position)
-    return names
+    return [
+        gbcs_name(KeyUsageFlags(1 << position))
+        for position in range(flags.bit_length())
+        if flags >> position & 1
+    ]
 
 
 def usage_for(usage: KeyUsage) -> KeyUsageFlags:
@@ -310,21 +306,20 @@ class TrustAnchorCellIdentifier:
         return CellUsage.MANAGEMENT if self.cell_usage is None else self.cell_usage
 
     @classmethod
-    def read(cls, reader: Reader) -> TrustAnchorCellIdentifier:
-        role = coded(RemotePartyRole, reader.integer())
-        usage = KeyUsageFlags(reader.named_bits())
-        cell = coded(CellUsage, reader.integer()) if reader.next_is(tlv.INTEGER) else None
-        reader.finish()
+    def read(cls, reader: Reader, tag: int = tlv.SEQUENCE) -> TrustAnchorCellIdentifier:
+        """Consume the identifier, a SEQUENCE or the implicitly tagged ``tag``."""
+        inner = reader.constructed(tag)
+        role = coded(RemotePartyRole, inner.integer())
+        usage = read_key_usage(inner)
+        cell = coded(CellUsage, inner.integer()) if inner.next_is(tlv.INTEGER) else None
+        inner.finish()
         return cls(role, usage, cell)
 
-    def content(self) -> bytes:
-        parts = [write_int(self.role), _write_key_usage(self.key_usage)]
+    def write(self, tag: int = tlv.SEQUENCE) -> bytes:
+        parts = [write_int(self.role), write_key_usage(self.key_usage)]
         if self.cell_usage is not None:
             parts.append(write_int(self.cell_usage))
-        return b"".join(parts)
-
-    def write(self, tag: int = tlv.SEQUENCE) -> bytes:
-        return tlv.tlv(tag, self.content())
+        return tlv.encode_constructed(tag, *parts)
 
     def named_values(self) -> dict[str, object]:
         return {
@@ -334,18 +329,14 @@ class TrustAnchorCellIdentifier:
         }
 
 
-def _write_key_usage(flags: int) -> bytes:
-    if not isinstance(flags, int):
-        raise GbcsEncodeError(f"key usage must be KeyUsageFlags, not {flags!r}")
-    return tlv.encode_named_bits(int(flags))
-
-
 def read_key_usage(reader: Reader) -> KeyUsageFlags:
     return KeyUsageFlags(reader.named_bits())
 
 
 def write_key_usage(flags: int) -> bytes:
-    return _write_key_usage(flags)
+    if not isinstance(flags, int):
+        raise GbcsEncodeError(f"key usage must be KeyUsageFlags, not {flags!r}")
+    return tlv.encode_named_bits(int(flags))
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,19 +410,14 @@ class DeviceLogEntry:
     @classmethod
     def read(cls, reader: Reader) -> DeviceLogEntry:
         inner = reader.constructed()
-        entry = cls.read_fields(inner)
+        entry = cls(read_eui(inner), coded(DeviceType, inner.integer()))
         inner.finish()
         return entry
 
-    @classmethod
-    def read_fields(cls, reader: Reader) -> DeviceLogEntry:
-        return cls(read_eui(reader), coded(DeviceType, reader.integer()))
-
-    def fields(self) -> bytes:
-        return write_eui(self.device_id) + write_int(self.device_type)
-
     def write(self) -> bytes:
-        return tlv.tlv(tlv.SEQUENCE, self.fields())
+        return tlv.encode_constructed(
+            tlv.SEQUENCE, write_eui(self.device_id), write_int(self.device_type)
+        )
 
     def named_values(self) -> dict[str, object]:
         return {"device_id": eui_text(self.device_id), "device_type": gbcs_name(self.device_type)}

@@ -46,7 +46,7 @@ class ProvideSecurityCredentialDetailsCommand:
     @classmethod
     def read(cls, reader: Reader) -> ProvideSecurityCredentialDetailsCommand:
         inner = reader.constructed()
-        cell = TrustAnchorCellIdentifier.read(inner.constructed())
+        cell = TrustAnchorCellIdentifier.read(inner)
         roles = read_sequence_of(inner, lambda r: coded(RemotePartyRole, r.integer()))
         inner.finish()
         return cls(cell, roles)

@@ -128,11 +128,7 @@ class AuthorisingRemotePartyControl:
             if inner.next_is(_APPLY_CPV)
             else None
         )
-        cell = (
-            TrustAnchorCellIdentifier.read(inner.constructed(_TA_CELL))
-            if inner.next_is(_TA_CELL)
-            else None
-        )
+        cell = TrustAnchorCellIdentifier.read(inner, _TA_CELL) if inner.next_is(_TA_CELL) else None
         seq = read_seq_number(inner, _SEQ_NUMBER)
         floor = read_seq_number(inner, _FLOOR) if inner.next_is(_FLOOR) else None
         specialist = (
@@ -235,7 +231,7 @@ class TrustAnchorReplacement:
     def read(cls, reader: Reader) -> TrustAnchorReplacement:
         inner = reader.constructed()
         certificate = Certificate.read(inner)
-        cell = TrustAnchorCellIdentifier.read(inner.constructed())
+        cell = TrustAnchorCellIdentifier.read(inner)
         inner.finish()
         return cls(certificate, cell)
 
@@ -311,7 +307,7 @@ class ReplacementOutcome:
     @classmethod
     def read(cls, reader: Reader) -> ReplacementOutcome:
         inner = reader.constructed()
-        cell = TrustAnchorCellIdentifier.read(inner.constructed())
+        cell = TrustAnchorCellIdentifier.read(inner)
         status = coded(StatusCode, inner.enumerated())
         outcome = cls(
             cell,

@@ -95,6 +95,8 @@ class DerPayload:
 
 def decode(content: bytes, context: PayloadContext) -> DerPayload:
     """Decode a DER payload; raises only ``GbcsDecodeError`` (for input that is not DER)."""
+    if not isinstance(content, bytes | bytearray | memoryview):
+        raise GbcsDecodeError(f"a payload is bytes, not {type(content).__name__}")
     data = bytes(content)
     found = lookup(context.message_code, context.use_case)
     use_case = found[0] if found is not None else None
