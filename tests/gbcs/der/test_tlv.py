@@ -145,6 +145,7 @@ def test_generalized_time_forms() -> None:
         b"20300115090000.50Z",  # trailing zero in the fraction
         b"20301315090000Z",  # month 13
         b"00000115090000Z",  # year 0
+        b"20300115090000Z\n",  # trailing newline
     ],
 )
 def test_generalized_time_not_in_der_form_is_refused(text: bytes) -> None:

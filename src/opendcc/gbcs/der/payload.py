@@ -88,7 +88,7 @@ class DerPayload:
             form = LengthForm(obj.get("length_form", LengthForm.MINIMAL.value))
         except GbcsDecodeError:
             raise
-        except (*_UNEXPECTED, AttributeError) as exc:
+        except _UNEXPECTED as exc:
             raise GbcsDecodeError(f"bad DER payload JSON: {exc}") from None
         return cls(body, use_case, form)
 

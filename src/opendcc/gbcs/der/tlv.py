@@ -6,8 +6,9 @@ few context tags, and the codec must give *byte-exact* round trips from typed va
 ``mypy --strict`` clean and reject hostile input with ``GbcsDecodeError`` only. asn1crypto
 (last release 2022) and pyasn1 are untyped, would need their own module definitions
 written on top, and neither promises that a value rebuilt from native Python values
-re-encodes to the original bytes; X.509 certificates themselves are left to
-``cryptography``. What remains is small enough to own and test exhaustively (see
+re-encodes to the original bytes; a strict DER library would also refuse (or silently
+normalise) the longer length form GBCS Devices use. X.509 certificates themselves are
+left to ``cryptography``. What remains is small enough to own and test exhaustively (see
 ``tests/gbcs/der/test_tlv.py``).
 
 The readers enforce the Distinguished Encoding Rules (X.690 clauses 10 and 11) on content:
@@ -46,7 +47,7 @@ CONTEXT: Final = 0x80
 MAX_LENGTH_OCTETS: Final = 4
 """Longest long-form length accepted: 4 GiB is far beyond any GBCS message."""
 
-_TIME_FORM: Final = re.compile(rb"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d{1,6}))?Z$")
+_TIME_FORM: Final = re.compile(rb"(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d{1,6}))?Z")
 
 
 def context_tag(number: int, *, constructed: bool = False) -> int:
@@ -279,7 +280,7 @@ def encode_named_bits(mask: int, tag: int = BIT_STRING) -> bytes:
 
 
 def decode_generalized_time(content: bytes, offset: int | None = None) -> datetime:
-    match = _TIME_FORM.match(content)
+    match = _TIME_FORM.fullmatch(content)
     if match is None:
         raise GbcsDecodeError("GeneralizedTime not in the DER form YYYYMMDDHHMMSS[.f]Z", offset)
     year, month, day, hour, minute, second, fraction = match.groups()
