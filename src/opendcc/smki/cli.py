@@ -141,7 +141,7 @@ def issue_organisation(
 ) -> None:
     """Issue an Organisation Certificate and add it to the PKI folder and its index."""
     from opendcc.eui import Eui64
-    from opendcc.smki.estates import UserRole
+    from opendcc.roles import UserRole
     from opendcc.smki.identity import KeyUsage, RemotePartyRole
     from opendcc.smki.pkiindex import PkiDirectoryError
 

@@ -34,19 +34,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
+from opendcc.roles import UserRole
 from opendcc.smki.identity import KeyUsage, RemotePartyRole
-
-
-class UserRole(enum.StrEnum):
-    """The SEC User Roles a Party can act in, with their DUIS codes."""
-
-    IMPORT_SUPPLIER = "IS"
-    EXPORT_SUPPLIER = "ES"
-    GAS_SUPPLIER = "GS"
-    REGISTERED_SUPPLIER_AGENT = "RSA"
-    ELECTRICITY_DISTRIBUTOR = "ED"
-    GAS_TRANSPORTER = "GT"
-    OTHER_USER = "OU"
 
 
 class CertificatePurpose(enum.StrEnum):

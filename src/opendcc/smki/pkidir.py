@@ -33,14 +33,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from opendcc.eui import Eui64
+from opendcc.roles import UserRole
 from opendcc.smki.authority import CaCredential, CaLevel, CertificateAuthority, Revocation
 from opendcc.smki.devices import DeviceCredentials
-from opendcc.smki.estates import (
-    CertificatePurpose,
-    CertificateSpec,
-    Estate,
-    UserRole,
-)
+from opendcc.smki.estates import CertificatePurpose, CertificateSpec, Estate
 from opendcc.smki.identity import KeyUsage, RemotePartyRole
 from opendcc.smki.keystore import Keystore
 from opendcc.smki.loading import (

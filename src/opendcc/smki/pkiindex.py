@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from opendcc.eui import Eui64
+from opendcc.roles import UserRole
 from opendcc.smki.authority import CaLevel
-from opendcc.smki.estates import UserRole
 from opendcc.smki.identity import KeyUsage, RemotePartyRole
 from opendcc.smki.keystore import PKI_INDEX_FORMAT_PREFIX
 
