@@ -259,7 +259,11 @@ def margin_at_risk(
     on: date,
     parameters: ParameterSet | None = None,
 ) -> MarginAtRisk:
-    """The part of BMIT at risk on ``on`` from milestones late against their current terms."""
+    """DCC Licence Schedule 3: the part of BMIT at risk from late Implementation Milestones.
+
+    Lateness is measured against the terms in force (as varied by reviews); the rates are
+    configuration, since consultation paras 46 to 51 give none.
+    """
     params = parameters or default_parameters()
     schedule = reduction_schedule(on, params)
     records = sorted(milestones, key=lambda r: r.milestone_id)

@@ -339,7 +339,10 @@ class ConfidentialityRegister:
         return self.repository.item(item_id)
 
     def mark(self, request: MarkingRequest) -> MarkingRecord | Refusal:
-        """M4.8: record ``request``'s marking if the rules allow it, else refuse."""
+        """M4.8, M4.22, M4.24: record ``request``'s marking if allowed, else refuse.
+
+        Consultation paras 27 and 31 to 34 (see ``check_marking``).
+        """
         require_aware(request.at, "at")
         item = self.repository.item(request.item_id)
         if item is None:
@@ -383,7 +386,10 @@ class ConfidentialityRegister:
     def dispute(
         self, dispute_id: str, item_id: str, raised_by: PartyId, grounds: str, at: datetime
     ) -> MarkingDispute | Refusal:
-        """Para 35: a Party disputes the DCC's marking; it is referred to an arbitrator."""
+        """M4.8: a Party disputes the DCC's marking; it is referred to an arbitrator.
+
+        Consultation para 35.
+        """
         require_aware(at, "at")
         if self.repository.dispute(dispute_id) is not None:
             return Refusal(
@@ -419,7 +425,10 @@ class ConfidentialityRegister:
         award: str,
         new_marking: Marking = Marking.NONE,
     ) -> MarkingDispute | Refusal:
-        """Record the arbitrator's award; setting aside re-marks the item as the award says."""
+        """M4.8: record the arbitrator's award; setting aside re-marks the item as awarded.
+
+        Consultation para 35.
+        """
         require_aware(at, "at")
         dispute = self.repository.dispute(dispute_id)
         if dispute is None:

@@ -175,7 +175,10 @@ class DisclosureGate:
         return self.register.dcc
 
     def nominate(self, nominee: NominatedIndividual) -> NominatedIndividual | Refusal:
-        """M4.17: a Party names an individual, with contact details, for classified data."""
+        """M4.17: a Party names an individual, with contact details, for classified data.
+
+        Consultation paras 32 and 36.
+        """
         require_aware(nominee.nominated_at, "nominated_at")
         if not nominee.name.strip() or not (nominee.email.strip() or nominee.phone.strip()):
             return Refusal(
@@ -226,6 +229,7 @@ class DisclosureGate:
         A 'classified' item goes from the DCC only, and only to the recipient's nominated
         individuals: to the one named, or to each of them when none is named; a recipient
         with no nominees gets nothing. Returns one record per recipient reached or refused.
+        Consultation paras 31, 32 and 36.
         """
         require_aware(at, "at")
         if not recipient:
@@ -307,7 +311,10 @@ class DisclosureGate:
         at: datetime,
         purpose: str = "",
     ) -> tuple[DisclosureRecord, ...]:
-        """``disclose`` to each recipient in turn (a report's distribution list)."""
+        """M4.8, M4.17 to M4.19: ``disclose`` to each recipient in turn (a distribution list).
+
+        Consultation paras 17 (performance reports), 32 and 36.
+        """
         records: list[DisclosureRecord] = []
         for recipient in recipients:
             records.extend(self.disclose(item_id, discloser, recipient, at, purpose))

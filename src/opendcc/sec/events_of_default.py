@@ -311,7 +311,7 @@ class EventOfDefaultRegister:
         self.timeline = timeline or load_timeline()
 
     def record_event_of_default(self, event: EventOfDefault) -> EventOfDefault | Refusal:
-        """M8.1: record that ``event.party`` is in an Event of Default."""
+        """M8.1: record that ``event.party`` is in an Event of Default (consultation para 37)."""
         require_aware(event.occurred_at, "occurred_at")
         require_aware(event.recorded_at, "recorded_at")
         if self.repository.event_of_default(event.event_id) is not None:
@@ -328,7 +328,7 @@ class EventOfDefaultRegister:
         """M8.4(f), M8.6: accept the Panel's decision, or refuse it naming the clause.
 
         The drafting is the one in force when the Panel decides (``drafting`` overrides
-        that, for what-if evaluation).
+        that, for what-if evaluation). Consultation paras 37 to 40 and Annex F.
         """
         require_aware(decision.decided_at, "decided_at")
         if self.repository.suspension(decision.suspension_id) is not None:
@@ -350,7 +350,10 @@ class EventOfDefaultRegister:
         return suspension
 
     def lift(self, suspension_id: str, at: datetime, reason: str = "") -> Suspension | Refusal:
-        """End a suspension at ``at``: requests from then on are served again."""
+        """M8.4(f): end a suspension at ``at``; requests from then on are served again.
+
+        Consultation para 37 (the Panel's power to suspend, and so to restore, rights).
+        """
         require_aware(at, "at")
         suspension = self.repository.suspension(suspension_id)
         if suspension is None:

@@ -162,7 +162,7 @@ class ImplementationMilestoneRegister:
         self.parameters = parameters or default_parameters()
 
     def add_milestone(self, milestone: ImplementationMilestone) -> MilestoneRecord | Refusal:
-        """Schedule 3: set a milestone with its Implementation Due Date and Criteria."""
+        """Schedule 3: set a milestone with its Implementation Due Date and Criteria (para 47)."""
         if not milestone.milestone_id.strip():
             raise SecInputError("a milestone needs an id")
         if self.repository.milestone(milestone.milestone_id) is not None:
@@ -186,7 +186,7 @@ class ImplementationMilestoneRegister:
         return record
 
     def record_achievement(self, milestone_id: str, achieved_on: date) -> MilestoneRecord | Refusal:
-        """Record the date a milestone's criteria were met."""
+        """Schedule 3: record the date a milestone was achieved (consultation para 47)."""
         record = self.repository.milestone(milestone_id)
         if record is None:
             return not_found(f"milestone {milestone_id!r}")

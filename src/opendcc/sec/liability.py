@@ -83,7 +83,10 @@ class LiabilityLimit:
 def per_event_cap(
     marking: Marking, party_is_dcc: bool, on: date, parameters: ParameterSet | None = None
 ) -> tuple[Decimal | None, str, str]:
-    """M2.3: the cap per event or series of related events, with its paragraph and basis."""
+    """M2.3: the cap per event or series of related events, with its paragraph and basis.
+
+    Consultation paras 25 (unmarked), 30 and Q4 (the DCC), 31 and 35 (other Parties).
+    """
     params = parameters or default_parameters()
     if marking is Marking.NONE:
         return (
@@ -120,7 +123,8 @@ def liability_limit(
 ) -> LiabilityLimit:
     """M2.3: the limit for ``events`` breaches of data marked ``marking``.
 
-    Related events form one series and count once; unrelated events count one each.
+    Related events form one series and count once; unrelated events count one each
+    (consultation para 35: "per event, or series of related events").
     """
     if isinstance(events, bool) or not isinstance(events, int) or events < 1:
         raise SecInputError(f"events must be a whole number of at least 1, got {events!r}")
@@ -150,6 +154,7 @@ def liability_for_breaches(
 
     Breaches are grouped by event or series of related events; each group carries the
     highest cap among its breaches (unlimited above any sum), and the groups add up.
+    Consultation paras 30, 31 and 35.
     """
     items = list(breaches)
     if not items:

@@ -136,7 +136,10 @@ class Drafting:
     paragraph: str
 
     def assess(self, category: ServiceCategory, role: UserRole) -> RightAssessment:
-        """M8.6 under this drafting: is the right to ``category`` in ``role`` suspendable?"""
+        """M8.6: under this drafting, may the Panel suspend ``category`` in ``role``?
+
+        Consultation paras 37 to 40 and Annex F; the answer names the limb or gap.
+        """
         for limb in self.limbs:
             if limb.covers(category, role):
                 return RightAssessment(
@@ -248,7 +251,7 @@ class DraftingTimeline:
         return self.draftings[drafting_id]
 
     def in_force(self, when: date) -> Drafting:
-        """The drafting that applies on ``when`` (M8.6 as it then stood)."""
+        """M8.6 as it stood on ``when`` (consultation paras 1, 38, 39; see in_force.yaml)."""
         return self.draftings[DraftingId(self.parameters.text(IN_FORCE_PARAMETER, when))]
 
     def starts(self) -> list[tuple[date, DraftingId]]:
@@ -301,7 +304,10 @@ def assess_right(
     role: UserRole,
     timeline: DraftingTimeline | None = None,
 ) -> RightAssessment:
-    """M8.6: may the Panel suspend ``category`` in ``role``, under ``drafting``?"""
+    """M8.6: may the Panel suspend ``category`` in ``role``, under ``drafting``?
+
+    Consultation para 40 and Annex F.
+    """
     return (timeline or load_timeline()).drafting(drafting).assess(category, role)
 
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Final, Literal, Protocol
 
 from opendcc.sec.events_of_default import Suspension
+from opendcc.sec.outcome import SecInputError
 from opendcc.sec.parties import PartyId, UserRole
 from opendcc.sec.services import DEFAULT_CATALOGUE, ServiceCatalogue, ServiceCategory
 
@@ -91,6 +92,8 @@ def check_request(
     ``SecInputError`` for an unknown variant or Command Variant (the pipeline's schema
     check rejects those first). Consultation paras 37 to 40, Annex F.
     """
+    if at.tzinfo is None:
+        raise SecInputError("the instant of a request must carry a timezone")
     categories = catalogue.categories(variant, command_variant)
     for suspension in suspensions:
         if suspension.party != party or not suspension.in_force(at):
@@ -133,6 +136,7 @@ class SuspensionGate:
         role: UserRole,
         at: datetime,
     ) -> SuspensionCheck:
+        """M8.4(f), M8.6: ``check_request`` over ``party``'s suspensions (paras 37 to 40)."""
         suspensions = self._source.suspensions(party)
         if not suspensions:
             return RequestPermitted(categories=self._catalogue.categories(variant, command_variant))
