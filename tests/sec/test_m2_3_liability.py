@@ -7,9 +7,22 @@ from decimal import Decimal
 
 import pytest
 
-from opendcc.sec.confidentiality import Marking
-from opendcc.sec.liability import Breach, liability_for_breaches, liability_limit
-from opendcc.sec.outcome import SecInputError
+from opendcc.sec.confidentiality import (
+    ClassifiedCondition,
+    ConditionRecord,
+    ConfidentialityRegister,
+    InformationItem,
+    ItemKind,
+    Marking,
+    MarkingRequest,
+)
+from opendcc.sec.liability import (
+    Breach,
+    liability_for_breaches,
+    liability_limit,
+    record_breach,
+)
+from opendcc.sec.outcome import Refusal, SecInputError
 from opendcc.sec.parties import DCC, PartyId
 from tests.sec.conftest import utc
 
@@ -81,3 +94,21 @@ def test_M2_3_json_shape() -> None:
     data = liability_limit(Marking.CLASSIFIED, False, ON).to_json()
     assert data["cap_gbp"] is None and data["clause"] == "M2.3"
     assert liability_limit(Marking.CONFIDENTIAL, False, ON).to_json()["cap_gbp"] == 1_000_000
+
+
+def test_M2_3_breach_takes_the_marking_in_force_from_the_register() -> None:
+    register = ConfidentialityRegister()
+    register.register_item(
+        InformationItem("SP", "CSP pricing", ItemKind.DATA_SET, DCC, utc("2016-01-01"))
+    )
+    conditions = tuple(ConditionRecord(c.value, True, "ok") for c in ClassifiedCondition)
+    register.mark(
+        MarkingRequest("SP", Marking.CLASSIFIED, DCC, "CSP", utc("2016-02-01"), conditions)
+    )
+    before = record_breach(register, "B1", A, "SP", "E1", utc("2016-01-15"))
+    after = record_breach(register, "B2", A, "SP", "E2", utc("2016-03-01"), series_id="S")
+    assert isinstance(before, Breach) and before.marking is Marking.NONE
+    assert isinstance(after, Breach) and after.marking is Marking.CLASSIFIED
+    assert liability_for_breaches([before]).cap_gbp == 0
+    assert liability_for_breaches([before, after]).cap_gbp is None
+    assert isinstance(record_breach(register, "B3", A, "NOPE", "E3", utc("2016-03-01")), Refusal)

@@ -23,8 +23,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Final
 
-from opendcc.sec.confidentiality import Marking
-from opendcc.sec.outcome import SecInputError, require_aware
+from opendcc.sec.confidentiality import ConfidentialityRegister, Marking
+from opendcc.sec.outcome import Refusal, SecInputError, not_found, require_aware
 from opendcc.sec.params import ParameterSet, default_parameters
 from opendcc.sec.parties import DCC, PartyId
 
@@ -51,6 +51,34 @@ class Breach:
     def occurrence(self) -> str:
         """The event or series of related events the breach counts against."""
         return f"series:{self.series_id}" if self.series_id else f"event:{self.event_id}"
+
+
+def record_breach(
+    register: ConfidentialityRegister,
+    breach_id: str,
+    party: PartyId,
+    item_id: str,
+    event_id: str,
+    at: datetime,
+    series_id: str | None = None,
+) -> Breach | Refusal:
+    """A ``Breach`` of ``item_id`` at ``at``, with the marking the register held then.
+
+    M2.3 turns on the marking of the data breached (consultation paras 25, 31, 35).
+    """
+    require_aware(at, "at")
+    if register.item(item_id) is None:
+        return not_found(f"item {item_id!r}")
+    record = register.marking_at(item_id, at)
+    return Breach(
+        breach_id=breach_id,
+        party=party,
+        item_id=item_id,
+        marking=Marking.NONE if record is None else record.marking,
+        event_id=event_id,
+        at=at,
+        series_id=series_id,
+    )
 
 
 @dataclass(frozen=True, slots=True)
