@@ -22,10 +22,29 @@ class UserRole(enum.StrEnum):
     GAS_TRANSPORTER = "GT"
     OTHER_USER = "OU"
 
+    @classmethod
+    def parse(cls, text: str) -> UserRole:
+        """The role named by its abbreviation (``"OU"``) or member name, any case."""
+        key = text.strip().upper()
+        for role in cls:
+            if key in (role.value, role.name):
+                return role
+        raise ValueError(f"not a User Role: {text!r} (one of {', '.join(r.value for r in cls)})")
+
     @property
     def sec_name(self) -> str:
         """The role's name in the SEC (Section A), e.g. 'Import Supplier'."""
         return _SEC_NAMES[self]
+
+    @property
+    def is_other_user(self) -> bool:
+        """True for 'Other User', the role M8.6 treats apart (consultation para 37)."""
+        return self is UserRole.OTHER_USER
+
+    @property
+    def is_supplier(self) -> bool:
+        """The roles in which a Party acts as a Supplier (import, export or gas)."""
+        return self in (UserRole.IMPORT_SUPPLIER, UserRole.EXPORT_SUPPLIER, UserRole.GAS_SUPPLIER)
 
 
 _SEC_NAMES = {

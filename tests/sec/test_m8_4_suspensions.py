@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 
+from opendcc.roles import UserRole
 from opendcc.sec.events_of_default import (
     AuthorityApproval,
     EventOfDefault,
@@ -16,7 +17,7 @@ from opendcc.sec.events_of_default import (
 )
 from opendcc.sec.m86 import DraftingId, DraftingTimeline
 from opendcc.sec.outcome import Refusal, RefusalKind, SecInputError
-from opendcc.sec.parties import PartyId, UserRole
+from opendcc.sec.parties import PartyId
 from opendcc.sec.services import ServiceCategory
 from tests.sec.conftest import utc
 

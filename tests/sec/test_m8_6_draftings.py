@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from opendcc.roles import UserRole
 from opendcc.sec.m86 import (
     DraftingId,
     DraftingTimeline,
@@ -14,7 +15,6 @@ from opendcc.sec.m86 import (
     parse_drafting,
 )
 from opendcc.sec.params import ParameterError, ParameterSet, Unit
-from opendcc.sec.parties import UserRole
 from opendcc.sec.services import ServiceCategory
 
 C = ServiceCategory

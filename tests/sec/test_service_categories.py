@@ -8,8 +8,8 @@ from collections import Counter
 
 import pytest
 
+from opendcc.roles import UserRole
 from opendcc.sec.outcome import SecInputError
-from opendcc.sec.parties import UserRole
 from opendcc.sec.services import (
     DEFAULT_CATALOGUE,
     SERVICE_REFERENCE_VARIANTS,

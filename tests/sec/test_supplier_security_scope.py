@@ -8,6 +8,7 @@ import pytest
 from cryptography import x509
 
 from opendcc.eui import Eui64
+from opendcc.roles import UserRole
 from opendcc.sec.compromise import (
     IndicatorKind,
     SecurityReport,
@@ -16,7 +17,7 @@ from opendcc.sec.compromise import (
     security_report,
 )
 from opendcc.sec.outcome import Refusal
-from opendcc.sec.parties import PartyId, UserRole
+from opendcc.sec.parties import PartyId
 from opendcc.sec.security_inputs import (
     CredentialRecord,
     DeviceRecord,

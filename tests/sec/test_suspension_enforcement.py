@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from opendcc.roles import UserRole
 from opendcc.sec.events_of_default import (
     AuthorityApproval,
     EventOfDefault,
@@ -16,7 +17,7 @@ from opendcc.sec.events_of_default import (
 )
 from opendcc.sec.m86 import DraftingId, DraftingTimeline
 from opendcc.sec.outcome import SecInputError
-from opendcc.sec.parties import PartyId, UserRole
+from opendcc.sec.parties import PartyId
 from opendcc.sec.scenario import evaluate_scenario, load_scenario, parse_scenario
 from opendcc.sec.services import ServiceCategory
 from opendcc.sec.suspension_gate import (

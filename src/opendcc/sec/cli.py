@@ -22,6 +22,7 @@ from rich.table import Table
 
 from opendcc.config import setting
 from opendcc.eui import Eui64
+from opendcc.roles import UserRole
 from opendcc.sec.bmit import (
     InflationIndexSeries,
     baseline_margin_implementation_total,
@@ -33,7 +34,6 @@ from opendcc.sec.liability import liability_limit
 from opendcc.sec.m86 import DraftingId, DraftingTimeline, load_timeline
 from opendcc.sec.outcome import Refusal, SecInputError
 from opendcc.sec.params import ParameterSet, default_parameters
-from opendcc.sec.parties import UserRole
 from opendcc.sec.scenario import evaluate_scenario, load_scenario
 from opendcc.sec.security_inputs import load_security_inputs
 from opendcc.sec.services import DEFAULT_CATALOGUE, ServiceCategory
@@ -171,7 +171,7 @@ def m86(
         approval = ", subject to the Authority's approval" if answer.approval_required else ""
         typer.echo(
             f"{timeline.drafting(chosen[0]).title}: the Panel {verdict} suspend "
-            f"{category.full_name} in the '{user_role.full_name}' User Role{approval} "
+            f"{category.full_name} in the '{user_role.sec_name}' User Role{approval} "
             f"({answer.clause}; consultation para {answer.paragraph})."
         )
         typer.echo(answer.explanation)

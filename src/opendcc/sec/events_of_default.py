@@ -20,9 +20,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
+from opendcc.roles import UserRole
 from opendcc.sec.m86 import Drafting, DraftingId, DraftingTimeline, load_timeline
 from opendcc.sec.outcome import Refusal, RefusalKind, not_found, require_aware
-from opendcc.sec.parties import PartyId, UserRole
+from opendcc.sec.parties import PartyId
 from opendcc.sec.services import ServiceCategory
 
 
@@ -209,7 +210,7 @@ def validate_suspension(
             if not assessment.suspendable:
                 return Refusal(
                     reason=f"under the {drafting.title} the Panel may not suspend "
-                    f"{right.category.full_name} in the '{role.full_name}' User Role: "
+                    f"{right.category.full_name} in the '{role.sec_name}' User Role: "
                     f"{assessment.explanation}",
                     clause=assessment.clause,
                     paragraph=assessment.paragraph,
@@ -218,7 +219,7 @@ def validate_suspension(
                 approval = decision.approval
                 if approval is None:
                     return Refusal(
-                        reason=f"suspending {right.category.full_name} in the '{role.full_name}' "
+                        reason=f"suspending {right.category.full_name} in the '{role.sec_name}' "
                         f"User Role is subject to the Authority's approval under the "
                         f"{drafting.title}, and none is recorded",
                         clause=assessment.clause,

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final, NoReturn
 
+from opendcc.roles import UserRole
 from opendcc.sec.params import ParameterError, ParameterSet, Unit, default_parameters
-from opendcc.sec.parties import UserRole
 from opendcc.sec.services import ServiceCategory
 
 IN_FORCE_PARAMETER: Final = "m86.in_force"

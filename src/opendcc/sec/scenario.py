@@ -37,6 +37,7 @@ from typing import Final
 
 import yaml
 
+from opendcc.roles import UserRole
 from opendcc.sec.events_of_default import (
     AuthorityApproval,
     EventOfDefault,
@@ -46,7 +47,7 @@ from opendcc.sec.events_of_default import (
 )
 from opendcc.sec.m86 import DraftingId, DraftingTimeline, load_timeline
 from opendcc.sec.outcome import Refusal, SecInputError
-from opendcc.sec.parties import PartyId, UserRole
+from opendcc.sec.parties import PartyId
 from opendcc.sec.services import DEFAULT_CATALOGUE, ServiceCategory
 from opendcc.sec.suspension_gate import RequestRefused, SuspensionGate
 

@@ -35,8 +35,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from opendcc.eui import Eui64
+from opendcc.roles import UserRole
 from opendcc.sec.outcome import SecInputError
-from opendcc.sec.parties import PartyId, UserRole
+from opendcc.sec.parties import PartyId
 from opendcc.sec.supplier_security import DEVICE_TYPES
 from opendcc.smki.identity import KeyUsage
 

@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
+from opendcc.roles import UserRole
 from opendcc.sec.outcome import SecInputError
-from opendcc.sec.parties import UserRole
 
 
 class ServiceCategory(enum.StrEnum):

@@ -33,9 +33,10 @@ from datetime import datetime
 from typing import Final, Protocol
 
 from opendcc.eui import Eui64
+from opendcc.roles import UserRole
 from opendcc.sec.outcome import Refusal, RefusalKind, require_aware
 from opendcc.sec.params import ParameterSet, default_parameters
-from opendcc.sec.parties import PartyId, UserRole
+from opendcc.sec.parties import PartyId
 from opendcc.smki.identity import KeyUsage
 
 LICENCE_CLAUSE: Final = "Electricity Supply Licence Condition 46A; Gas Supply Licence Condition 40A"

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Literal, Protocol
 
+from opendcc.roles import UserRole
 from opendcc.sec.events_of_default import Suspension
 from opendcc.sec.outcome import SecInputError
-from opendcc.sec.parties import PartyId, UserRole
+from opendcc.sec.parties import PartyId
 from opendcc.sec.services import DEFAULT_CATALOGUE, ServiceCatalogue, ServiceCategory
 
 SUSPENDED_RESPONSE_CODE: Final = "E3"
@@ -55,7 +56,7 @@ class RequestRefused:
         """The line the event log records for this refusal."""
         return (
             f"{self.response_code}: {self.suspended_category.full_name} in the "
-            f"'{self.role.full_name}' User Role are suspended for {self.party} by suspension "
+            f"'{self.role.sec_name}' User Role are suspended for {self.party} by suspension "
             f"{self.suspension_id} ({self.clause}, {self.drafting} drafting)"
         )
 
