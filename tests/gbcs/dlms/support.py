@@ -152,3 +152,26 @@ def dlms_frames() -> list[Frame]:
     base = REFERENCE_DIR / RTDS
     frames = [split_frame(p) for p in sorted(base.rglob("*.HEX"))] if base.is_dir() else []
     return [f for f in frames if f.is_dlms]
+
+
+def dlms_vector_params() -> list[object]:
+    """``pytest.param`` per DLMS vector, for parametrizing at collection time."""
+    import pytest
+
+    from tests.reference import MISSING
+
+    frames = dlms_frames()
+    if not frames:
+        return [pytest.param(MISSING, id="reference-missing")]
+    return [pytest.param(frame, id=frame.name) for frame in frames]
+
+
+def frame_named(name: str) -> Frame:
+    """The vector file ``name`` (searched in every RTDS folder); skips when absent."""
+    from tests.reference import require_reference
+
+    base = require_reference(RTDS)
+    found = sorted(base.rglob(name))
+    if not found:
+        require_reference(RTDS, name)
+    return split_frame(found[0])

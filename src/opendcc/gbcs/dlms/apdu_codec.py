@@ -50,6 +50,8 @@ def decode_apdu(buf: bytes) -> Apdu:
     """The APDU filling ``buf`` exactly."""
     reader = Reader(buf)
     tag = reader.byte("an APDU tag")
+    if tag not in (ACCESS_REQUEST_TAG, ACCESS_RESPONSE_TAG, DATA_NOTIFICATION_TAG):
+        raise GbcsDecodeError(f"not a DLMS APDU GBCS uses: tag {tag:#04x}", 0)
     invoke = InvokeIdAndPriority.from_int(reader.uint(4, "long-invoke-id-and-priority"))
     date_time = _date_time(reader)
     apdu: Apdu
@@ -57,10 +59,8 @@ def decode_apdu(buf: bytes) -> Apdu:
         apdu = _access_request(reader, invoke, date_time)
     elif tag == ACCESS_RESPONSE_TAG:
         apdu = _access_response(reader, invoke, date_time)
-    elif tag == DATA_NOTIFICATION_TAG:
-        apdu = DataNotification(invoke, decode_data(reader), date_time)
     else:
-        raise GbcsDecodeError(f"not a DLMS APDU GBCS uses: tag {tag:#04x}", 0)
+        apdu = DataNotification(invoke, decode_data(reader), date_time)
     reader.expect_end("the APDU")
     return apdu
 

@@ -8,6 +8,7 @@ Every failure is a ``GbcsDecodeError`` carrying the offset of the offending byte
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Callable
 from typing import Final
@@ -219,14 +220,28 @@ def _integer_decoder(cls: type[_IntegerData]) -> Callable[[Reader, int], Data]:
     return decode
 
 
+def float_from_octets(raw: bytes) -> Float32 | Float64:
+    """A float from its 4 or 8 octets; a NaN keeps its octets, since Python may not."""
+    value: float = struct.unpack(">f" if len(raw) == 4 else ">d", raw)[0]
+    kept = raw if math.isnan(value) else None
+    return Float32(value, kept) if len(raw) == 4 else Float64(value, kept)
+
+
+def float_octets(value: Float32 | Float64) -> bytes:
+    if value.raw is not None:
+        return value.raw
+    try:
+        return struct.pack(">f" if isinstance(value, Float32) else ">d", value.value)
+    except OverflowError as exc:
+        raise GbcsEncodeError(f"{value.tag.label} out of range: {value.value!r}") from exc
+
+
 def _float32(reader: Reader, _depth: int) -> Data:
-    value: float = struct.unpack(">f", reader.take(4, "float32"))[0]
-    return Float32(value)
+    return float_from_octets(reader.take(4, "float32"))
 
 
 def _float64(reader: Reader, _depth: int) -> Data:
-    value: float = struct.unpack(">d", reader.take(8, "float64"))[0]
-    return Float64(value)
+    return float_from_octets(reader.take(8, "float64"))
 
 
 def _date_time(reader: Reader, _depth: int) -> Data:
@@ -419,17 +434,9 @@ def _w_utf8_string(out: bytearray, value: Data, _depth: int) -> None:
         raise GbcsEncodeError("utf8-string holds text UTF-8 cannot encode") from exc
 
 
-def _w_float32(out: bytearray, value: Data, _depth: int) -> None:
-    assert isinstance(value, Float32)
-    try:
-        out += struct.pack(">f", value.value)
-    except OverflowError as exc:
-        raise GbcsEncodeError(f"float32 out of range: {value.value!r}") from exc
-
-
-def _w_float64(out: bytearray, value: Data, _depth: int) -> None:
-    assert isinstance(value, Float64)
-    out += struct.pack(">d", value.value)
+def _w_float(out: bytearray, value: Data, _depth: int) -> None:
+    assert isinstance(value, Float32 | Float64)
+    out += float_octets(value)
 
 
 def _w_date_time(out: bytearray, value: Data, _depth: int) -> None:
@@ -492,8 +499,8 @@ _ENCODERS: Final[dict[type[Data], Callable[[bytearray, Data, int], None]]] = {
     EncryptedOctetString: _w_encrypted,
     VisibleString: _w_visible_string,
     Utf8String: _w_utf8_string,
-    Float32: _w_float32,
-    Float64: _w_float64,
+    Float32: _w_float,
+    Float64: _w_float,
     DateTimeData: _w_date_time,
     DateData: _w_date_time,
     TimeData: _w_date_time,

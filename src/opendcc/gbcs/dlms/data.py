@@ -106,8 +106,12 @@ class Boolean(Data):
     tag: ClassVar[DataTag] = DataTag.BOOLEAN
 
     def __post_init__(self) -> None:
-        if self.raw is not None and not (1 <= self.raw <= 255 if self.value else self.raw == 0):
+        if self.raw is None:
+            return
+        if not (1 <= self.raw <= 255 if self.value else self.raw == 0):
             raise GbcsEncodeError(f"boolean raw octet {self.raw!r} does not match {self.value}")
+        if self.raw in (0, 0xFF):  # the canonical octets need no record
+            object.__setattr__(self, "raw", None)
 
     @property
     def octet(self) -> int:
@@ -250,15 +254,19 @@ INTEGER_TYPES: tuple[type[_IntegerData], ...] = (
 
 @dataclass(frozen=True, slots=True)
 class Float32(Data):
-    """IEEE 754 single precision. A signalling NaN's payload may not survive a round trip."""
+    """IEEE 754 single precision; ``raw`` keeps a NaN's exact octets (its payload)."""
 
     value: float
+    raw: bytes | None = None
     tag: ClassVar[DataTag] = DataTag.FLOAT32
 
 
 @dataclass(frozen=True, slots=True)
 class Float64(Data):
+    """IEEE 754 double precision; ``raw`` keeps a NaN's exact octets (its payload)."""
+
     value: float
+    raw: bytes | None = None
     tag: ClassVar[DataTag] = DataTag.FLOAT64
 
 

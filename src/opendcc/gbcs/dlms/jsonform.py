@@ -8,7 +8,6 @@ hex; floats and date-times as their octets (``hex``), with a readable ``text`` b
 from __future__ import annotations
 
 import math
-import struct
 from typing import Any, Final
 
 from opendcc.gbcs.context import GbcsDecodeError, GbcsEncodeError
@@ -34,6 +33,7 @@ from opendcc.gbcs.dlms.apdu import (
     result_label,
     specification_of,
 )
+from opendcc.gbcs.dlms.axdr import float_from_octets, float_octets
 from opendcc.gbcs.dlms.cosem import AttributeDescriptor, MethodDescriptor, ObisCode, SelectiveAccess
 from opendcc.gbcs.dlms.data import (
     INTEGER_TYPES,
@@ -186,7 +186,7 @@ def data_to_json(value: Data) -> dict[str, Any]:
     if isinstance(value, VisibleString | Utf8String):
         return {"type": label, "value": value.value}
     if isinstance(value, Float32 | Float64):
-        raw = struct.pack(">f" if isinstance(value, Float32) else ">d", value.value)
+        raw = float_octets(value)
         number: Any = value.value if math.isfinite(value.value) else str(value.value)
         return {"type": label, "hex": raw.hex(), "value": number}
     if isinstance(value, DateTimeData | DateData | TimeData):
@@ -434,11 +434,9 @@ def data_from_json(obj: object, path: str = "$", depth: int = 0) -> Data:
             return Utf8String(p.text("value"))
         if label in ("float32", "float64"):
             raw_float = p.octets("hex")
-            if label == "float32" and len(raw_float) == 4:
-                return Float32(struct.unpack(">f", raw_float)[0])
-            if label == "float64" and len(raw_float) == 8:
-                return Float64(struct.unpack(">d", raw_float)[0])
-            raise p.fail("hex", f"wrong length for {label}")
+            if len(raw_float) != (4 if label == "float32" else 8):
+                raise p.fail("hex", f"wrong length for {label}")
+            return float_from_octets(raw_float)
         if label == "date-time":
             return DateTimeData(CosemDateTime.from_bytes(p.octets("hex")))
         if label == "date":
