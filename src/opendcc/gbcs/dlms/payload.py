@@ -16,10 +16,9 @@ from opendcc.gbcs.dlms.apdu import (
     AccessRequest,
     AccessResponse,
     Action,
+    ActionResponse,
     Apdu,
     DataNotification,
-    Get,
-    Set,
 )
 from opendcc.gbcs.dlms.apdu_codec import decode_apdu, encode_apdu
 from opendcc.gbcs.dlms.data import Data, EncryptedOctetString
@@ -114,28 +113,23 @@ def decode(content: bytes, context: PayloadContext) -> DlmsPayload:
 
 
 def _with_ciphered_blocks(apdu: Apdu, context: PayloadContext) -> Apdu:
+    """Marks the ciphered blocks: protected reads answer with an action result, and the
+    protected alerts carry one in their body; Commands and get/set results never do."""
     decrypt = context.decrypt
     if isinstance(apdu, AccessResponse):
+        if not any(isinstance(r, ActionResponse) for r in apdu.responses):
+            return apdu
         responses = tuple(
-            r if (d := mark_ciphered(r.data, decrypt)) is r.data else replace(r, data=d)
+            r
+            if not isinstance(r, ActionResponse) or (d := mark_ciphered(r.data, decrypt)) is r.data
+            else replace(r, data=d)
             for r in apdu.responses
         )
         return replace(apdu, responses=responses)
     if isinstance(apdu, DataNotification):
         body = mark_ciphered(apdu.body, decrypt)
         return apdu if body is apdu.body else replace(apdu, body=body)
-    requests: list[Get | Set | Action] = []
-    for request in apdu.requests:
-        data = mark_ciphered(request.data, decrypt)
-        if data is request.data:
-            requests.append(request)
-        elif isinstance(request, Get):
-            requests.append(replace(request, data=data))
-        elif isinstance(request, Set):
-            requests.append(replace(request, value=data))
-        else:
-            requests.append(replace(request, parameters=data))
-    return replace(apdu, requests=tuple(requests))
+    return apdu
 
 
 def encode(payload: DlmsPayload) -> bytes:

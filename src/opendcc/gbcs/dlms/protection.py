@@ -46,37 +46,25 @@ def _is_protection_parameters(value: Data) -> bool:
 
 
 def mark_ciphered(value: Data, decrypt: Decryptor | None) -> Data:
-    """``value`` with every protected-attributes octet-string turned into a ciphered block.
+    """``value`` with its protected-attributes octet-string turned into a ciphered block.
 
-    Returns ``value`` itself (no copy) when it holds none, which is the common case.
+    GBCS puts the pair (protection parameters, protected attributes) at the top of a
+    get_protected_attributes result and of an alert body, so only ``value``'s own members
+    are examined. Returns ``value`` itself (no copy) when it holds no block, the common case.
     """
-    if isinstance(value, Structure):
-        items = value.items
-        changed = False
-        new_items: list[Data] = []
-        previous: Data | None = None
-        for item in items:
-            replacement = item
-            if (
-                isinstance(item, OctetString)
-                and previous is not None
-                and len(item.value) >= MIN_BLOCK_LENGTH
-                and _is_protection_parameters(previous)
-            ):
-                replacement = _cipher_block(item.value, decrypt)
-            else:
-                replacement = mark_ciphered(item, decrypt)
-            changed = changed or replacement is not item
-            new_items.append(replacement)
-            previous = item
-        return Structure(tuple(new_items)) if changed else value
-    if isinstance(value, Array | CompactArray):
-        new = tuple(mark_ciphered(item, decrypt) for item in value.items)
-        if all(a is b for a, b in zip(new, value.items, strict=True)):
-            return value
-        if isinstance(value, Array):
-            return Array(new)
-        return CompactArray(value.description, new)
+    if not isinstance(value, Structure):
+        return value
+    items = value.items
+    for index in range(1, len(items)):
+        item = items[index]
+        if (
+            isinstance(item, OctetString)
+            and len(item.value) >= MIN_BLOCK_LENGTH
+            and _is_protection_parameters(items[index - 1])
+        ):
+            replaced = list(items)
+            replaced[index] = _cipher_block(item.value, decrypt)
+            return Structure(tuple(replaced))
     return value
 
 
