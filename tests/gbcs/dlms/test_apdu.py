@@ -326,3 +326,104 @@ def test_get_set_kinds() -> None:
     assert isinstance(request.requests[0], Set)
     assert DataNotification(InvokeIdAndPriority(1), OctetString(b"")).date_time is None
     assert ActionResult.SUCCESS.label == "success"
+
+
+def test_method_return_data_is_named() -> None:
+    request = b.access_request(1, [b.action(104, "0-0:30.3.0.255", 4)])
+    backup = b.structure(
+        OctetString(bytes(range(8))),
+        b.array([b.structure(b.eui(METER), OctetString(b"\x11" * 16))]),
+    )
+    response = b.access_response_for(request, [b.action_ok(backup)])
+    values = DlmsPayload(response, "CCS07").values
+    pan = values["CHFDeviceLog.backup_pan"]
+    assert pan["devices"][0]["mac_address"] == str(METER)  # type: ignore[index]
+    assert pan["extended_pan_id"] == bytes(range(8))  # type: ignore[index]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "type",
+                    "value",
+                    "items",
+                    "hex",
+                    "invoke",
+                    "id",
+                    "requests",
+                    "responses",
+                    "body",
+                    "kind",
+                    "class_id",
+                    "instance",
+                    "attribute_id",
+                    "method_id",
+                    "data",
+                    "code",
+                    "length",
+                    "count",
+                    "element",
+                    "elements",
+                    "description",
+                    "ciphered",
+                    "date_time",
+                    "access",
+                    "selector",
+                ]
+            ),
+            inner,
+            max_size=6,
+        )
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300)
+@given(json_values)
+def test_from_json_raises_only_decode_errors(apdu: object) -> None:
+    try:
+        payload = DlmsPayload.from_json({"format": "dlms", "apdu": apdu})
+    except GbcsDecodeError:
+        return
+    DlmsPayload.from_json(json.loads(json.dumps(payload.to_json())))
+
+
+def _paths(node: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    found: list[tuple[object, ...]] = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found.extend(_paths(value, (*prefix, key)))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found.extend(_paths(value, (*prefix, index)))
+    return found
+
+
+def _replace(node: object, path: tuple[object, ...], value: object) -> object:
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(node, dict):
+        return {k: (_replace(v, rest, value) if k == head else v) for k, v in node.items()}
+    assert isinstance(node, list)
+    return [_replace(v, rest, value) if i == head else v for i, v in enumerate(node)]
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(apdus, json_values, st.data())
+def test_damaged_json_documents_raise_only_decode_errors(
+    apdu: Apdu, replacement: object, draw: st.DataObject
+) -> None:
+    document = json.loads(json.dumps(DlmsPayload(apdu).to_json()))
+    path = draw.draw(st.sampled_from(_paths(document)))
+    damaged = _replace(document, path, replacement)
+    try:
+        payload = DlmsPayload.from_json(damaged)
+    except GbcsDecodeError:
+        return
+    assert DlmsPayload.from_json(json.loads(json.dumps(payload.to_json()))) == payload

@@ -35,6 +35,8 @@ class InterfaceClass:
     name: str
     attributes: dict[int, tuple[str, Layout]] = field(default_factory=dict)
     methods: dict[int, tuple[str, Layout]] = field(default_factory=dict)
+    returns: dict[int, Layout] = field(default_factory=dict)
+    """How the data a method returns reads, for methods that return data."""
 
     def attribute(self, attribute_id: int) -> tuple[str, Layout]:
         return self.attributes.get(attribute_id, (f"attribute_{attribute_id}", AUTO))
@@ -117,6 +119,7 @@ ACTIVE_DEVICE: Final = Fields(
     )
 )
 DEVICE_KEY: Final = Fields((("mac_address", EUI), ("hashed_tc_link_key", HEX)))
+PAN_BACKUP: Final = Fields((("extended_pan_id", HEX), ("devices", ListOf(DEVICE_KEY))))
 CONTROL_STATE: Final = EnumOf(((0, "Disconnected"), (1, "Connected"), (2, "ReadyForReconnection")))
 OBJECT_DEFINITION: Final = Fields(
     (
@@ -275,8 +278,9 @@ _CLASSES: Final[tuple[InterfaceClass, ...]] = (
             2: ("unregister_device", EUI),
             3: ("unregister_all_devices", INT),
             4: ("backup_pan", AUTO),
-            5: ("restore_pan", Fields((("extended_pan_id", HEX), ("devices", ListOf(DEVICE_KEY))))),
+            5: ("restore_pan", PAN_BACKUP),
         },
+        {4: PAN_BACKUP},
     ),
     InterfaceClass(
         111,

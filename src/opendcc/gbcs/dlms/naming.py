@@ -29,9 +29,11 @@ from opendcc.gbcs.dlms.apdu import (
     Set,
     result_label,
 )
+from opendcc.gbcs.dlms.classes import interface_class
 from opendcc.gbcs.dlms.cosem import (
     RANGE_DESCRIPTOR,
     AttributeDescriptor,
+    MethodDescriptor,
     ObisCode,
     SelectiveAccess,
 )
@@ -245,6 +247,10 @@ def name_response(
             _protected_response(out, slot, item.data)
         elif isinstance(item.data, NullData):
             out.add(name, SUCCESS)
+        elif isinstance(slot.descriptor, MethodDescriptor):
+            method = slot.descriptor
+            returns = interface_class(method.class_id).returns.get(method.method_id)
+            out.add(name, returns.read(item.data) if returns is not None else auto(item.data))
         else:
             out.add(name, auto(item.data))
         index += 1

@@ -146,6 +146,15 @@ def _parse_table() -> dict[str, UseCase]:
 
 USE_CASES: Final[dict[str, UseCase]] = _parse_table()
 
+USE_CASE_ALIASES: Final[dict[str, str]] = {
+    # The reference data files some use cases under combined or split names.
+    "CCS04": "CCS05CCS04",
+    "CCS05": "CCS05CCS04",
+    "ECS62": "ECS62Add",
+}
+
 
 def use_case(code: str | None) -> UseCase | None:
-    return None if code is None else USE_CASES.get(code)
+    if code is None:
+        return None
+    return USE_CASES.get(code) or USE_CASES.get(USE_CASE_ALIASES.get(code, ""))
