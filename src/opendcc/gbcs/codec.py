@@ -25,7 +25,7 @@ from opendcc.gbcs.frame import (
     GbcsMessage,
     GroupingHeader,
     OtherInformation,
-    decode_message,
+    decode_message_with_body,
     encode_message,
 )
 from opendcc.gbcs.message_codes import MessageCode
@@ -122,7 +122,7 @@ def decode(
     ``decode_payload_content=False`` the payload stays raw (the fast path for a hub that
     only routes and checks).
     """
-    message = decode_message(data)
+    message, body = decode_message_with_body(data)
     header = message.header
     code = message_codes.lookup(header.message_code)
     if security is None:
@@ -131,8 +131,8 @@ def decode(
             None, "no keystore" if message.signature else "the message is not signed"
         )
     else:
-        mac = security.verify_mac(message)
-        signature = security.verify_signature(message)
+        mac = security.verify_mac(message, body)
+        signature = security.verify_signature(message, body)
     decrypted: list[DecryptedBlock] = []
     if not decode_payload_content:
         payload: Payload = RawPayload(message.payload, payload_family(message.payload))

@@ -301,6 +301,13 @@ def encode_message(message: GbcsMessage) -> bytes:
 
 def decode_message(data: bytes) -> GbcsMessage:
     """Read a GBCS message; raises only GbcsDecodeError."""
+    return decode_message_with_body(data)[0]
+
+
+def decode_message_with_body(data: bytes) -> tuple[GbcsMessage, bytes]:
+    """The message and its general signing part as received (from 0xDF through the
+    signature field, what the MAC authenticates). Decoding is canonical, so the part is
+    exactly ``message.general_signing_bytes()``; checking a MAC over it saves re-encoding."""
     data = bytes(data)
     if not data:
         raise GbcsDecodeError("empty input", 0)
@@ -322,12 +329,13 @@ def decode_message(data: bytes) -> GbcsMessage:
         header, payload, signature, omitted = _decode_general_signing(
             data, body_start, body_end, allow_omitted_signature=False
         )
-        return GbcsMessage(header, payload, signature, data[body_end:], True, omitted)
+        message = GbcsMessage(header, payload, signature, data[body_end:], True, omitted)
+        return message, data[body_start:body_end]
     if tag == GENERAL_SIGNING_TAG:
         header, payload, signature, omitted = _decode_general_signing(
             data, 0, len(data), allow_omitted_signature=True
         )
-        return GbcsMessage(header, payload, signature, None, False, omitted)
+        return GbcsMessage(header, payload, signature, None, False, omitted), data
     if tag == GENERAL_BLOCK_TRANSFER_TAG:
         raise GbcsDecodeError("general block transfer (GBT) framing is not supported", 0)
     raise GbcsDecodeError(f"not a GBCS message: starts with 0x{tag:02X}, not DD or DF", 0)

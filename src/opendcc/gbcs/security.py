@@ -126,33 +126,40 @@ class GbcsSecurity:
 
     # --- MAC ------------------------------------------------------------------------------
 
-    def _mac_keys(self, header: GroupingHeader) -> tuple[list[tuple[bytes, str]], str]:
+    def _mac_keys(self, header: GroupingHeader) -> list[tuple[bytes, str]]:
         remote, device = self.mac_parties(header)
         info = crypto.other_info(
             header.originator, KdfMode(header.cra), header.originator_counter, header.recipient
         )
-        secrets = self._secrets(remote, device)
-        keys = [(crypto.derive_key(s.value, info), s.description) for s in secrets]
-        return keys, self._missing(remote, device)
+        return [
+            (crypto.derive_key(s.value, info), s.description) for s in self._secrets(remote, device)
+        ]
+
+    def _mac_missing(self, header: GroupingHeader) -> str:
+        return self._missing(*self.mac_parties(header))
 
     def compute_mac(self, message: GbcsMessage) -> bytes:
         """The MAC the message should carry; raises MissingKeyError."""
-        keys, missing = self._mac_keys(message.header)
+        keys = self._mac_keys(message.header)
         if not keys:
-            raise MissingKeyError(f"cannot compute the MAC: {missing}")
+            raise MissingKeyError(f"cannot compute the MAC: {self._mac_missing(message.header)}")
         return crypto.compute_mac(keys[0][0], message.originator, message.general_signing_bytes())
 
     def seal(self, message: GbcsMessage) -> GbcsMessage:
         """The message inside a MAC header with its MAC computed."""
         return message.with_mac(self.compute_mac(message.with_mac(None)))
 
-    def verify_mac(self, message: GbcsMessage) -> Verification:
+    def verify_mac(
+        self, message: GbcsMessage, general_signing: bytes | None = None
+    ) -> Verification:
+        """Check the MAC; ``general_signing`` may pass the received bytes it covers (see
+        ``decode_message_with_body``) to save re-encoding them."""
         if not message.mac_header or message.mac is None:
             return Verification(None, "the message has no MAC")
-        keys, missing = self._mac_keys(message.header)
+        keys = self._mac_keys(message.header)
         if not keys:
-            return Verification(None, missing)
-        body = message.general_signing_bytes()
+            return Verification(None, self._mac_missing(message.header))
+        body = message.general_signing_bytes() if general_signing is None else general_signing
         for key, description in keys:
             if crypto.mac_matches(key, message.originator, body, message.mac):
                 return Verification(True, description)
@@ -175,7 +182,10 @@ class GbcsSecurity:
         unsigned = message.with_signature(None)
         return message.with_signature(crypto.sign(entry.private_key, unsigned.signed_bytes()))
 
-    def verify_signature(self, message: GbcsMessage) -> Verification:
+    def verify_signature(
+        self, message: GbcsMessage, general_signing: bytes | None = None
+    ) -> Verification:
+        """Check the signature; ``general_signing`` as for ``verify_mac``."""
         if message.signature is None:
             return Verification(None, "the message is not signed")
         candidates = self._candidates(message.originator, KeyUsage.DIGITAL_SIGNING)
@@ -183,7 +193,11 @@ class GbcsSecurity:
             return Verification(
                 None, f"no digital signing certificate for the originator {message.originator}"
             )
-        data = message.signed_bytes()
+        data = (
+            message.signed_bytes()
+            if general_signing is None
+            else general_signing[1 : -(1 + len(message.signature))]
+        )
         for entry in candidates:
             if crypto.verify(entry.public_key, data, message.signature):
                 return Verification(True, _describe(entry))
