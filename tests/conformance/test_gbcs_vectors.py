@@ -14,7 +14,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from opendcc.gbcs import crypto, message_codes
 from opendcc.gbcs.codec import decode, encode_json
 from opendcc.gbcs.context import Cra, GbcsDecodeError
-from opendcc.gbcs.frame import GbcsMessage, decode_message, encode_message
+from opendcc.gbcs.frame import (
+    GbcsMessage,
+    decode_message,
+    decode_message_with_body,
+    encode_message,
+)
 from opendcc.gbcs.message_codes import MessageKind
 from opendcc.gbcs.security import GbcsSecurity
 from opendcc.smki.identity import KeyUsage
@@ -72,6 +77,10 @@ def test_vector_decodes_and_reencodes(path: Path, security: GbcsSecurity) -> Non
     data = _read(path)
     decoded = decode(data, security)
     assert encode_message(decoded.message) == data
+    message, body = decode_message_with_body(data)
+    assert body == message.general_signing_bytes()
+    assert security.verify_mac(message) == decoded.mac
+    assert security.verify_signature(message) == decoded.signature
     as_json = json.loads(json.dumps(decoded.to_json()))
     assert encode_json(as_json) == data, "JSON with the MAC and signature as given"
     if decoded.message.mac_header and path.parent.name not in PPMID_LOCAL:
@@ -257,3 +266,24 @@ def test_encrypted_blocks_are_found_and_opened(
     decoded = decode(data, security)
     opened = [d for d in decoded.decrypted if d.plaintext is not None]
     assert len(opened) >= blocks
+
+
+FIRST_OF_EACH_FOLDER = [
+    param
+    for index, param in enumerate(VECTORS)
+    if index == 0 or param.values[0].parent != VECTORS[index - 1].values[0].parent  # type: ignore[attr-defined]
+]
+
+
+@pytest.mark.parametrize("path", FIRST_OF_EACH_FOLDER)
+def test_truncations_only_raise_the_typed_error(path: Path, security: GbcsSecurity) -> None:
+    """A prefix is either refused with GbcsDecodeError or is itself a message (a signed
+    Command cut before its signature is a Pre-Command), never anything else."""
+    data = _read(path)
+    for cut in range(len(data)):
+        try:
+            decoded = decode(data[:cut], security)
+        except GbcsDecodeError:
+            continue
+        assert encode_message(decoded.message) == data[:cut]
+        assert decoded.message.signature_length_omitted
