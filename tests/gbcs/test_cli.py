@@ -100,3 +100,15 @@ def test_input_forms(tmp_path: Path) -> None:
     for bad in ("DF0", "***", ""):
         with pytest.raises(ValueError):
             read_message_bytes(bad)
+
+
+def test_codes_listing() -> None:
+    code, out, _ = _run("codes", "ECS17b")
+    assert code == 0 and json.loads(out)["message_code"] == 0x27
+    code, out, _ = _run("codes", "CS02b")
+    assert code == 0 and len(out.splitlines()) == 11  # ten variants and the alert
+    code, out, _ = _run("codes", "--alerts", "0x8F66")
+    assert code == 0 and json.loads(out)["carried_by"][0] == "00CA"
+    code, out, _ = _run("codes")
+    assert code == 0 and len(out.splitlines()) == 240
+    assert _run("codes", "XYZ99")[0] == 1

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
 
-from opendcc.gbcs.context import Cra
+from opendcc.gbcs.context import Cra, GbcsEncodeError
 from opendcc.gbcs.frame import GbcsMessage, GroupingHeader, OtherInformation
 from opendcc.gbcs.security import GbcsSecurity, MissingKeyError
 from opendcc.smki.keystore import Keystore
@@ -144,3 +145,29 @@ def test_keystore_changes_are_noticed(esme: GbcsSecurity) -> None:
                 credential.certificate, credential.key if eui == SUPPLIER else None
             )
     assert security.verify_mac(sealed).valid is True
+
+
+def test_payload_for_an_unknown_remote_party_uses_the_commands_certificate(
+    esme: GbcsSecurity,
+) -> None:
+    """The ESME has never seen the third party's certificate; the ACB's Command carries it
+    in other-information, and the Response payload is encrypted for it."""
+    store = Keystore()
+    mine = CREDENTIALS[(ESME, "ka")]
+    store.add_certificate(mine.certificate, mine.key)
+    device = GbcsSecurity(store)
+    stranger = CREDENTIALS[(OTHER_SUPPLIER, "ka")].certificate.public_bytes(Encoding.DER)
+    header = _message(
+        Cra.RESPONSE,
+        ESME,
+        ACB,
+        supplementary_remote_party=OTHER_SUPPLIER,
+        supplementary_remote_party_counter=1100,
+    ).header
+    with pytest.raises(MissingKeyError):
+        device.encryptor(header)
+    block = device.encryptor(header, party_certificate=stranger)(b"daily reads", 1)
+    assert GbcsSecurity(keystore_for(OTHER_SUPPLIER)).decryptor(header)(block) == b"daily reads"
+    assert device.decryptor(header, stranger)(block) == b"daily reads"
+    with pytest.raises(GbcsEncodeError):
+        device.encryptor(header, party_certificate=b"\x30\x00")

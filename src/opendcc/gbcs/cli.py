@@ -183,3 +183,56 @@ def encode(
     except GbcsEncodeError as exc:
         _fail(str(exc))
     typer.echo(data.hex().upper())
+
+
+@app.command()
+def codes(
+    query: Annotated[
+        str | None,
+        typer.Argument(help="A message code (0x0027, 39), a use case (ECS17b) or nothing."),
+    ] = None,
+    alerts: Annotated[
+        bool, typer.Option("--alerts", help="List Device alert codes instead.")
+    ] = False,
+) -> None:
+    """Print the GBCS message code table (or the alert codes) as JSON lines."""
+    from opendcc.gbcs import alert_codes, message_codes  # noqa: PLC0415 (lazy: keeps --help fast)
+
+    number: int | None = None
+    if query is not None:
+        try:
+            number = int(query, 0)
+        except ValueError:
+            number = None
+    if alerts:
+        for alert in alert_codes.TABLE:
+            if query is None or alert.value == number:
+                carried = [f"{code:04X}" for code in alert.carried_by]
+                typer.echo(
+                    json.dumps({"alert_code": alert.hex, "name": alert.name, "carried_by": carried})
+                )
+        return
+    rows = (
+        message_codes.TABLE
+        if query is None
+        else [r for r in message_codes.TABLE if r.value == number]
+        or list(message_codes.for_use_case(query))
+    )
+    if not rows:
+        _fail(f"no message code or use case {query!r}")
+    for row in rows:
+        typer.echo(
+            json.dumps(
+                {
+                    "message_code": row.value,
+                    "message_code_hex": row.hex,
+                    "use_case": row.use_case,
+                    "variant": row.variant,
+                    "title": row.title,
+                    "kind": row.kind.value,
+                    "message_type": row.message_type,
+                    "service_reference": row.service_reference,
+                    "service_reference_variants": list(row.service_reference_variants),
+                }
+            )
+        )

@@ -35,6 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.gbcs import crypto, message_codes
 from opendcc.gbcs.context import Cra, Decryptor, GbcsEncodeError
@@ -42,6 +44,7 @@ from opendcc.gbcs.crypto import KdfMode, SharedSecrets
 from opendcc.gbcs.frame import GbcsMessage, GroupingHeader
 from opendcc.smki.identity import KeyUsage
 from opendcc.smki.keystore import KeyEntry, Keystore
+from opendcc.smki.loading import KeyMaterialError, load_certificate, public_key_of
 
 PREPAYMENT_KEY_MARK: Final = "-pp-"
 
@@ -93,6 +96,7 @@ class GbcsSecurity:
         self._shared = shared_secrets or SharedSecrets()
         self._entries: dict[tuple[Eui64, KeyUsage], list[KeyEntry]] = {}
         self._pairs: dict[tuple[Eui64, Eui64], list[_Secret]] = {}
+        self._certificates: dict[bytes, ec.EllipticCurvePublicKey] = {}
         self._generation = len(keystore.entries)
 
     def refresh(self) -> None:
@@ -206,16 +210,35 @@ class GbcsSecurity:
 
     # --- payload encryption -----------------------------------------------------------
 
-    def payload_keys(self, header: GroupingHeader) -> list[bytes]:
-        """Candidate payload-encryption keys for the message, best first (may be empty)."""
+    def payload_keys(
+        self, header: GroupingHeader, party_certificate: bytes | None = None
+    ) -> list[bytes]:
+        """Candidate payload-encryption keys for the message, best first (may be empty).
+
+        ``party_certificate`` is the DER KA certificate of the party the payload is for,
+        when the keystore does not hold it: a Device answering an ACB Command for an unknown
+        remote party takes it from that Command's other-information.
+        """
         party, counter = self.payload_parties(header)
         info = crypto.other_info(header.originator, KdfMode.PAYLOAD_ENCRYPTION, counter, party)
-        return [crypto.derive_key(s.value, info) for s in self._secrets(party, header.originator)]
+        if party_certificate is None:
+            secrets = self._secrets(party, header.originator)
+        else:
+            public_key = self._certificates.get(party_certificate)
+            if public_key is None:
+                public_key = self._certificates[party_certificate] = _public_key_of(
+                    party_certificate
+                )
+            secrets = self._secrets_with(header.originator, public_key)
+        return [crypto.derive_key(s.value, info) for s in secrets]
 
-    def decryptor(self, header: GroupingHeader) -> Decryptor:
+    def decryptor(
+        self, header: GroupingHeader, party_certificate: bytes | None = None
+    ) -> Decryptor:
         """``PayloadContext.decrypt`` for this message: block in, plaintext or None out.
 
-        Keys are derived on the first call only.
+        Keys are derived on the first call only; ``party_certificate`` as for
+        ``payload_keys``.
         """
         originator = header.originator
         keys: list[bytes] | None = None
@@ -223,7 +246,7 @@ class GbcsSecurity:
         def decrypt(block: bytes) -> bytes | None:
             nonlocal keys
             if keys is None:
-                keys = self.payload_keys(header)
+                keys = self.payload_keys(header, party_certificate)
             for index, key in enumerate(keys):
                 plaintext = crypto.decrypt_block(key, originator, bytes(block))
                 if plaintext is not None:
@@ -234,9 +257,14 @@ class GbcsSecurity:
 
         return decrypt
 
-    def encryptor(self, header: GroupingHeader) -> Encryptor:
-        """Encrypts payload blocks for this message; raises MissingKeyError now if it can't."""
-        keys = self.payload_keys(header)
+    def encryptor(
+        self, header: GroupingHeader, party_certificate: bytes | None = None
+    ) -> Encryptor:
+        """Encrypts payload blocks for this message; raises MissingKeyError now if it can't.
+
+        ``party_certificate`` as for ``payload_keys``.
+        """
+        keys = self.payload_keys(header, party_certificate)
         if not keys:
             party, _ = self.payload_parties(header)
             raise MissingKeyError(
@@ -292,6 +320,14 @@ class GbcsSecurity:
         self._pairs[(first, second)] = secrets
         return secrets
 
+    def _secrets_with(self, eui: Eui64, public_key: ec.EllipticCurvePublicKey) -> list[_Secret]:
+        """Every Z ``eui``'s KA private keys make with a public key given directly."""
+        return [
+            _Secret(self._shared(e.private_key, public_key), f"{_describe(e)} (private)")
+            for e in self._candidates(eui, KeyUsage.KEY_AGREEMENT)
+            if e.private_key is not None
+        ]
+
     def _missing(self, first: Eui64, second: Eui64) -> str:
         usage = KeyUsage.KEY_AGREEMENT
         ours, theirs = self._candidates(first, usage), self._candidates(second, usage)
@@ -305,6 +341,13 @@ class GbcsSecurity:
                 "(only their certificates)"
             )
         return "; ".join(problems)
+
+
+def _public_key_of(certificate: bytes) -> ec.EllipticCurvePublicKey:
+    try:
+        return public_key_of(load_certificate(certificate))
+    except KeyMaterialError as exc:
+        raise GbcsEncodeError(f"supplementary remote party certificate: {exc}") from exc
 
 
 def _describe(entry: KeyEntry) -> str:
