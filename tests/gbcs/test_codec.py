@@ -126,3 +126,23 @@ def test_truncations_only_raise_the_typed_error(hub: GbcsSecurity, esme: GbcsSec
     for cut in range(len(data)):
         with pytest.raises(GbcsDecodeError):
             decode(data[:cut], hub)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_hostile_json_only_raises_the_typed_error(hub: GbcsSecurity, data: st.DataObject) -> None:
+    obj = _base(hub)
+    for _ in range(data.draw(st.integers(min_value=1, max_value=3))):
+        key = data.draw(st.sampled_from([*obj.keys(), "payload", "extra"]))
+        obj[key] = data.draw(json_values)
+    with contextlib.suppress(GbcsEncodeError):
+        encode_json(obj, hub if data.draw(st.booleans()) else None)
