@@ -152,3 +152,20 @@ def test_encrypted_blocks_in_raw_payloads_are_found() -> None:
         (dlms_block, b"\x02\x01\x06\x00\x00\x00\x0a"),
         (gbz_block, bytes(300)),
     ]
+
+
+def test_a_codec_that_fails_to_import_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    real = importlib.import_module
+
+    def broken(name: str, package: str | None = None) -> types.ModuleType:
+        if name == "opendcc.gbcs.der":
+            raise ModuleNotFoundError("No module named 'asn1_helper'", name="asn1_helper")
+        return real(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", broken)
+    payload = decode_payload(b"\x30\x00", CONTEXT)
+    assert isinstance(payload, RawPayload) and payload.reason and "failed to load" in payload.reason
+    with pytest.raises(GbcsEncodeError, match="failed to load"):
+        payload_from_json({"format": "der", "values": {}})

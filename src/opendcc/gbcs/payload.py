@@ -131,7 +131,7 @@ def encode_payload(payload: Payload) -> bytes:
     if isinstance(payload, RawPayload):
         return payload.content
     family = _family_of(payload)
-    module = codec_module(family) if family else None
+    module = _loaded_codec(family) if family else None
     if module is None:
         raise GbcsEncodeError(f"no codec to encode a {type(payload).__name__}")
     try:
@@ -154,7 +154,7 @@ def payload_from_json(obj: Any) -> Payload:
         return RawPayload.from_json(obj)
     if form not in FORMATS:
         raise GbcsEncodeError(f'unknown payload format {form!r} (dlms, gbz, der or "raw")')
-    module = codec_module(str(form))
+    module = _loaded_codec(str(form))
     if module is None:
         raise GbcsEncodeError(f"no {form} codec installed to read this payload")
     reader = _from_json_of(module, str(form))
@@ -169,6 +169,13 @@ def payload_from_json(obj: Any) -> Payload:
     if not isinstance(value, Payload):
         raise GbcsEncodeError(f"the {form} codec's from_json returned no payload object")
     return value
+
+
+def _loaded_codec(family: str) -> ModuleType | None:
+    try:
+        return codec_module(family)
+    except Exception as exc:  # a broken codec is an encode error here, not a crash
+        raise GbcsEncodeError(f"codec {family} failed to load: {exc}") from exc
 
 
 def _family_of(payload: Payload) -> str | None:
