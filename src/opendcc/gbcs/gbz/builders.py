@@ -124,6 +124,7 @@ def typed(data_type: ZclDataType, value: PlainValue) -> ZclValue:
 
 def read_attributes(cluster_ref: ClusterRef, *attributes: AttributeRef, tsn: int = 0) -> ZclFrame:
     """Read Attributes, sent client to server (frame control 0x00)."""
+    cluster_id(cluster_ref)
     ids = tuple(attribute_id(cluster_ref, a) for a in attributes)
     header = ZclHeader.build(
         GeneralCommand.READ_ATTRIBUTES,
@@ -143,6 +144,7 @@ def read_attributes_response(
     disable_default_response: bool = False,
 ) -> ZclFrame:
     """Read Attributes Response (server to client); a ``ZclStatus`` value reports a failure."""
+    cluster_id(cluster_ref)
     items = values.items() if isinstance(values, Mapping) else values
     records = []
     for ref, value in items:
@@ -168,6 +170,8 @@ def read_attributes_response(
 def write_attributes(
     cluster_ref: ClusterRef, values: Mapping[AttributeRef, PlainValue], *, tsn: int = 0
 ) -> ZclFrame:
+    """Write Attributes (client to server), values typed by the attribute tables."""
+    cluster_id(cluster_ref)
     records = tuple(
         WriteAttributeRecord(attribute_id(cluster_ref, k), attribute_value(cluster_ref, k, v))
         for k, v in values.items()

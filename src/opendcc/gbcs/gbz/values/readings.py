@@ -14,6 +14,7 @@ from __future__ import annotations
 from opendcc.gbcs.gbz.clusters.metering import SUPPLY_STATUS
 from opendcc.gbcs.gbz.clusters.prepayment import DEBT_TYPES
 from opendcc.gbcs.gbz.fields import Record
+from opendcc.gbcs.gbz.values.generic import time_value
 from opendcc.gbcs.gbz.values.view import METERING, PREPAYMENT, Json, PayloadView, compact, iso
 
 Values = dict[str, Json] | None
@@ -103,6 +104,10 @@ def _snapshot_registers(v: PayloadView, fields: Record) -> dict[str, Json]:
             ],
         }
     )
+
+
+def _when(seconds: object) -> str | None:
+    return time_value(seconds, "implementation_date_time") if isinstance(seconds, int) else None
 
 
 def _records(fields: Record, key: str) -> tuple[Record, ...]:
@@ -288,7 +293,7 @@ def supply_status_response(v: PayloadView) -> Values:
                 "SupplyStatus": SUPPLY_STATUS.get(status, status)
                 if isinstance(status, int)
                 else None,
-                "ImplementationDateTime": iso(fields.get("implementation_date_time")),
+                "ImplementationDateTime": _when(fields.get("implementation_date_time")),
             }
         )
     return None
