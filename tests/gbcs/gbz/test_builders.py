@@ -8,7 +8,7 @@ from opendcc.gbcs.context import GbcsEncodeError
 from opendcc.gbcs.gbz import EncryptedGbzComponent, GbzPayload, ZclStatus, decode, encode
 from opendcc.gbcs.gbz import builders as b
 from opendcc.gbcs.gbz.timefmt import zcl_date
-from tests.gbcs.gbz.vectors import Vector, payload_key, read_vector, test_encryptor
+from tests.gbcs.gbz.vectors import Vector, payload_key, read_vector, reference_encryptor
 from tests.reference import require_reference
 
 EVENT = 0x1C374A80  # 2015-01-01T00:00:00Z, the issuer event id the RTDS uses throughout
@@ -49,7 +49,7 @@ def test_device_response_reproduces_the_encrypted_gcs13a_response() -> None:
         lambda cluster_id, frame: b.answer_read(
             cluster_id, frame, state, disable_default_response=True
         ),
-        encrypt=test_encryptor(key, v.originator),
+        encrypt=reference_encryptor(key, v.originator),
         encrypt_clusters=["Metering"],
     )
     assert encode(response) == v.content

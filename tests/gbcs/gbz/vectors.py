@@ -60,7 +60,7 @@ class Vector:
             originator=Eui64.from_bytes(self.originator),
             recipient=Eui64.from_bytes(self.recipient),
             originator_counter=int.from_bytes(self.counter, "big"),
-            decrypt=test_decryptor(self) if decrypt else None,
+            decrypt=reference_decryptor(self) if decrypt else None,
         )
 
 
@@ -137,7 +137,7 @@ def payload_key(v: Vector) -> bytes | None:
     return kdf(shared, v.originator, counter, party)
 
 
-def test_decryptor(v: Vector) -> Decryptor:
+def reference_decryptor(v: Vector) -> Decryptor:
     key = payload_key(v)
 
     def decrypt(block: bytes) -> bytes | None:
@@ -154,11 +154,8 @@ def test_decryptor(v: Vector) -> Decryptor:
     return decrypt
 
 
-test_decryptor.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
-
-
-def test_encryptor(key: bytes, originator: bytes, invocation_counter: int = 0):  # type: ignore[no-untyped-def]
-    """The inverse of ``test_decryptor`` for building encrypted Responses in tests."""
+def reference_encryptor(key: bytes, originator: bytes, invocation_counter: int = 0):  # type: ignore[no-untyped-def]
+    """The inverse of ``reference_decryptor`` for building encrypted Responses in tests."""
 
     def encrypt(plain: bytes) -> bytes:
         header = bytes([0x31]) + invocation_counter.to_bytes(4, "big")
@@ -170,9 +167,6 @@ def test_encryptor(key: bytes, originator: bytes, invocation_counter: int = 0): 
         return header + body + e.tag[:12]
 
     return encrypt
-
-
-test_encryptor.__test__ = False  # type: ignore[attr-defined]
 
 
 def all_vectors() -> list[Path]:

@@ -19,7 +19,8 @@ from typing import Final
 from opendcc.gbcs.context import GbcsDecodeError, GbcsEncodeError
 from opendcc.gbcs.gbz.clusters import CLUSTERS
 from opendcc.gbcs.gbz.datatypes import ZclValue, read_value, write_value
-from opendcc.gbcs.gbz.fields import Command, Record, decode_fields, encode_fields
+from opendcc.gbcs.gbz.fieldcodec import decode_fields, encode_fields
+from opendcc.gbcs.gbz.fields import Command, Record
 from opendcc.gbcs.gbz.status import ZclStatus
 from opendcc.gbcs.gbz.wire import Reader, uint_le
 
