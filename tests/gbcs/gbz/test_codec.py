@@ -16,6 +16,7 @@ from opendcc.gbcs.gbz import (
     FutureDatedOutcome,
     GbzAlert,
     GbzComponent,
+    GbzHeader,
     GbzPayload,
     IntegrityIssueWarning,
     RawAlertBody,
@@ -51,6 +52,8 @@ def round_trip(p: GbzPayload, cra: Cra = Cra.RESPONSE) -> GbzPayload:
 def test_header_flags_and_lengths_on_the_wire() -> None:
     frame = b.read_attributes("Metering", "CurrentSummationDelivered")
     p = b.command_payload(b.component("Metering", frame, from_date_time=0x01020304))
+    assert p.header == GbzHeader(0x0109, 1)
+    assert p.components[0].control == 0x11  # last, from-date-time present
     assert encode(p).hex() == "0109011107020009010203040000000000"
 
 

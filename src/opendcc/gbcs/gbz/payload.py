@@ -222,6 +222,14 @@ class GbzAlert:
 
 
 @dataclass(frozen=True, slots=True)
+class GbzHeader:
+    """The GBZ payload header as it goes on the wire: profile id and component count."""
+
+    profile_id: int
+    component_count: int
+
+
+@dataclass(frozen=True, slots=True)
 class GbzPayload:
     """A whole GBZ payload. ``alert`` is set for alert payloads (CRA flag 3).
 
@@ -254,6 +262,10 @@ class GbzPayload:
     @property
     def header_count(self) -> int:
         return self.implied_count if self.component_count is None else self.component_count
+
+    @property
+    def header(self) -> GbzHeader:
+        return GbzHeader(GBZ_PROFILE_ID, self.header_count)
 
     def to_json(self) -> dict[str, object]:
         # jsonform and values import this module: import them when first used.
