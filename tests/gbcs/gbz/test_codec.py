@@ -280,3 +280,23 @@ def test_json_accepts_hex_numbers_and_text_values() -> None:
     }
     p = GbzPayload.from_json(obj)
     assert encode(p).hex() == "010901010000000c0800010400004204" + b"E-ON".hex()
+
+
+def test_every_command_layout_follows_the_codec_rules() -> None:
+    from opendcc.gbcs.gbz.clusters import CLUSTERS
+    from opendcc.gbcs.gbz.fields import layout_problems
+
+    for d in CLUSTERS.values():
+        for table, server_to_client in ((d.client_commands, False), (d.server_commands, True)):
+            for command_id, command in table.items():
+                assert command.command_id == command_id
+                assert command.server_to_client is server_to_client, command.name
+                assert layout_problems(command.fields) == [], command.name
+        for attribute_id, attribute in d.attributes.items():
+            assert attribute.attribute_id == attribute_id
+    names = [
+        c.name
+        for d in CLUSTERS.values()
+        for c in (*d.client_commands.values(), *d.server_commands.values())
+    ]
+    assert len(names) == len(set(names)), "command names are unique across clusters"

@@ -20,8 +20,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from opendcc.gbcs.context import GbcsDecodeError
-
 
 @dataclass(frozen=True, slots=True)
 class FieldType:
@@ -168,11 +166,42 @@ def field_types(elements: tuple[Element, ...]) -> dict[str, Field | Repeat]:
     return out
 
 
-def check_layout(name: str, elements: tuple[Element, ...]) -> None:
-    """Raise ``GbcsDecodeError`` if a layout breaks the codec's rules (used by tests)."""
-    seen_optional = False
+def layout_problems(elements: tuple[Element, ...]) -> list[str]:
+    """What breaks the codec's rules in a layout: an element after an optional field, a
+    repeated group or a rest (they read to the end), a name used twice, a count naming no
+    earlier field. The table tests require an empty list for every command."""
+    problems: list[str] = []
+    names: list[str] = []
+    tail: str | None = None
     for element in elements:
-        if isinstance(element, Field) and element.optional:
-            seen_optional = True
-        elif seen_optional:
-            raise GbcsDecodeError(f"{name}: a non-optional element follows an optional field")
+        if tail is not None and not (
+            isinstance(element, Field) and element.optional and tail == "optional"
+        ):
+            problems.append(f"{_name(element)} follows {tail} element")
+        if isinstance(element, Field):
+            names.append(element.name)
+            if element.optional:
+                tail = "optional"
+        elif isinstance(element, Repeat):
+            names.append(element.name)
+            if element.count is None:
+                tail = "an unbounded"
+            elif isinstance(element.count, str) and element.count not in names:
+                problems.append(f"{element.name} counts by unknown field {element.count}")
+            problems += [f"{element.name}.{p}" for p in layout_problems(element.fields)]
+        elif isinstance(element, Switch):
+            if element.on not in names:
+                problems.append(f"switch on unknown field {element.on}")
+            for case in element.cases.values():
+                problems += layout_problems(case)
+            tail = "a switch"
+        else:
+            names.append(element.name)
+            tail = "a rest"
+    duplicates = {n for n in names if names.count(n) > 1}
+    problems += [f"field {n} appears twice" for n in sorted(duplicates)]
+    return problems
+
+
+def _name(element: Element) -> str:
+    return element.on if isinstance(element, Switch) else element.name

@@ -278,15 +278,13 @@ def _component_from_json(obj: object) -> Component:
     o = _obj(obj, "component")
     cluster_id = _int(o.get("cluster_id"), "cluster_id")
     fdt = o.get("from_date_time")
-    common = {
-        "last": bool(o.get("last", False)),
-        "from_date_time": None if fdt is None else _int(fdt, "from_date_time"),
-        "reserved_control_bits": _int(o.get("reserved_control_bits", 0), "reserved_control_bits"),
-    }
+    from_date_time = None if fdt is None else _int(fdt, "from_date_time")
+    last = bool(o.get("last", False))
+    reserved = _int(o.get("reserved_control_bits", 0), "reserved_control_bits")
     header = _header_from_json(o.get("header"))
     if not o.get("encrypted"):
-        payload = zcl_payload_from_json(o.get("payload"))
-        return GbzComponent(cluster_id, ZclFrame(header, payload), **common)  # type: ignore[arg-type]
+        frame = ZclFrame(header, zcl_payload_from_json(o.get("payload")))
+        return GbzComponent(cluster_id, frame, last, from_date_time, reserved)
     plaintext = o.get("plaintext")
     return EncryptedGbzComponent(
         cluster_id,
@@ -296,8 +294,10 @@ def _component_from_json(obj: object) -> Component:
         _int(o.get("security_control", 0x31), "security_control"),
         _int(o.get("additional_header_control", 0), "additional_header_control"),
         _int(o.get("additional_frame_counter", 0), "additional_frame_counter"),
-        plaintext=None if plaintext is None else zcl_payload_from_json(plaintext),
-        **common,  # type: ignore[arg-type]
+        last,
+        from_date_time,
+        reserved,
+        None if plaintext is None else zcl_payload_from_json(plaintext),
     )
 
 

@@ -11,7 +11,6 @@ by name.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 
 from opendcc.gbcs.gbz.clusters import AttributeDef, Meaning, attribute, cluster, cluster_name
 from opendcc.gbcs.gbz.clusters.prepayment import PAYMENT_CONTROL_CONFIGURATION_BITS, TOP_UP_RESULTS
@@ -305,7 +304,3 @@ def outcome(components: tuple[Component, ...]) -> dict[str, Json]:
 
 
 _TOP_UP_ACCEPTED = frozenset({0x00, 0x10, 0x11, 0x12})
-
-
-def decimal(value: Decimal) -> str:
-    return decimal_text(value)
