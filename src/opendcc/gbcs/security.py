@@ -49,6 +49,14 @@ from opendcc.smki.loading import KeyMaterialError, load_certificate, public_key_
 PREPAYMENT_KEY_MARK: Final = "-pp-"
 
 Encryptor = Callable[[bytes, int], bytes]
+
+DeviceKeySource = Callable[[Eui64, KeyUsage], KeyEntry | None]
+"""Keys the keystore does not hold, found on demand: the hub's simulated Devices, whose
+keys are derived from the estate secret (``opendcc.smki.devices``) rather than stored."""
+
+_CACHE_LIMIT: Final = 200_000
+"""Look-up caches are bounded: an estate of millions of Devices must not grow memory
+without limit. When a cache is full it is cleared (rebuilt on demand, which is cheap)."""
 """Given a plaintext and an invocation counter, the encrypted payload block."""
 
 
@@ -90,8 +98,10 @@ class GbcsSecurity:
         *,
         access_control_broker: Eui64 = DCC_ACCESS_CONTROL_BROKER,
         shared_secrets: SharedSecrets | None = None,
+        device_keys: DeviceKeySource | None = None,
     ) -> None:
         self.keystore = keystore
+        self.device_keys = device_keys
         self.access_control_broker = access_control_broker
         self._shared = shared_secrets or SharedSecrets()
         self._entries: dict[tuple[Eui64, KeyUsage], list[KeyEntry]] = {}
@@ -289,8 +299,13 @@ class GbcsSecurity:
                 for e in self.keystore.find(eui, usage)
                 if usage is not KeyUsage.KEY_AGREEMENT or PREPAYMENT_KEY_MARK not in e.name
             ]
+            if not found and self.device_keys is not None:
+                derived = self.device_keys(eui, usage)
+                found = [derived] if derived is not None else []
             # Entries with a private key first: they are the ones a pair can be made from.
             found.sort(key=lambda e: e.private_key is None)
+            if len(self._entries) >= _CACHE_LIMIT:
+                self._entries.clear()
             self._entries[(eui, usage)] = found
         return found
 
@@ -317,6 +332,8 @@ class GbcsSecurity:
                             f"{_describe(holder)} (private) with {_describe(peer)}",
                         )
                     )
+        if len(self._pairs) >= _CACHE_LIMIT:
+            self._pairs.clear()
         self._pairs[(first, second)] = secrets
         return secrets
 
