@@ -191,6 +191,10 @@ class GbcsSecurity:
         entry = next(
             (e for e in self._candidates(eui, KeyUsage.DIGITAL_SIGNING) if e.private_key), None
         )
+        if entry is None and self.device_keys is not None:
+            # The keystore may hold only a Device's certificate (the reference keystore does):
+            # a simulated Device then signs with its derived key, published by the hub's SMKI.
+            entry = self.device_keys(eui, KeyUsage.DIGITAL_SIGNING)
         if entry is None or entry.private_key is None:
             raise MissingKeyError(f"no digital signing private key for {eui}")
         unsigned = message.with_signature(None)
