@@ -36,7 +36,12 @@ def executor() -> Iterator[list[int]]:
     def run(command: DeviceCommand, context: DeviceContext) -> list[AlertSpec]:
         executed.append(command.counter)
         return [
-            AlertSpec(0x00CC, b"\x0f" + command.counter.to_bytes(8, "big"), command.remote_party)
+            AlertSpec(
+                0x00CC,
+                b"\x0f" + command.counter.to_bytes(8, "big"),
+                command.remote_party,
+                critical=False,
+            )
         ]
 
     fd._EXECUTORS["TEST01"] = run
