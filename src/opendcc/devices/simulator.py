@@ -76,6 +76,12 @@ class DeviceContext:
     inventory: InventoryView | None = None
     alerts: list[AlertSpec] = field(default_factory=list)
     command: DeviceCommand | None = None
+    peers: PeerStates | None = None
+
+    def peer(self, eui: Eui64) -> DeviceState | None:
+        """Another Device's state (a GPF reading its GSME, a CHF its HAN devices); changes
+        to it are saved with this Device's Response. None when the Device is unknown."""
+        return self.peers(eui) if self.peers is not None else None
 
     def raise_alert(self, alert: AlertSpec) -> None:
         self.alerts.append(alert)
@@ -116,6 +122,7 @@ class DeviceReply:
 
 
 Handler = Callable[[DeviceCommand, DeviceContext], DeviceReply]
+PeerStates = Callable[[Eui64], DeviceState | None]
 WakeHandler = Callable[[DeviceContext], None]
 
 _HANDLERS: dict[str, Handler] = {}
@@ -173,9 +180,15 @@ class AntiReplay(Section):
 class DeviceSimulator:
     """Processes Commands for any simulated Device, given its state."""
 
-    def __init__(self, security: GbcsSecurity, inventory: InventoryView | None = None) -> None:
+    def __init__(
+        self,
+        security: GbcsSecurity,
+        inventory: InventoryView | None = None,
+        peers: PeerStates | None = None,
+    ) -> None:
         self.security = security
         self.inventory = inventory
+        self.peers = peers
 
     def process(self, data: bytes, state: DeviceState, now: datetime) -> Simulation:
         try:
@@ -227,7 +240,9 @@ class DeviceSimulator:
         replay.last[party] = message.counter
         state.touch()
         command = DeviceCommand(message, payload, use_case)
-        context = DeviceContext(now, device, state, self.security, self.inventory, command=command)
+        context = DeviceContext(
+            now, device, state, self.security, self.inventory, command=command, peers=self.peers
+        )
         reply = handler(command, context)
         response = build.response_to(
             message,
@@ -244,7 +259,9 @@ class DeviceSimulator:
         """Run the wake handlers for a Device whose ``next_wake`` has come."""
         state.next_wake = None
         state.touch()
-        context = DeviceContext(now, state.device, state, self.security, self.inventory)
+        context = DeviceContext(
+            now, state.device, state, self.security, self.inventory, peers=self.peers
+        )
         for handler in _WAKE_HANDLERS:
             handler(context)
         return self._alerts(context)
