@@ -67,8 +67,9 @@ class TestCa:
         subject = x509.Name(
             [
                 x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, role.ou),
+                # A BIT STRING's content starts with its count of unused bits: none.
                 x509.NameAttribute(
-                    NameOID.X500_UNIQUE_IDENTIFIER, bytes(eui), _type=_ASN1Type.BitString
+                    NameOID.X500_UNIQUE_IDENTIFIER, b"\x00" + bytes(eui), _type=_ASN1Type.BitString
                 ),
             ]
         )
