@@ -1,0 +1,1 @@
+"""The hub: the one place that sequences a Service Request through its steps."""

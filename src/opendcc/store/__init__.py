@@ -1,0 +1,1 @@
+"""Where the hub keeps state: the embedded default is one SQLite file in WAL mode."""

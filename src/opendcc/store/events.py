@@ -1,0 +1,193 @@
+"""The append-only event log: every step of every request, every delivery attempt, every alert.
+
+It is what the performance reports measure, what the SEC security report reads for
+Indicators of Compromise, what the admin API shows as a request's trace, and what recovery
+consults. Events are appended inside the same transaction as the state change they
+record (``append_events`` is called from within a ``Database`` write job), so the log and
+the state never disagree. Rows are never updated or deleted.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from opendcc.store.database import SchemaPart, register_schema
+
+
+class EventKind(enum.StrEnum):
+    """What happened. Refusals carry their DUIS response code in ``Event.code``."""
+
+    RECEIVED = "received"
+    MALFORMED = "malformed"
+    SCHEMA_INVALID = "schema_invalid"
+    SIGNATURE_FAILED = "signature_failed"
+    SIGNATURE_VERIFIED = "signature_verified"
+    REPLAY_REJECTED = "replay_rejected"
+    REFUSED = "refused"
+    AUTHORISED = "authorised"
+    ANOMALY_CHECKED = "anomaly_checked"
+    TRANSFORMED = "transformed"
+    PRECOMMAND_ISSUED = "precommand_issued"
+    PRECOMMAND_SIGNATURE_FAILED = "precommand_signature_failed"
+    ACCEPTED = "accepted"
+    """Persisted and acknowledged with I99."""
+    SYNC_RESPONSE = "sync_response"
+    SCHEDULED = "scheduled"
+    """Held by the DCC until a future execution time (DSP future-dated, DCC scheduled)."""
+    COMMAND_SENT = "command_sent"
+    DEVICE_RESPONDED = "device_responded"
+    DEVICE_UNREACHABLE = "device_unreachable"
+    DEVICE_NO_RESPONSE = "device_no_response"
+    DEVICE_ALERT = "device_alert"
+    DCC_ALERT = "dcc_alert"
+    RESPONSE_QUEUED = "response_queued"
+    DELIVERY_ATTEMPT = "delivery_attempt"
+    DELIVERED = "delivered"
+    DELIVERY_HELD = "delivery_held"
+    DELIVERY_RELEASED = "delivery_released"
+    DELIVERY_EXPIRED = "delivery_expired"
+    DELIVERY_REJECTED = "delivery_rejected"
+    COMPLETED = "completed"
+    RECOVERED = "recovered"
+    """Picked up again after a restart."""
+    INVENTORY_CHANGED = "inventory_changed"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    kind: EventKind
+    at: datetime
+    request_id: str | None = None
+    originator: str | None = None
+    target: str | None = None
+    variant: str | None = None
+    code: str | None = None
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    seq: int
+    event: Event
+
+
+SCHEMA = register_schema(
+    SchemaPart(
+        "events-1",
+        """
+        CREATE TABLE events (
+            seq INTEGER PRIMARY KEY,
+            at_us INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            request_id TEXT,
+            originator TEXT,
+            target TEXT,
+            variant TEXT,
+            code TEXT,
+            detail TEXT
+        );
+        CREATE INDEX events_request ON events (request_id) WHERE request_id IS NOT NULL;
+        CREATE INDEX events_at ON events (at_us);
+        CREATE INDEX events_originator_at ON events (originator, at_us);
+        CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+            BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+        CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+            BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+        """,
+    )
+)
+
+_INSERT = (
+    "INSERT INTO events (at_us, kind, request_id, originator, target, variant, code, detail)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def to_us(at: datetime) -> int:
+    """Microseconds since the epoch (UTC); the log's time axis."""
+    return int(at.timestamp() * 1_000_000)
+
+
+def from_us(value: int) -> datetime:
+    return datetime.fromtimestamp(value / 1_000_000, UTC)
+
+
+def append_events(conn: sqlite3.Connection, events: Iterable[Event]) -> None:
+    """Append ``events`` within the caller's transaction (inside a ``Database`` write job)."""
+    conn.executemany(
+        _INSERT,
+        [
+            (
+                to_us(e.at),
+                e.kind.value,
+                e.request_id,
+                e.originator,
+                e.target,
+                e.variant,
+                e.code,
+                json.dumps(e.detail, separators=(",", ":"), default=str) if e.detail else None,
+            )
+            for e in events
+        ],
+    )
+
+
+def _row_to_event(row: Sequence[Any]) -> StoredEvent:
+    seq, at_us, kind, request_id, originator, target, variant, code, detail = row
+    return StoredEvent(
+        seq,
+        Event(
+            EventKind(kind),
+            from_us(at_us),
+            request_id,
+            originator,
+            target,
+            variant,
+            code,
+            json.loads(detail) if detail else {},
+        ),
+    )
+
+
+_SELECT = (
+    "SELECT seq, at_us, kind, request_id, originator, target, variant, code, detail FROM events"
+)
+
+
+def events_for_request(conn: sqlite3.Connection, request_id: str) -> list[StoredEvent]:
+    rows = conn.execute(f"{_SELECT} WHERE request_id = ? ORDER BY seq", (request_id,))
+    return [_row_to_event(r) for r in rows]
+
+
+def events_between(
+    conn: sqlite3.Connection,
+    start: datetime,
+    end: datetime,
+    *,
+    kinds: Iterable[EventKind] | None = None,
+    originator: str | None = None,
+    limit: int | None = None,
+    after_seq: int = 0,
+) -> list[StoredEvent]:
+    """Events with ``start <= at < end``, oldest first, optionally filtered."""
+    sql = f"{_SELECT} WHERE at_us >= ? AND at_us < ? AND seq > ?"
+    params: list[Any] = [to_us(start), to_us(end), after_seq]
+    if kinds is not None:
+        kind_list = [k.value for k in kinds]
+        sql += f" AND kind IN ({','.join('?' * len(kind_list))})"
+        params += kind_list
+    if originator is not None:
+        sql += " AND originator = ?"
+        params.append(originator)
+    sql += " ORDER BY seq"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [_row_to_event(r) for r in conn.execute(sql, params)]

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from opendcc.store.database import Database, SchemaPart, StoreError
+
+PART = SchemaPart("t1", "CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL);")
+
+
+def test_group_commit_isolates_failing_jobs(tmp_path: Path) -> None:
+    with Database(tmp_path / "db.sqlite", parts=[PART]) as db:
+
+        def good(i: int):  # type: ignore[no-untyped-def]
+            return lambda c: c.execute("INSERT INTO t VALUES (?, ?)", (i, "x")).lastrowid
+
+        def bad(c: sqlite3.Connection) -> None:
+            c.execute("INSERT INTO t VALUES (100, 'half')")
+            c.execute("INSERT INTO t VALUES (1, 'dup')")  # violates the primary key
+
+        futures = [db.submit(good(i)) for i in range(1, 50)] + [db.submit(bad)]
+        assert [f.result() for f in futures[:-1]] == list(range(1, 50))
+        with pytest.raises(sqlite3.IntegrityError):
+            futures[-1].result()
+        rows = db.reader().execute("SELECT count(*), max(k) FROM t").fetchone()
+        # Every good job landed; nothing of the failing job did (not even its first insert).
+        assert rows == (49, 49)
+
+
+def test_async_write_is_visible_to_readers_once_awaited(tmp_path: Path) -> None:
+    async def scenario(db: Database) -> int:
+        await db.write(lambda c: c.execute("INSERT INTO t VALUES (1, 'a')"))
+        return int(db.reader().execute("SELECT count(*) FROM t").fetchone()[0])
+
+    with Database(tmp_path / "db.sqlite", parts=[PART]) as db:
+        assert asyncio.run(scenario(db)) == 1
+
+
+def test_schema_applied_once_and_survives_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    with Database(path, parts=[PART]) as db:
+        db.write_now(lambda c: c.execute("INSERT INTO t VALUES (1, 'kept')"))
+    with Database(path, parts=[PART]) as db:
+        assert db.reader().execute("SELECT v FROM t").fetchall() == [("kept",)]
+        assert db.reader().execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_closed_database_refuses_work(tmp_path: Path) -> None:
+    db = Database(tmp_path / "db.sqlite", parts=[PART]).open()
+    db.close()
+    with pytest.raises(StoreError):
+        db.submit(lambda c: None)
+
+
+def test_rejects_unknown_synchronous_mode(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        Database(tmp_path / "x", synchronous="SOMETIMES")

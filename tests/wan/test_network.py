@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import statistics
+
+import pytest
+
+from opendcc.eui import Eui64
+from opendcc.inventory.model import CspRegion
+from opendcc.wan.network import Outcome, RegionProfile, SmWan
+
+HUB = Eui64.parse("00-DB-12-34-56-78-90-A2")
+
+
+def test_instantaneous_wan_always_delivers_at_once() -> None:
+    wan = SmWan.instantaneous()
+    results = {wan.transmit(r, HUB) for r in CspRegion for _ in range(10)}
+    assert {(t.outcome, t.round_trip_s) for t in results} == {(Outcome.DELIVERED, 0.0)}
+
+
+def test_failure_rates_and_latency_follow_the_profile() -> None:
+    profile = RegionProfile(
+        floor_s=1.0, median_extra_s=2.0, spread=0.5, unreachable=0.1, no_response=0.05
+    )
+    wan = SmWan({r: profile for r in CspRegion}, seed=42)
+    runs = [wan.transmit(CspRegion.NORTH, HUB) for _ in range(20_000)]
+    share = {o: sum(t.outcome is o for t in runs) / len(runs) for o in Outcome}
+    assert share[Outcome.UNREACHABLE] == pytest.approx(0.10, abs=0.01)
+    assert share[Outcome.NO_RESPONSE] == pytest.approx(0.05, abs=0.01)
+    delivered = [t.round_trip_s for t in runs if t.outcome is Outcome.DELIVERED]
+    assert min(delivered) >= 1.0
+    assert statistics.median(delivered) == pytest.approx(3.0, rel=0.05)
+
+
+def test_same_seed_same_story() -> None:
+    profile = RegionProfile(floor_s=0.1, median_extra_s=0.2, unreachable=0.2)
+    a = SmWan({r: profile for r in CspRegion}, seed=7)
+    b = SmWan({r: profile for r in CspRegion}, seed=7)
+    assert [a.transmit(CspRegion.SOUTH, HUB) for _ in range(100)] == [
+        b.transmit(CspRegion.SOUTH, HUB) for _ in range(100)
+    ]
+
+
+def test_coverage_power_and_regional_outage_make_hubs_unreachable() -> None:
+    wan = SmWan.instantaneous()
+    wan.out_of_coverage.add(HUB)
+    assert wan.transmit(CspRegion.CENTRAL, HUB).outcome is Outcome.UNREACHABLE
+    wan.out_of_coverage.clear()
+    wan.regions_down.add(CspRegion.CENTRAL)
+    assert wan.transmit(CspRegion.CENTRAL, HUB).outcome is Outcome.UNREACHABLE
+    assert wan.transmit(CspRegion.NORTH, HUB).outcome is Outcome.DELIVERED
+
+
+@pytest.mark.parametrize("bad", [{"unreachable": 1.5}, {"no_response": -0.1}, {"floor_s": -1.0}])
+def test_profile_rejects_impossible_values(bad: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        RegionProfile(**bad)
