@@ -11,8 +11,9 @@ from lxml import etree
 
 from opendcc.duis.codes import DccAlertCode, ResponseCode
 from opendcc.duis.command_variant import CommandVariant
-from opendcc.duis.matrix import REQUEST_MATRIX, FutureDatedPattern, UserRole
+from opendcc.duis.matrix import REQUEST_MATRIX, FutureDatedPattern
 from opendcc.duis.messages import ServiceRequest, check_request, parse_request
+from opendcc.roles import UserRole
 from tests.reference import require_reference
 
 pytestmark = pytest.mark.conformance
@@ -53,7 +54,7 @@ def test_every_variant_matches_the_reference_matrix(reference_matrix: list[dict[
         assert ours.dcc_scheduled == _yes(row["DCC Scheduled"])
         assert ours.non_device == _yes(row["Non-Device Request"])
         assert ours.future_dated is FutureDatedPattern(row["Future Dated Response Pattern"])
-        assert ours.eligible_roles == {UserRole[r] for r in row["Eligible User Roles"]}
+        assert ours.eligible_roles == {UserRole(r) for r in row["Eligible User Roles"]}
 
 
 def test_service_references_correct_the_6_20_slip(reference_matrix: list[dict[str, Any]]) -> None:

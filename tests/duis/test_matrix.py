@@ -9,10 +9,10 @@ from opendcc.duis.command_variant import COMMAND_VARIANTS, Answer, CommandVarian
 from opendcc.duis.matrix import (
     REQUEST_MATRIX,
     FutureDatedPattern,
-    UserRole,
     service_reference_variant,
     variant_for_body,
 )
+from opendcc.roles import UserRole
 
 
 def test_the_matrix_has_the_duis_5_4_shape() -> None:
@@ -32,7 +32,7 @@ def test_rows_answer_the_questions_the_hub_asks() -> None:
     assert read.service_reference == "4.1"
     assert not read.critical and read.on_demand
     assert read.future_dated is FutureDatedPattern.DSP
-    assert read.eligible_roles == {UserRole.IS, UserRole.GS, UserRole.ED, UserRole.GT}
+    assert read.eligible_roles == {UserRole(r) for r in ("IS", "GS", "ED", "GT")}
     assert read.body_element == "ReadInstantaneousImportRegisters"
     assert read.body_element_for(CommandVariant.NON_CRITICAL_LOCAL) == read.body_element
     tariff = REQUEST_MATRIX["1.1.1"]

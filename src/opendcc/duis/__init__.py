@@ -43,7 +43,6 @@ if TYPE_CHECKING:
         REQUEST_MATRIX,
         FutureDatedPattern,
         ServiceReferenceVariant,
-        UserRole,
         service_reference_variant,
     )
     from opendcc.duis.messages import (
@@ -96,7 +95,6 @@ __all__ = [
     "SignatureFailure",
     "SignatureVerifier",
     "SigningIdentity",
-    "UserRole",
     "VerifiedSignature",
     "acknowledgement",
     "check_request",
@@ -141,8 +139,7 @@ _HOMES = {
     "errors": "DuisError DuisErrorKind",
     "ids": "RequestId ResponseId time_based_counter",
     "matrix": (
-        "REQUEST_MATRIX FutureDatedPattern ServiceReferenceVariant UserRole"
-        " service_reference_variant"
+        "REQUEST_MATRIX FutureDatedPattern ServiceReferenceVariant service_reference_variant"
     ),
     "messages": (
         "RequestHeader ResponseBodyKind ResponseHeader ServiceRequest ServiceResponse"

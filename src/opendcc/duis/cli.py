@@ -276,7 +276,7 @@ def _variant_json(variant: Any) -> dict[str, Any]:
         "futureDatedResponsePattern": variant.future_dated.value,
         "dccScheduled": variant.dcc_scheduled,
         "nonDevice": variant.non_device,
-        "eligibleUserRoles": sorted(role.name for role in variant.eligible_roles),
+        "eligibleUserRoles": sorted(role.value for role in variant.eligible_roles),
         "bodyElement": variant.body_element,
         "commandVariants": sorted(int(cv) for cv in variant.command_variants),
     }

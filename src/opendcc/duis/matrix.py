@@ -2,9 +2,10 @@
 
 One row per variant (129 in DUIS 5.4): its name, whether it is critical (the User signs a
 Pre-Command), on demand, its future-dated response pattern, whether the DCC schedules it,
-whether it is a non-device request, the User Roles eligible to send it and the body element
-that carries it. These are the project's own table; the conformance tests check it against
-the DUIS request matrix and schema in the shared reference data. Where that matrix says
+whether it is a non-device request, the User Roles eligible to send it (the project's shared
+``opendcc.roles.UserRole``) and the body element that carries it. This is the project's own
+table; the conformance tests check it against the DUIS request matrix and schema in the
+shared reference data. Where that matrix says
 Service Reference ``6.2`` for variants 6.20.1 and 6.20.2 it is a slip: they belong to 6.20,
 as the schema and the variant numbers say, and this table derives the Service Reference
 from the variant.
@@ -28,18 +29,7 @@ from types import MappingProxyType
 from typing import Final
 
 from opendcc.duis.command_variant import CommandVariant
-
-
-class UserRole(enum.Enum):
-    """The DUIS User Roles (the request matrix's abbreviations)."""
-
-    IS = "Import Supplier"
-    ES = "Export Supplier"
-    GS = "Gas Supplier"
-    RSA = "Registered Supplier Agent"
-    ED = "Electricity Distributor"
-    GT = "Gas Transporter"
-    OU = "Other User"
+from opendcc.roles import UserRole
 
 
 class FutureDatedPattern(enum.Enum):
@@ -382,7 +372,7 @@ def _row(
         future_dated=pattern,
         dcc_scheduled=flags[2] == "S",
         non_device=non_device,
-        eligible_roles=frozenset(UserRole[r] for r in roles.split()),
+        eligible_roles=frozenset(UserRole(r) for r in roles.split()),
         body_element=body,
         command_variants=cvs,
     )
