@@ -56,7 +56,15 @@ def _shape(element: etree._Element) -> tuple[Any, ...]:
 
 
 def signed_form(root: etree._Element) -> tuple[Any, ...]:
-    """What verification depends on (see the module docstring)."""
+    """What verification depends on (see the module docstring); a document that cannot be
+    canonicalised (a relative namespace URI, say) has no signed form and cannot verify."""
+    try:
+        return _signed_form(root)
+    except etree.C14NError:
+        return ("cannot be canonicalised",)
+
+
+def _signed_form(root: etree._Element) -> tuple[Any, ...]:
     last = root[-1] if len(root) else None
     if last is None or last.tag != DS + "Signature":
         return ("unsigned", etree.tostring(root.getroottree(), method="c14n", with_comments=False))
@@ -163,19 +171,19 @@ def tree_mutation(draw: st.DrawFn, data: bytes) -> bytes:
 def judge(original: tuple[Any, ...], mutated: bytes, verify: Any) -> str:
     """Parse and verify ``mutated``; assert a mutation fails and a non-mutation verifies.
 
-    ``verify`` takes a ServiceRequest and returns VerifiedSignature | SignatureFailure.
-    Returns what happened, for hypothesis' statistics.
+    ``verify`` takes a ServiceRequest or ServiceResponse and returns VerifiedSignature |
+    SignatureFailure. Returns what happened, for hypothesis' statistics.
     """
     from opendcc.duis.errors import DuisError
-    from opendcc.duis.messages import parse_request
+    from opendcc.duis.messages import parse_message
     from opendcc.duis.signature import SignatureFailure, VerifiedSignature
 
-    request = parse_request(mutated)
-    if isinstance(request, DuisError):
-        return f"refused by the parser: {request.kind.name}"
-    result = verify(request)
+    message = parse_message(mutated)
+    if isinstance(message, DuisError):
+        return f"refused by the parser: {message.kind.name}"
+    result = verify(message)
     assert isinstance(result, VerifiedSignature | SignatureFailure), result
-    if signed_form(request.root) == original:
+    if signed_form(message.root) == original:
         assert isinstance(result, VerifiedSignature), (result, mutated)
         return "not a mutation: verifies"
     assert isinstance(result, SignatureFailure), mutated
