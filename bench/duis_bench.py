@@ -114,7 +114,7 @@ def main() -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--quick", action="store_true", help="fewer iterations")
     args = options.parse_args()
-    number, repeat = (300, 3) if args.quick else (2000, 7)
+    number, repeat = (300, 3) if args.quick else (400, 25)
 
     unsigned, directory, supplier, schema, source = setup()
     dsp = throwaway_identity(DCC_ACCESS_CONTROL_BROKER, RemotePartyRole.DSP_XML_SIGNING)
