@@ -52,6 +52,14 @@ def test_re_encoded_hostile_documents_cannot_evade_the_dtd_check() -> None:
     assert _kind(parse_document(latin)) is DuisErrorKind.UNSUPPORTED_ENCODING
     ebcdic = b'<?xml version="1.0" encoding="EBCDIC-US"?><r/>'
     assert _kind(parse_document(ebcdic)) is DuisErrorKind.UNSUPPORTED_ENCODING
+    # Really EBCDIC: libxml2 would recognise it from its first bytes; opendcc does not try.
+    truly = BILLION_LAUGHS.decode().replace("?>", ' encoding="cp500"?>', 1).encode("cp500")
+    assert _kind(parse_document(truly)) is DuisErrorKind.MALFORMED_XML
+    hidden = b'<?xml version="1.0"' + b" " * 300 + b' encoding="UTF-16"?><r/>'
+    assert _kind(parse_document(hidden)) is DuisErrorKind.MALFORMED_XML
+    assert _kind(parse_document(b'<?xml version="1.0" encoding="\xff"?><r/>')) is (
+        DuisErrorKind.UNSUPPORTED_ENCODING
+    )
 
 
 def test_an_undeclared_entity_is_malformed_not_expanded() -> None:

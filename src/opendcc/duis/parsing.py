@@ -36,7 +36,9 @@ DEFAULT_MAX_BYTES: Final = 1 << 20
 DEFAULT_MAX_DEPTH: Final = 64
 _LIBXML2_MAX_DEPTH: Final = 256
 
-_XML_DECLARATION: Final = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+_ENCODING: Final = re.compile(rb"encoding\s*=\s*[\"']([^\"']*)[\"']")
+_MAX_DECLARATION: Final = 256
+_STARTS_WITH_MARKUP: Final = re.compile(rb"[ \t\r\n]*<")
 _ALLOWED_ENCODINGS: Final = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
 _BOMS: Final = (b"\xfe\xff", b"\xff\xfe", b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")
 
@@ -97,13 +99,22 @@ def _precheck(data: bytes, limits: ParseLimits) -> DuisError | None:
         return DuisError(DuisErrorKind.MALFORMED_XML, "empty document")
     if data.startswith(_BOMS) or b"\x00" in data:
         return DuisError(DuisErrorKind.UNSUPPORTED_ENCODING, "UTF-16/32 or NUL bytes")
-    head = data[3:200] if data.startswith(b"\xef\xbb\xbf") else data[:200]
-    declared = _XML_DECLARATION.match(head)
-    if declared and declared.group(1).decode("ascii").lower() not in _ALLOWED_ENCODINGS:
-        return DuisError(
-            DuisErrorKind.UNSUPPORTED_ENCODING,
-            f"declared encoding {declared.group(1).decode('ascii')!r}; DUIS is UTF-8",
-        )
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if not _STARTS_WITH_MARKUP.match(body):
+        # Also what an EBCDIC document looks like, which libxml2 would otherwise decode.
+        return DuisError(DuisErrorKind.MALFORMED_XML, "not XML: it does not start with '<'")
+    if body.startswith(b"<?xml"):
+        end = body.find(b"?>", 0, _MAX_DECLARATION)
+        if end < 0:
+            return DuisError(
+                DuisErrorKind.MALFORMED_XML, "unterminated or overlong XML declaration"
+            )
+        declared = _ENCODING.search(body, 0, end)
+        name = declared.group(1).decode("ascii", "replace") if declared else "utf-8"
+        if name.lower() not in _ALLOWED_ENCODINGS:
+            return DuisError(
+                DuisErrorKind.UNSUPPORTED_ENCODING, f"declared encoding {name!r}; DUIS is UTF-8"
+            )
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         return DuisError(DuisErrorKind.DTD_FORBIDDEN, "DTDs and entity declarations are refused")
     return None
