@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from opendcc.duis.dsig import canonical_document
 from opendcc.duis.errors import DuisError, DuisErrorKind
 from opendcc.duis.messages import ServiceRequest, ServiceResponse, parse_message
 from opendcc.duis.schema import DuisSchema, load_schema
@@ -26,7 +27,6 @@ from opendcc.duis.signature import (
     SignatureVerifier,
     SigningIdentity,
     VerifiedSignature,
-    _canonical_document,
     sign,
 )
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
@@ -216,7 +216,7 @@ def test_pretty_printing_is_ignorable(keystore: Keystore) -> None:
     """The pretty-printed samples digest exactly like their compact, signed twins."""
     signed = _message("signing-tool-message.xml")
     pretty = _message("signing-tool-message2.xml")
-    digest = base64.b64encode(hashlib.sha256(_canonical_document(pretty.root)).digest()).decode()
+    digest = base64.b64encode(hashlib.sha256(canonical_document(pretty.root)).digest()).decode()
     assert digest == signed.root.findtext(f".//{DS}DigestValue")
     # Give the no-serial sample its KeyInfo back and it verifies, whitespace and all.
     message = _message("readfw-response-no-serial.xml")

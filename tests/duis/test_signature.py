@@ -12,6 +12,7 @@ from lxml import etree
 
 from opendcc.duis.build import gbcs_payload, service_response, to_bytes
 from opendcc.duis.codes import ResponseCode
+from opendcc.duis.dsig import read_exact_profile, read_strictly, signature_region
 from opendcc.duis.messages import ServiceRequest, ServiceResponse, parse_request, parse_response
 from opendcc.duis.signature import (
     FailureReason,
@@ -19,9 +20,6 @@ from opendcc.duis.signature import (
     SignatureVerifier,
     SigningIdentity,
     VerifiedSignature,
-    _read_exact_profile,
-    _read_strictly,
-    _signature_region,
     sign,
     sign_to_bytes,
 )
@@ -109,10 +107,10 @@ def test_the_signed_info_signed_is_its_exclusive_c14n(supplier: Party) -> None:
     root = etree.fromstring(_signed_request(supplier))
     signature = root[-1]
     canonical = etree.tostring(root.getroottree(), method="c14n")
-    region = _signature_region(canonical, signature)
+    region = signature_region(canonical, signature)
     assert region is not None
-    fast = _read_exact_profile(signature, canonical, region[0])
-    strict = _read_strictly(signature)
+    fast = read_exact_profile(signature, canonical, region[0])
+    strict = read_strictly(signature)
     assert fast is not None and not isinstance(strict, SignatureFailure)
     lxml_form = etree.tostring(signature[0], method="c14n", exclusive=True, with_comments=False)
     assert fast.canonical_signed_info == lxml_form
@@ -189,9 +187,9 @@ def test_comments_inside_signed_info_take_the_strict_path(
     request = _request(data)
     signature = request.root[-1]
     canonical = etree.tostring(request.root.getroottree(), method="c14n")
-    region = _signature_region(canonical, signature)
+    region = signature_region(canonical, signature)
     assert region is not None
-    assert _read_exact_profile(signature, canonical, region[0]) is None
+    assert read_exact_profile(signature, canonical, region[0]) is None
     assert isinstance(SignatureVerifier(directory).verify_request(request, NOW), VerifiedSignature)
 
 
