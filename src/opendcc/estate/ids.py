@@ -3,7 +3,9 @@
 All start with octet ``02``: the IEEE "locally administered" bit set, so they can never be
 a manufacturer's or Party's real (IEEE-assigned) EUI, and ``0D-CC`` marks them as opendcc's.
 
-- ``02-0D-CC-00-00-00-00-xx``: demo DCC Users generated when no PKI index is given.
+- ``02-0D-CC-00-...``: Parties. The SMKI demo PKI (``opendcc pki init``) gives its Users
+  ``02-0D-CC-00-00-RR-00-NN`` (RR: 01 suppliers, 02 network operators, 07 other users);
+  the demo estate's own Users (``estate.demo``) follow the same pattern and agree with it.
 - ``02-0D-CC-01-...``: demo-estate Devices; premises ``n`` owns the eight EUIs
   ``base + 8n`` to ``base + 8n + 7`` (one slot per device kind), so a simulation can work
   out any premises' device EUIs without a look-up.
@@ -17,7 +19,7 @@ from typing import Final
 
 from opendcc.eui import Eui64
 
-USER_BASE: Final = 0x020D_CC00_0000_0000
+PARTY_BASE: Final = 0x020D_CC00_0000_0000
 DEVICE_BASE: Final = 0x020D_CC01_0000_0000
 EXTRA_DEVICE_BASE: Final = 0x020D_CC02_0000_0000
 _RANGE_SIZE: Final = 1 << 32
@@ -37,12 +39,6 @@ class Slot(enum.IntEnum):
     HCALCS = 6
     REPLACED_ESME = 7
     """An ESME taken out of service and replaced (decommissioned, kept for its history)."""
-
-
-def demo_user_eui(index: int) -> Eui64:
-    if not 0 < index < 256:
-        raise ValueError("demo User index is 1 to 255")
-    return Eui64(USER_BASE + index)
 
 
 def demo_device_eui(premises: int, slot: Slot) -> Eui64:
@@ -67,4 +63,4 @@ def extra_device_eui(index: int) -> Eui64:
 
 def is_opendcc_eui(eui: Eui64) -> bool:
     """Whether ``eui`` lies in one of opendcc's own ranges."""
-    return USER_BASE <= eui.value < EXTRA_DEVICE_BASE + _RANGE_SIZE
+    return PARTY_BASE <= eui.value < EXTRA_DEVICE_BASE + _RANGE_SIZE

@@ -15,7 +15,7 @@ import sqlite3
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from opendcc.clock import Clock
@@ -112,30 +112,97 @@ class LoadError(RuntimeError):
     """A seeded chunk broke an estate rule: a bug in the generator, not bad user input."""
 
 
-class EstateLoader:
-    """Writes ``EstateChunk``s through the database's writer thread, a few at a time."""
+@dataclass(slots=True)
+class EstateRows:
+    """A slice of an estate already in table-row form, for the bulk path of a large seed.
 
-    def __init__(self, db: Database, *, in_flight: int = 2, check: bool = True) -> None:
+    Row layouts are those of ``store.users.user_row`` and ``certificate_row``,
+    ``store.inventory.device_row`` (CHFs and GPFs before the Devices naming them),
+    ``history_row`` and the ``premises`` and ``device_links`` columns, and
+    ``store.registrations.registration_row``.
+    """
+
+    users: list[tuple[Any, ...]] = field(default_factory=list)
+    certificates: list[tuple[Any, ...]] = field(default_factory=list)
+    premises: list[tuple[Any, ...]] = field(default_factory=list)
+    devices: list[tuple[Any, ...]] = field(default_factory=list)
+    links: list[tuple[bytes, bytes]] = field(default_factory=list)
+    history: list[tuple[Any, ...]] = field(default_factory=list)
+    registrations: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return (
+            len(self.users)
+            + len(self.premises)
+            + len(self.devices)
+            + len(self.history)
+            + len(self.registrations)
+        )
+
+
+def chunk_rows(chunk: EstateChunk, *, check: bool = True) -> EstateRows:
+    """The rows of a chunk of records, checked against the estate's rules first."""
+    if check:
+        _check_chunk(chunk)
+    devices = sorted(chunk.devices, key=lambda s: _LOAD_ORDER[s.new.device_type])
+    return EstateRows(
+        users=[usr.user_row(s.user, s.created_at) for s in chunk.users],
+        certificates=[
+            usr.certificate_row(s.user.eui, c) for s in chunk.users for c in s.certificates
+        ],
+        premises=[
+            (p.uprn, p.postcode, p.address_identifier, p.region.value) for p in chunk.premises
+        ],
+        devices=[inv.device_row(s.new, s.history[-1].at, s.history[0].at) for s in devices],
+        links=[
+            (eui_key(s.new.device_id), eui_key(m)) for s in devices for m in s.new.joined_meters
+        ],
+        history=[
+            inv.history_row(change, n)
+            for s in devices
+            for n, change in enumerate(s.history, start=1)
+        ],
+        registrations=[reg.registration_row(r) for r in chunk.registrations],
+    )
+
+
+class EstateLoader:
+    """Writes estate slices through the database's writer thread, a few at a time."""
+
+    def __init__(self, db: Database, *, in_flight: int = 2) -> None:
         self._db = db
         self._in_flight = max(1, in_flight)
-        self._check = check
         self._pending: deque[Future[int]] = deque()
         self.written = 0
 
-    def write(self, chunk: EstateChunk) -> None:
-        """Queue ``chunk``; blocks while ``in_flight`` earlier chunks are still queued."""
-        if self._check:
-            _check_chunk(chunk)
-        job = _chunk_job(chunk)
+    def write(self, rows: EstateRows | EstateChunk) -> None:
+        """Queue a slice; blocks while ``in_flight`` earlier ones are still queued.
+
+        A chunk of records is checked against the estate's rules (``LoadError``) before
+        anything of it is queued.
+        """
+        if isinstance(rows, EstateChunk):
+            rows = chunk_rows(rows)
         while len(self._pending) >= self._in_flight:
             self.written += self._pending.popleft().result()
-        self._pending.append(self._db.submit(job))
+        self._pending.append(self._db.submit(_rows_job(rows)))
 
     def finish(self) -> int:
-        """Wait for every queued chunk; the number of rows written."""
+        """Wait for every queued slice; the number of rows written."""
         while self._pending:
             self.written += self._pending.popleft().result()
         return self.written
+
+
+def _rows_job(rows: EstateRows) -> Callable[[sqlite3.Connection], int]:
+    def job(conn: sqlite3.Connection) -> int:
+        usr.insert_users(conn, rows.users, rows.certificates)
+        conn.executemany(inv.INSERT_PREMISES, rows.premises)
+        inv.insert_devices(conn, rows.devices, rows.links, rows.history)
+        reg.insert_registrations(conn, rows.registrations)
+        return len(rows)
+
+    return job
 
 
 def checkpoint(db: Database) -> None:
@@ -177,27 +244,3 @@ def _check_history(seeded: SeededDevice) -> EstateRefusal | None:
         if after.old is not before.new or after.at < before.at:
             return invalid("history steps must follow on, in time order")
     return None
-
-
-def _chunk_job(chunk: EstateChunk) -> Callable[[sqlite3.Connection], int]:
-    # Rows are built here, on the caller's thread, so the writer thread only executes.
-    users = [usr.user_row(s.user, s.created_at) for s in chunk.users]
-    certificates = [usr.certificate_row(s.user.eui, c) for s in chunk.users for c in s.certificates]
-    devices = sorted(chunk.devices, key=lambda s: _LOAD_ORDER[s.new.device_type])
-    device_rows = [inv.device_row(s.new, s.history[-1].at, s.history[0].at) for s in devices]
-    links = [(eui_key(s.new.device_id), eui_key(m)) for s in devices for m in s.new.joined_meters]
-    history: list[tuple[Any, ...]] = [
-        inv.history_row(change, n) for s in devices for n, change in enumerate(s.history, start=1)
-    ]
-    registrations = [reg.registration_row(r) for r in chunk.registrations]
-    premises = chunk.premises
-    total = len(users) + len(premises) + len(device_rows) + len(history) + len(registrations)
-
-    def job(conn: sqlite3.Connection) -> int:
-        usr.insert_users(conn, users, certificates)
-        inv.insert_premises(conn, premises)
-        inv.insert_devices(conn, device_rows, links, history)
-        reg.insert_registrations(conn, registrations)
-        return total
-
-    return job

@@ -18,6 +18,7 @@ from typing import Final
 from opendcc.eui import Eui64
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US: Final = timedelta(microseconds=1)
 
 
 def eui_key(eui: Eui64) -> bytes:
@@ -34,10 +35,10 @@ def optional_eui(key: bytes | None) -> Eui64 | None:
 
 def to_us(at: datetime) -> int:
     """Microseconds since the epoch; ``at`` must be timezone-aware."""
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError(f"naive datetime {at.isoformat()}: the estate stores UTC times")
-    delta = at - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    try:
+        return (at - _EPOCH) // _ONE_US
+    except TypeError:  # a naive datetime cannot be subtracted from an aware one
+        raise ValueError(f"naive datetime {at.isoformat()}: the estate stores UTC times") from None
 
 
 def from_us(value: int) -> datetime:
