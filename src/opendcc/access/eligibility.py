@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from opendcc.access.roles import UserRole
+from opendcc.access.roles import UserRole, fuels_of, market_role_of
 from opendcc.access.users import DccUser, UserStatus
 from opendcc.inventory.model import Device, Fuel, Registration
 
@@ -52,7 +52,7 @@ def roles_for_fuels(candidates: Sequence[UserRole], fuels: frozenset[Fuel]) -> l
     """The candidate roles that can act on a Device serving ``fuels`` (empty fuels: any)."""
     if not fuels:
         return list(candidates)
-    return [r for r in candidates if r.fuels & fuels]
+    return [r for r in candidates if fuels_of(r) & fuels]
 
 
 def check_registration(
@@ -72,12 +72,12 @@ def check_registration(
     """
     in_force = [r for r in registrations if r.in_force(at) and r.party == user.eui]
     for role in roles_for_fuels(candidates, frozenset(fuels_by_mpxn.values())):
-        market = role.market_role
+        market = market_role_of(role)
         if market is None:
             return role
         for registration in in_force:
             fuel = fuels_by_mpxn.get(registration.mpxn)
-            if registration.role is market and fuel is not None and fuel in role.fuels:
+            if registration.role is market and fuel is not None and fuel in fuels_of(role):
                 return role
     roles = ", ".join(r.value for r in candidates)
     mpxns = ", ".join(sorted(fuels_by_mpxn)) or "no MPxN"

@@ -1,53 +1,33 @@
-"""User Roles (SEC Section A, DUIS) and the remote-party role each signs GBCS Commands as."""
+"""What a User Role means for access to Devices.
+
+The roles themselves are ``opendcc.roles.UserRole``. Here: the GBCS remote-party role whose
+keys a Device trusts for Commands sent in that role, the fuels whose Devices the role can
+act on, and the registration-data role that makes it eligible for an MPxN (the E4 check).
+"""
 
 from __future__ import annotations
 
-import enum
-
 from opendcc.inventory.model import Fuel, MarketRole
+from opendcc.roles import UserRole
 from opendcc.smki.identity import RemotePartyRole
 
-
-class UserRole(enum.StrEnum):
-    """The User Roles of the SEC, by their DUIS abbreviations."""
-
-    IMPORT_SUPPLIER = "IS"
-    EXPORT_SUPPLIER = "ES"
-    GAS_SUPPLIER = "GS"
-    REGISTERED_SUPPLIER_AGENT = "RSA"
-    ELECTRICITY_DISTRIBUTOR = "ED"
-    GAS_TRANSPORTER = "GT"
-    OTHER_USER = "OU"
-
-    @property
-    def sec_name(self) -> str:
-        return _SEC_NAMES[self]
-
-    @property
-    def remote_party_role(self) -> RemotePartyRole:
-        """The GBCS remote-party role whose keys a Device trusts for this User Role."""
-        return _REMOTE_PARTY[self]
-
-    @property
-    def fuels(self) -> frozenset[Fuel]:
-        """The fuels whose Devices this role can act on."""
-        return _FUELS[self]
-
-    @property
-    def market_role(self) -> MarketRole | None:
-        """The registration-data role that makes this User Role eligible for an MPxN."""
-        return _MARKET[self]
+__all__ = ["UserRole", "fuels_of", "market_role_of", "remote_party_role_of"]
 
 
-_SEC_NAMES = {
-    UserRole.IMPORT_SUPPLIER: "Import Supplier",
-    UserRole.EXPORT_SUPPLIER: "Export Supplier",
-    UserRole.GAS_SUPPLIER: "Gas Supplier",
-    UserRole.REGISTERED_SUPPLIER_AGENT: "Registered Supplier Agent",
-    UserRole.ELECTRICITY_DISTRIBUTOR: "Electricity Distributor",
-    UserRole.GAS_TRANSPORTER: "Gas Transporter",
-    UserRole.OTHER_USER: "Other User",
-}
+def remote_party_role_of(role: UserRole) -> RemotePartyRole:
+    """The GBCS remote-party role whose keys a Device trusts for this User Role."""
+    return _REMOTE_PARTY[role]
+
+
+def fuels_of(role: UserRole) -> frozenset[Fuel]:
+    """The fuels whose Devices this role can act on."""
+    return _FUELS[role]
+
+
+def market_role_of(role: UserRole) -> MarketRole | None:
+    """The registration-data role that makes this User Role eligible for an MPxN."""
+    return _MARKET[role]
+
 
 _REMOTE_PARTY = {
     UserRole.IMPORT_SUPPLIER: RemotePartyRole.SUPPLIER,

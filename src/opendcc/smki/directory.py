@@ -4,7 +4,8 @@ Verifiers (DUIS XML signatures, GBCS signatures and MACs, Pre-Command signatures
 find a certificate by its serial number or by the EUI-64 and usage it names, and to know
 whether it was revoked. ``CertificateDirectory`` is that question; the keystore
 (``opendcc.smki.keystore``) and the in-memory ``StaticDirectory`` below both answer it, so
-the codecs never depend on where certificates are kept.
+the codecs never depend on where certificates are kept. ``ChainedDirectory`` asks several
+in turn (the hub's organisation keystore, then the simulated estate's device certificates).
 """
 
 from __future__ import annotations
@@ -38,9 +39,18 @@ class CertificateRecord:
     not_before: datetime
     not_after: datetime
     revoked_at: datetime | None = None
+    repaired: bool = False
+    """True when the DER was repaired to load (see ``opendcc.smki.repair``): the subject,
+    EUI, role and key are as issued, but the certificate's own signature cannot be checked."""
 
     @classmethod
-    def of(cls, cert: x509.Certificate, revoked_at: datetime | None = None) -> CertificateRecord:
+    def of(
+        cls,
+        cert: x509.Certificate,
+        revoked_at: datetime | None = None,
+        *,
+        repaired: bool = False,
+    ) -> CertificateRecord:
         return cls(
             certificate=cert,
             serial=cert.serial_number,
@@ -50,6 +60,7 @@ class CertificateRecord:
             not_before=cert.not_valid_before_utc,
             not_after=cert.not_valid_after_utc,
             revoked_at=revoked_at,
+            repaired=repaired,
         )
 
     def valid_at(self, when: datetime) -> bool:
@@ -101,3 +112,28 @@ class StaticDirectory:
 
     def __len__(self) -> int:
         return len(self._by_serial)
+
+
+class ChainedDirectory:
+    """A ``CertificateDirectory`` that asks each of ``directories`` in turn.
+
+    ``by_serial`` answers from the first directory that knows the serial; ``for_eui``
+    merges every directory's answer, newest first, without duplicate serials.
+    """
+
+    def __init__(self, *directories: CertificateDirectory) -> None:
+        self.directories = directories
+
+    def by_serial(self, serial: int) -> CertificateRecord | None:
+        for directory in self.directories:
+            found = directory.by_serial(serial)
+            if found is not None:
+                return found
+        return None
+
+    def for_eui(self, eui: Eui64, usage: KeyUsage) -> list[CertificateRecord]:
+        merged: dict[int, CertificateRecord] = {}
+        for directory in self.directories:
+            for record in directory.for_eui(eui, usage):
+                merged.setdefault(record.serial, record)
+        return sorted(merged.values(), key=lambda r: r.not_before, reverse=True)

@@ -7,7 +7,13 @@ It loads, from any mix of folders and files:
   keys or bare public keys;
 - the DCC Boxed layout: ``Z1-supplier-ds.pem`` beside ``Z1-supplier-ds.key`` (PKCS#8 DER),
   ``xml-sign-<EUI>-ds.*``, and the ``keystore.json`` that lists EUI, usage, serial,
-  certificate, private key, name and role.
+  certificate, private key, name and role;
+- certificate revocation lists (``*.crl``, PEM or DER, or PEM ``X509 CRL`` blocks in any
+  ``.pem``): each revoked serial of that issuer is marked revoked from its revocation date.
+
+Certificates that ``cryptography`` refuses only because their signature algorithm carries an
+explicit NULL parameter are loaded as repaired copies, with a warning that their own
+signature can no longer be checked (``CertificateRecord.repaired``).
 
 Private keys are paired with certificates by public key, not by file name, so a file named
 for one identity cannot silently pair with another's certificate. A file that cannot be
@@ -34,7 +40,9 @@ from opendcc.smki.directory import CertificateRecord
 from opendcc.smki.identity import KeyUsage, RemotePartyRole
 from opendcc.smki.loading import (
     KeyMaterialError,
-    load_certificates,
+    LoadedCertificate,
+    load_certificates_tolerant,
+    load_crls,
     load_private_key,
     public_key_of,
 )
@@ -42,6 +50,10 @@ from opendcc.smki.loading import (
 _NAMED_BY_EUI: Final = re.compile(r"^(?P<eui>[0-9a-fA-F]{16})-(?P<rest>.+)$")
 _EMBEDDED_EUI: Final = re.compile(r"(?<![0-9A-Fa-f])(?P<eui>[0-9A-Fa-f]{16})(?![0-9A-Fa-f])")
 _MAX_FILE_BYTES: Final = 1 << 20
+_CERTIFICATE_SUFFIXES: Final = frozenset({".pem", ".crt", ".cer", ".der"})
+
+PKI_INDEX_FORMAT_PREFIX: Final = "opendcc-pki/"
+"""The ``format`` of the ``index.json`` that ``opendcc pki init`` writes (not key material)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +85,7 @@ class Keystore:
     warnings: list[str] = field(default_factory=list)
     _by_serial: dict[int, int] = field(default_factory=dict, repr=False)
     _by_public: dict[bytes, int] = field(default_factory=dict, repr=False)
+    _crl_revocations: dict[tuple[bytes, int], datetime] = field(default_factory=dict, repr=False)
 
     # --- loading -------------------------------------------------------------------------
 
@@ -87,8 +100,9 @@ class Keystore:
     def load_path(self, path: Path) -> None:
         if path.is_dir():
             files = sorted(p for p in path.iterdir() if p.is_file())
-            # Certificates first, so that keys found afterwards pair with them.
-            files.sort(key=lambda p: (p.suffix.lower() not in {".pem", ".crt", ".cer"}, p.name))
+            # Certificates first, so that keys found afterwards pair with them; revocation
+            # lists last, so that their issuers and the certificates they revoke are known.
+            files.sort(key=lambda p: (_load_order(p), p.name))
             for file in files:
                 self._load_file(file)
         elif path.is_file():
@@ -105,17 +119,28 @@ class Keystore:
         except OSError as exc:
             self.warnings.append(f"{path}: {exc.strerror}")
             return
-        if path.suffix.lower() == ".json":
+        suffix = path.suffix.lower()
+        if suffix == ".json":
             self._load_boxed_json(path, data)
             return
-        if path.suffix.lower() not in {".pem", ".key", ".crt", ".cer", ".der"}:
+        if suffix not in {".pem", ".key", ".crt", ".cer", ".der", ".crl"}:
             return
         hint_eui, hint_usage = _hints_from_name(path.name)
+        holds_crl = suffix == ".crl" or b"X509 CRL-----" in data
+        holds_certificate = b"CERTIFICATE-----" in data or (
+            suffix in {".crt", ".cer", ".der"} and not holds_crl
+        )
         try:
-            if b"CERTIFICATE-----" in data or (path.suffix.lower() in {".crt", ".cer", ".der"}):
-                for cert in load_certificates(data):
-                    self.add_certificate(cert, name=_stem(path), source=str(path))
-            elif b"PUBLIC KEY-----" in data:
+            if holds_certificate:
+                for loaded in load_certificates_tolerant(data):
+                    self._add_loaded(loaded, None, _stem(path), str(path))
+            if holds_crl:
+                # After the file's own certificates: a bundle may hold the CRL's issuer.
+                for crl in load_crls(data):
+                    self.add_crl(crl, source=str(path))
+            if holds_certificate or holds_crl:
+                return
+            if b"PUBLIC KEY-----" in data:
                 public = serialization.load_pem_public_key(data)
                 if isinstance(public, ec.EllipticCurvePublicKey):
                     self._add_bare(_stem(path), public, None, hint_eui, hint_usage, str(path))
@@ -138,6 +163,9 @@ class Keystore:
         if not isinstance(document, dict):
             self.warnings.append(f"{path}: not a DCC Boxed keystore.json")
             return
+        if str(document.get("format", "")).startswith(PKI_INDEX_FORMAT_PREFIX):
+            # The index ``opendcc pki init`` writes beside the files it describes.
+            return
         for eui_text, usages in document.items():
             if not isinstance(usages, dict):
                 continue
@@ -149,7 +177,7 @@ class Keystore:
                         continue
                     name = str(item.get("name", eui_text))
                     try:
-                        cert = load_certificates(str(item["certificate"]).encode())[0]
+                        loaded = load_certificates_tolerant(str(item["certificate"]).encode())[0]
                         key = (
                             load_private_key(str(item["privateKey"]).encode())
                             if item.get("privateKey")
@@ -158,7 +186,24 @@ class Keystore:
                     except (KeyMaterialError, ValueError, IndexError) as exc:
                         self.warnings.append(f"{path}: {name}: {exc}")
                         continue
-                    self.add_certificate(cert, key, name=name, source=str(path))
+                    self._add_loaded(loaded, key, name, f"{path}: {name}")
+
+    def _add_loaded(
+        self,
+        loaded: LoadedCertificate,
+        key: ec.EllipticCurvePrivateKey | None,
+        name: str,
+        source: str,
+    ) -> None:
+        if loaded.repaired:
+            self.warnings.append(
+                f"{source}: the certificate's signature algorithm carries an explicit NULL "
+                "parameter; loaded a repaired copy whose subject, EUI and public key are as "
+                "issued, but whose own signature can no longer be checked"
+            )
+        self.add_certificate(
+            loaded.certificate, key, name=name, source=source, repaired=loaded.repaired
+        )
 
     # --- adding ---------------------------------------------------------------------------
 
@@ -170,11 +215,17 @@ class Keystore:
         name: str | None = None,
         source: str = "",
         revoked_at: datetime | None = None,
+        repaired: bool = False,
     ) -> KeyEntry | None:
-        """Add a certificate (and its key). Returns the entry, or None if unusable."""
+        """Add a certificate (and its key). Returns the entry, or None if unusable.
+
+        A revocation already read from a CRL for this issuer and serial applies to it.
+        """
         try:
             public = public_key_of(cert)
-            record = CertificateRecord.of(cert, revoked_at)
+            if revoked_at is None:
+                revoked_at = self._revoked_by_crl(cert)
+            record = CertificateRecord.of(cert, revoked_at, repaired=repaired)
         except (KeyMaterialError, ValueError) as exc:
             self.warnings.append(f"{source or name}: {exc}")
             return None
@@ -245,15 +296,60 @@ class Keystore:
         self._by_public.setdefault(_fingerprint(entry.public_key), index)
         return entry
 
-    def revoke(self, serial: int, at: datetime) -> bool:
-        """Mark the certificate with ``serial`` revoked from ``at``; False if unknown."""
+    def revoke(self, serial: int, at: datetime, *, issuer: x509.Name | None = None) -> bool:
+        """Mark the certificate with ``serial`` revoked from ``at``; False if unknown.
+
+        With ``issuer``, only a certificate issued by that name matches (serial numbers are
+        unique per issuer, RFC 5280 section 4.1.2.2).
+        """
         index = self._by_serial.get(serial)
         if index is None or self.entries[index].record is None:
             return False
         entry = self.entries[index]
         assert entry.record is not None
+        if issuer is not None and entry.record.certificate.issuer != issuer:
+            return False
         self.entries[index] = replace(entry, record=replace(entry.record, revoked_at=at))
         return True
+
+    def add_crl(self, crl: x509.CertificateRevocationList, *, source: str = "") -> int:
+        """Apply a certificate revocation list; returns how many loaded certificates it revoked.
+
+        The CRL's signature is checked against every loaded certificate named as its issuer.
+        If one is loaded and none verifies, the CRL is ignored with a warning. If none is
+        loaded the revocations still apply (revoking can only make checks stricter) and a
+        warning says the signature was not checked. Revocations also apply to matching
+        certificates added later.
+        """
+        label = source or crl.issuer.rfc4514_string()
+        issuers = [
+            e.record.certificate
+            for e in self.entries
+            if e.record is not None and e.record.certificate.subject == crl.issuer
+        ]
+        if issuers:
+            if not any(_crl_signed_by(crl, issuer) for issuer in issuers):
+                self.warnings.append(
+                    f"{label}: CRL signature does not verify against its issuer "
+                    f"{crl.issuer.rfc4514_string()}; ignored"
+                )
+                return 0
+        else:
+            self.warnings.append(
+                f"{label}: CRL issuer {crl.issuer.rfc4514_string()} is not in the keystore; "
+                "revocations applied without checking the CRL signature"
+            )
+        revoked = 0
+        for item in crl:
+            at = item.revocation_date_utc
+            self._crl_revocations[(crl.issuer.public_bytes(), item.serial_number)] = at
+            revoked += self.revoke(item.serial_number, at, issuer=crl.issuer)
+        return revoked
+
+    def _revoked_by_crl(self, cert: x509.Certificate) -> datetime | None:
+        if not self._crl_revocations:
+            return None
+        return self._crl_revocations.get((cert.issuer.public_bytes(), cert.serial_number))
 
     # --- CertificateDirectory ----------------------------------------------------------
 
@@ -334,7 +430,7 @@ def load_keystore(paths: Iterable[Path | str]) -> Keystore:
 
 def _stem(path: Path) -> str:
     name = path.name
-    for suffix in (".key.pem", ".pem", ".key", ".crt", ".cer", ".der"):
+    for suffix in (".key.pem", ".crl.pem", ".pem", ".key", ".crt", ".cer", ".der", ".crl"):
         if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return name
@@ -354,6 +450,23 @@ def _hints_from_name(name: str) -> tuple[Eui64 | None, KeyUsage | None]:
         else None
     )
     return eui, usage
+
+
+def _load_order(path: Path) -> int:
+    suffix = path.suffix.lower()
+    if suffix == ".crl" or path.name.lower().endswith(".crl.pem"):
+        return 2
+    return 0 if suffix in _CERTIFICATE_SUFFIXES and suffix != ".der" else 1
+
+
+def _crl_signed_by(crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> bool:
+    try:
+        public = issuer.public_key()
+    except ValueError:
+        return False
+    if not isinstance(public, ec.EllipticCurvePublicKey):
+        return False
+    return crl.is_signature_valid(public)
 
 
 def _fingerprint(public: ec.EllipticCurvePublicKey) -> bytes:
