@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from opendcc.access.roles import UserRole
 from opendcc.access.users import DccUser
 from opendcc.estate.pki_index import IndexedParty
 from opendcc.estate.records import SeededUser, UserCertificate
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.inventory.model import CspRegion
+from opendcc.roles import UserRole
 
 _IS, _ES, _GS = UserRole.IMPORT_SUPPLIER, UserRole.EXPORT_SUPPLIER, UserRole.GAS_SUPPLIER
 _ED, _GT = UserRole.ELECTRICITY_DISTRIBUTOR, UserRole.GAS_TRANSPORTER

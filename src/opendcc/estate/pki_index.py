@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from opendcc.access.roles import UserRole
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
+from opendcc.roles import UserRole
 from opendcc.smki.identity import KeyUsage, RemotePartyRole
 
 INDEX_FORMAT: Final = "opendcc-pki/1"

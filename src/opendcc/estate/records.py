@@ -13,7 +13,6 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from opendcc.access.roles import UserRole
 from opendcc.access.users import DccUser, UserStatus
 from opendcc.eui import Eui64
 from opendcc.inventory.model import (
@@ -24,6 +23,7 @@ from opendcc.inventory.model import (
     SmiStatus,
     StatusChange,
 )
+from opendcc.roles import UserRole
 from opendcc.smki.identity import RemotePartyRole
 
 

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from opendcc.access.roles import UserRole
 from opendcc.access.users import DccUser, UserStatus
 from opendcc.estate.records import (
     DeviceDetails,
@@ -42,6 +41,7 @@ from opendcc.estate.records import (
 from opendcc.eui import Eui64
 from opendcc.inventory.model import Device, Fuel, MarketRole, Registration, StatusChange
 from opendcc.inventory.transitions import InventoryEvent, TransitionRefused
+from opendcc.roles import UserRole
 
 T_contra = TypeVar("T_contra", contravariant=True)
 

@@ -49,7 +49,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Final
 
-from opendcc.access.roles import UserRole
 from opendcc.access.users import DccUser
 from opendcc.estate.cast import dcc_user
 from opendcc.estate.ids import extra_device_eui
@@ -72,6 +71,7 @@ from opendcc.inventory.model import (
     SmiStatus,
     StatusChange,
 )
+from opendcc.roles import UserRole
 from opendcc.smki.identity import KeyUsage
 from opendcc.smki.keystore import Keystore
 

@@ -16,7 +16,6 @@ from concurrent.futures import Future
 from datetime import datetime
 from typing import Any, Final, TypeVar
 
-from opendcc.access.roles import UserRole
 from opendcc.access.users import DccUser, UserStatus
 from opendcc.clock import Clock, SystemClock
 from opendcc.estate import rules
@@ -30,6 +29,7 @@ from opendcc.estate.records import (
 )
 from opendcc.estate.repository import Recorder
 from opendcc.eui import Eui64
+from opendcc.roles import UserRole
 from opendcc.smki.identity import RemotePartyRole
 from opendcc.store.cache import MISSING, ReadCache
 from opendcc.store.database import Database, SchemaPart, register_schema
