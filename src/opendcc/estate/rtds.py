@@ -27,11 +27,15 @@ alerts: a HAN-connected auxiliary proportional controller, which DUIS (whose Dev
 has no APC) can only call an HCALCS. None of A4 to A6 can be a Type 2 device (Type 2
 devices hold no credentials and receive no Commands), so the estate adds its own IHD.
 
-Users: the DCC Boxed test identities the templates use. The supplier
-``90-B3-D5-1F-30-01-00-00`` is the registered Import and Gas Supplier; the network
-operator ``90-B3-D5-1F-30-02-00-00`` the Electricity Distributor and Gas Transporter; the
-second supplier ``90-B3-D5-1F-30-03-00-00`` supplied both fuels until a change of supplier
-on 2020-04-01 and is the export MPAN's Export Supplier. The load controller
+Users: the DCC Boxed test identities the templates use, each in the User Roles its
+templates need. The supplier ``90-B3-D5-1F-30-01-00-00`` originates Import and Gas
+Supplier requests and also Export Supplier ones (4.6.2, 6.20.2) and an Other User one
+(9.1), so it holds IS, GS, ES and OU and is the registered Supplier and Export Supplier;
+the network operator ``90-B3-D5-1F-30-02-00-00`` is the Electricity Distributor and Gas
+Transporter; the second supplier ``90-B3-D5-1F-30-03-00-00`` (IS, GS) supplied both
+fuels and the export until a change of supplier on 2020-04-01 (its one template, a
+"Unknown Remote Party" read, is then refused with E4: the DCC checks registration data
+now). The load controller
 ``90-B3-D5-1F-30-01-00-08`` holds no User Role (DUIS makes 7.16 "Limit APC Level", which it
 originates in the templates, DCC-only). ``00-DB-12-34-56-78-00-04``, DCC Boxed's Other User,
 is an Other User. The DCC's own EUI ``90-B3-D5-1F-30-00-00-02`` (the Access Control Broker,
@@ -126,11 +130,11 @@ def rtds_users(callback_url: str | None = None) -> tuple[DccUser, ...]:
     tags = frozenset({"rtds"})
     return (
         dcc_user(None, tags=tags),
-        DccUser(SUPPLIER, "DCC Boxed test supplier", frozenset({_IS, _GS}),
+        DccUser(SUPPLIER, "DCC Boxed test supplier", frozenset({_IS, _GS, _ES, _OU}),
                 callback_url=callback_url, party="supplier", tags=tags),
         DccUser(NETWORK_OPERATOR, "DCC Boxed test network operator", frozenset({_ED, _GT}),
                 callback_url=callback_url, party="network-operator", tags=tags),
-        DccUser(SUPPLIER_2, "DCC Boxed second test supplier", frozenset({_IS, _GS, _ES}),
+        DccUser(SUPPLIER_2, "DCC Boxed second test supplier", frozenset({_IS, _GS}),
                 callback_url=callback_url, party="supplier-2", tags=tags),
         DccUser(LOAD_CONTROLLER, "DCC Boxed test load controller", frozenset(),
                 callback_url=callback_url, party="load-controller",
@@ -211,7 +215,10 @@ def rtds_registrations() -> tuple[Registration, ...]:
             Registration(mpxn, fuel, network, NETWORK_OPERATOR, NETWORK_SINCE),
         ]
     rows += [
-        Registration(EXPORT_MPAN, e, MarketRole.EXPORT_SUPPLIER, SUPPLIER_2, CHANGE_OF_SUPPLY),
+        Registration(
+            EXPORT_MPAN, e, MarketRole.EXPORT_SUPPLIER, SUPPLIER_2, SUPPLY_SINCE, CHANGE_OF_SUPPLY
+        ),
+        Registration(EXPORT_MPAN, e, MarketRole.EXPORT_SUPPLIER, SUPPLIER, CHANGE_OF_SUPPLY),
         Registration(EXPORT_MPAN, e, network, NETWORK_OPERATOR, NETWORK_SINCE),
     ]
     return tuple(rows)
