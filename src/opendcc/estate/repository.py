@@ -95,7 +95,9 @@ class InventoryRepository(Protocol):
         it, or the meter, its CHF and joined devices when it has no premises."""
         ...
 
-    def counts(self) -> EstateCounts: ...
+    def counts(self) -> EstateCounts:
+        """Premises, Devices (by type, status, region) and status changes."""
+        ...
 
     # --- writes -----------------------------------------------------------------------------
 
@@ -242,6 +244,10 @@ class Estate(Protocol):
 
     @property
     def users(self) -> UserRepository: ...
+
+    def counts(self) -> EstateCounts:
+        """Premises, Devices (by type, status, region), registrations, Users."""
+        ...
 
 
 DeviceLookup = Callable[[Eui64], Device | None]
