@@ -92,6 +92,9 @@ def seed(
     if callback_url is not None and (problem := rules.check_callback_url(callback_url)):
         raise _fail(str(problem))
     path = _database_path(db)
+    for key_path in keys:
+        if not key_path.exists():
+            raise _fail(f"--keys {key_path} does not exist")
     try:
         settings = DemoSettings(premises, seed=seed_value, as_of=_as_of(as_of))
         cast = demo_cast(pki, settings.as_of, callback_url) if estate is EstateName.DEMO else None
