@@ -126,3 +126,17 @@ def test_unreadable_files_are_reported(tmp_path: Path) -> None:
         read_pki_index(tmp_path)
     (tmp_path / "index.json").write_text(json.dumps(GOOD))
     assert len(read_pki_index(tmp_path / "index.json")) == 3
+
+
+def test_the_demo_users_without_a_pki_agree_with_pki_init(tmp_path: Path) -> None:
+    from opendcc.estate.cast import generated_cast
+
+    assert CliRunner().invoke(app, ["pki", "init", str(tmp_path / "pki")]).exit_code == 0
+    when = datetime(2025, 1, 1, tzinfo=UTC)
+    from_pki = {
+        s.user.eui: s.user.roles
+        for s in cast_from_index(read_pki_index(tmp_path / "pki"), when).users
+    }
+    generated = {s.user.eui: s.user.roles for s in generated_cast(when).users}
+    for eui, roles in from_pki.items():
+        assert generated[eui] == roles, eui

@@ -1,10 +1,9 @@
 """Who the demo estate's registration data names: the demo DCC Users, by role.
 
 With a PKI (``--pki DIR``) the Users come from its ``index.json``, so the estate names
-exactly the Parties whose keys the PKI holds. Without one the estate uses its own set,
-which agrees with the Users ``opendcc pki init`` creates by default (same names, EUIs and
-roles for supplier-a, supplier-b, electricity-distributor, gas-transporter and
-other-user) and adds a third supplier that is also an Export Supplier, a second network
+exactly the Parties whose keys the PKI holds. Without one the estate uses the Users that
+``opendcc pki init`` creates by default (``smki.estates.DEMO``: the same names, EUIs and
+roles) and adds a third supplier that is also an Export Supplier, a second network
 operator of each fuel, and a Registered Supplier Agent, so that every User Role holds some
 registrations. The DCC's own identity is always present (tag ``dcc``).
 """
@@ -21,22 +20,14 @@ from opendcc.estate.records import SeededUser, UserCertificate
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.inventory.model import CspRegion
 from opendcc.roles import UserRole
+from opendcc.smki.estates import DEMO
 
 _IS, _ES, _GS = UserRole.IMPORT_SUPPLIER, UserRole.EXPORT_SUPPLIER, UserRole.GAS_SUPPLIER
 _ED, _GT = UserRole.ELECTRICITY_DISTRIBUTOR, UserRole.GAS_TRANSPORTER
 _RSA, _OU = UserRole.REGISTERED_SUPPLIER_AGENT, UserRole.OTHER_USER
 
-GENERATED_USERS: Final[tuple[tuple[str, str, str, frozenset[UserRole]], ...]] = (
-    ("supplier-a", "OPENDCC SUPPLIER A", "02-0D-CC-00-00-01-00-01", frozenset({_IS, _GS})),
-    ("supplier-b", "OPENDCC SUPPLIER B", "02-0D-CC-00-00-01-00-02", frozenset({_IS, _GS})),
+EXTRA_USERS: Final[tuple[tuple[str, str, str, frozenset[UserRole]], ...]] = (
     ("supplier-c", "OPENDCC SUPPLIER C", "02-0D-CC-00-00-01-00-03", frozenset({_IS, _ES})),
-    (
-        "electricity-distributor",
-        "OPENDCC ELECTRICITY DISTRIBUTOR",
-        "02-0D-CC-00-00-02-00-01",
-        frozenset({_ED}),
-    ),
-    ("gas-transporter", "OPENDCC GAS TRANSPORTER", "02-0D-CC-00-00-02-00-02", frozenset({_GT})),
     (
         "electricity-distributor-b",
         "OPENDCC ELECTRICITY DISTRIBUTOR B",
@@ -49,10 +40,9 @@ GENERATED_USERS: Final[tuple[tuple[str, str, str, frozenset[UserRole]], ...]] = 
         "02-0D-CC-00-00-02-00-04",
         frozenset({_GT}),
     ),
-    ("other-user", "OPENDCC OTHER USER", "02-0D-CC-00-00-07-00-01", frozenset({_OU})),
     ("supplier-agent", "OPENDCC SUPPLIER AGENT", "02-0D-CC-00-00-07-00-02", frozenset({_RSA})),
 )
-"""(party, name, EUI, User Roles) of the demo Users used when no PKI is given."""
+"""(party, name, EUI, User Roles) of the Users the demo estate adds to the SMKI demo's."""
 
 PLACEHOLDER_PARTY: Final = 0x020D_CC00_0000_FF00
 """``02-0D-CC-00-00-00-FF-nn``: a registered Party that is not a DCC User (when the PKI
@@ -87,9 +77,10 @@ def dcc_user(callback_url: str | None, *, tags: frozenset[str]) -> DccUser:
 
 
 def generated_cast(created_at: datetime, callback_url: str | None = None) -> DemoCast:
-    """The demo estate's own Users (no PKI)."""
+    """The demo estate's own Users (no PKI): the SMKI demo's, and ``EXTRA_USERS``."""
     users = [SeededUser(dcc_user(None, tags=frozenset({"demo"})), created_at)]
-    for party, name, eui, roles in GENERATED_USERS:
+    own = [(i.name, i.common_name, str(i.eui), frozenset(i.user_roles)) for i in DEMO.users()]
+    for party, name, eui, roles in own + list(EXTRA_USERS):
         user = DccUser(
             eui=Eui64.parse(eui),
             name=name,
