@@ -363,6 +363,8 @@ class SqliteInventory:
             clauses.append("d.region = ?")
             params.append(where.region.value)
         if where.uprn is not None:
+            if not 0 < where.uprn <= rules.MAX_UPRN:
+                return DevicePage((), None)
             clauses.append("d.uprn = ?")
             params.append(where.uprn)
         if where.mpxn is not None:
