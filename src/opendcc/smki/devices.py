@@ -47,6 +47,7 @@ from opendcc.smki import profile
 from opendcc.smki.authority import CaCredential
 from opendcc.smki.directory import CertificateRecord
 from opendcc.smki.identity import KeyUsage
+from opendcc.smki.keystore import KeyEntry
 from opendcc.smki.repair import encode
 
 _P256_ORDER: Final = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
@@ -193,6 +194,20 @@ class DeviceCredentials:
     def certificate(self, eui: Eui64, usage: KeyUsage, generation: int = 0) -> x509.Certificate:
         """The Device Certificate, issued by the device CA on first use and cached."""
         return self.record(eui, usage, generation).certificate
+
+    def entry(self, eui: Eui64, usage: KeyUsage, generation: int = 0) -> KeyEntry:
+        """The Device key as a keystore entry (private key, public key and certificate), for
+        look-ups that expect one: ``GbcsSecurity(device_keys=...)``."""
+        key = self.key(eui, usage, generation)
+        return KeyEntry(
+            name=f"device-{eui.hex}-{usage.value}",
+            public_key=key.public_key(),
+            record=self.record(eui, usage, generation),
+            private_key=key,
+            eui=eui,
+            usage=usage,
+            source="derived",
+        )
 
     def record(self, eui: Eui64, usage: KeyUsage, generation: int = 0) -> CertificateRecord:
         """The Device Certificate with its SMKI facts."""

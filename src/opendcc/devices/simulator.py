@@ -1,0 +1,295 @@
+"""A simulated Device receiving a GBCS Command and answering it, as a real one would.
+
+Theory of operation, per Command:
+
+1. Decode the frame and check its MAC (a critical Command also carries the User's
+   signature, checked against the User's DS certificate). A Device silently discards a
+   Command that does not authenticate: the DCC sees no Response (E21).
+2. Anti-replay: the originator counter must exceed the last one this Device accepted from
+   that Remote Party (GBCS 4.3.2.2); otherwise the Command is discarded.
+3. Decode the payload and run the handler registered for the use case. The handler reads
+   and changes the Device's state (``DeviceState`` sections) and returns the Response
+   payload, and may raise Alerts or ask to be woken later (Device-held future-dated
+   Commands).
+4. Build the Response (MACed, or signed when the Command was critical) with the Device's
+   own keys.
+
+Handlers are registered per GBCS use case with ``@handles("ECS17b")`` in family modules,
+which ``opendcc.devices.catalogue`` imports. Wake handlers (``@on_wake``) run when a Device's
+``next_wake`` comes: they raise future-dated execution alerts and similar.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from opendcc.devices.state import DeviceState, Section
+from opendcc.eui import Eui64
+from opendcc.gbcs import build, message_codes
+from opendcc.gbcs.context import Cra, GbcsDecodeError, GbcsEncodeError, PayloadContext
+from opendcc.gbcs.crypto import encrypt_block
+from opendcc.gbcs.frame import GbcsMessage, decode_message_with_body
+from opendcc.gbcs.payload import Payload, decode_payload
+from opendcc.gbcs.security import GbcsSecurity
+from opendcc.inventory.model import Device
+from opendcc.transform.registry import InventoryView
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceCommand:
+    """A Command as the Device received it."""
+
+    message: GbcsMessage
+    payload: Payload
+    use_case: str | None
+
+    @property
+    def remote_party(self) -> Eui64:
+        return self.message.originator
+
+    @property
+    def counter(self) -> int:
+        return self.message.counter
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSpec:
+    """An Alert to raise: its message code, payload, and the party it goes to."""
+
+    message_code: int
+    payload: bytes
+    recipient: Eui64
+    critical: bool | None = None
+
+
+@dataclass(slots=True)
+class DeviceContext:
+    """What a handler may use: the time, the Device, its state, keys for encryption."""
+
+    now: datetime
+    device: Device
+    state: DeviceState
+    security: GbcsSecurity
+    inventory: InventoryView | None = None
+    alerts: list[AlertSpec] = field(default_factory=list)
+    command: DeviceCommand | None = None
+    peers: PeerStates | None = None
+
+    def peer(self, eui: Eui64) -> DeviceState | None:
+        """Another Device's state (a GPF reading its GSME, a CHF its HAN devices); changes
+        to it are saved with this Device's Response. None when the Device is unknown."""
+        return self.peers(eui) if self.peers is not None else None
+
+    def raise_alert(self, alert: AlertSpec) -> None:
+        self.alerts.append(alert)
+
+    def wake_at(self, when: datetime) -> None:
+        """Ask to be woken at ``when`` (the earliest request wins)."""
+        current = self.state.next_wake
+        if current is None or when < current:
+            self.state.next_wake = when
+            self.state.touch()
+
+    def encrypt_for(
+        self, party: Eui64, counter: int, plaintext: bytes, invocation_counter: int = 0
+    ) -> bytes:
+        """An encrypted payload block for ``party`` (GBCS payload encryption, KDF mode 04):
+        the Device's KA key with the party's, over this Device as originator and ``counter``
+        (the Command's originator counter, which the Response carries)."""
+        header = build.grouping_header(
+            Cra.RESPONSE,
+            originator=self.device.device_id,
+            recipient=party,
+            counter=counter,
+            message_code=0,
+        )
+        keys = self.security.payload_keys(header)
+        if not keys:
+            raise GbcsEncodeError(
+                f"no payload-encryption key between {self.device.device_id} and {party}"
+            )
+        return encrypt_block(keys[0], self.device.device_id, invocation_counter, plaintext)
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceReply:
+    payload: bytes
+    message_code: int | None = None
+    """Override the Response's message code (default: the Command's)."""
+
+
+Handler = Callable[[DeviceCommand, DeviceContext], DeviceReply]
+PeerStates = Callable[[Eui64], DeviceState | None]
+WakeHandler = Callable[[DeviceContext], None]
+
+_HANDLERS: dict[str, Handler] = {}
+_WAKE_HANDLERS: list[WakeHandler] = []
+
+
+def handles(*use_cases: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        for use_case in use_cases:
+            if _HANDLERS.get(use_case, fn) is not fn:
+                raise ValueError(f"two handlers for {use_case}")
+            _HANDLERS[use_case] = fn
+        return fn
+
+    return register
+
+
+def on_wake(fn: WakeHandler) -> WakeHandler:
+    if fn not in _WAKE_HANDLERS:
+        _WAKE_HANDLERS.append(fn)
+    return fn
+
+
+def handler_for(use_case: str) -> Handler | None:
+    return _HANDLERS.get(use_case)
+
+
+def handled_use_cases() -> frozenset[str]:
+    return frozenset(_HANDLERS)
+
+
+class Outcome(enum.Enum):
+    RESPONDED = "responded"
+    DISCARDED = "discarded"
+    """The Device dropped the Command (bad MAC or signature, replay, unreadable): no Response."""
+
+
+@dataclass(frozen=True, slots=True)
+class Simulation:
+    outcome: Outcome
+    response: bytes | None = None
+    alerts: tuple[tuple[AlertSpec, bytes], ...] = ()
+    reason: str | None = None
+    use_case: str | None = None
+
+
+@dataclass(slots=True)
+class AntiReplay(Section):
+    """The last originator counter accepted from each Remote Party (GBCS 4.3.2.2)."""
+
+    NAME = "anti_replay"
+    last: dict[str, int] = field(default_factory=dict)
+
+
+class DeviceSimulator:
+    """Processes Commands for any simulated Device, given its state."""
+
+    def __init__(
+        self,
+        security: GbcsSecurity,
+        inventory: InventoryView | None = None,
+        peers: PeerStates | None = None,
+    ) -> None:
+        self.security = security
+        self.inventory = inventory
+        self.peers = peers
+
+    def process(self, data: bytes, state: DeviceState, now: datetime) -> Simulation:
+        try:
+            message, body = decode_message_with_body(data)
+        except GbcsDecodeError as exc:
+            return Simulation(Outcome.DISCARDED, reason=f"unreadable Command: {exc}")
+        device = state.device
+        if message.recipient != device.device_id:
+            return Simulation(Outcome.DISCARDED, reason="the Command is for another Device")
+        mac = self.security.verify_mac(message, body)
+        if mac.valid is not True:
+            return Simulation(Outcome.DISCARDED, reason=f"MAC not accepted: {mac.detail}")
+        if message.signature is not None:
+            signed = self.security.verify_signature(message, body)
+            if signed.valid is not True:
+                return Simulation(
+                    Outcome.DISCARDED, reason=f"signature not accepted: {signed.detail}"
+                )
+        replay = state.get(AntiReplay)
+        party = message.originator.hex
+        if replay.last.get(party, -1) >= message.counter:
+            return Simulation(Outcome.DISCARDED, reason="replayed originator counter")
+        code = message_codes.lookup(message.message_code)
+        use_case = code.use_case if code else None
+        handler = _HANDLERS.get(use_case or "")
+        if handler is None:
+            return Simulation(
+                Outcome.DISCARDED,
+                reason=f"no simulation for use case {use_case}",
+                use_case=use_case,
+            )
+        try:
+            payload = decode_payload(
+                message.payload,
+                PayloadContext(
+                    Cra.COMMAND,
+                    message.message_code,
+                    use_case,
+                    message.originator,
+                    message.recipient,
+                    message.counter,
+                    self.security.decryptor(message.header),
+                ),
+            )
+        except GbcsDecodeError as exc:
+            return Simulation(
+                Outcome.DISCARDED, reason=f"unreadable payload: {exc}", use_case=use_case
+            )
+        replay.last[party] = message.counter
+        state.touch()
+        command = DeviceCommand(message, payload, use_case)
+        context = DeviceContext(
+            now, device, state, self.security, self.inventory, command=command, peers=self.peers
+        )
+        reply = handler(command, context)
+        response = build.response_to(
+            message,
+            reply.payload,
+            security=self.security,
+            date_time=now,
+            message_code=reply.message_code,
+        )
+        return Simulation(
+            Outcome.RESPONDED, response.encode(), self._alerts(context), use_case=use_case
+        )
+
+    def wake(self, state: DeviceState, now: datetime) -> tuple[tuple[AlertSpec, bytes], ...]:
+        """Run the wake handlers for a Device whose ``next_wake`` has come."""
+        state.next_wake = None
+        state.touch()
+        context = DeviceContext(
+            now, state.device, state, self.security, self.inventory, peers=self.peers
+        )
+        for handler in _WAKE_HANDLERS:
+            handler(context)
+        return self._alerts(context)
+
+    def _alerts(self, context: DeviceContext) -> tuple[tuple[AlertSpec, bytes], ...]:
+        built = []
+        counters = context.state.get(AlertCounter)
+        for spec in context.alerts:
+            counters.next += 1
+            message = build.alert(
+                spec.payload,
+                originator=context.device.device_id,
+                recipient=spec.recipient,
+                counter=counters.next,
+                message_code=spec.message_code,
+                security=self.security,
+                date_time=context.now,
+                critical=spec.critical,
+            )
+            built.append((spec, message.encode()))
+        if built:
+            context.state.touch()
+        return tuple(built)
+
+
+@dataclass(slots=True)
+class AlertCounter(Section):
+    """The Device's own originator counter for the Alerts it raises (strictly increasing)."""
+
+    NAME = "alert_counter"
+    next: int = 0

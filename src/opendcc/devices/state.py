@@ -1,0 +1,127 @@
+"""The simulated state of one Device, kept in named sections.
+
+Each family of behaviour (supply, tariff, prepayment, logs, firmware, ...) defines a
+``Section``: a mutable dataclass with a ``NAME``, an ``initial`` value for a Device that
+has never been touched (derived from the Device's identity, so a fresh estate is
+plausible), and a JSON form. ``DeviceState.get(Section)`` loads a section on first use;
+only sections a handler touched are written back. The store keeps the JSON of every
+section, including those of families this build does not know, so nothing is lost across
+versions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime
+from typing import Any, ClassVar, Self, TypeVar
+
+from opendcc.eui import Eui64
+from opendcc.inventory.model import Device
+
+
+class Section:
+    """Base of state sections. Subclasses are ``@dataclass`` with JSON-friendly fields.
+
+    Fields may be int, float, str, bool, None, datetime (stored as ISO text), bytes
+    (stored as hex), lists and dicts of those. Override ``to_json``/``from_json`` for
+    anything else.
+    """
+
+    NAME: ClassVar[str]
+
+    @classmethod
+    def initial(cls, device: Device) -> Self:
+        return cls()
+
+    def to_json(self) -> dict[str, Any]:
+        assert dataclasses.is_dataclass(self)
+        return {f.name: _dump(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Self:
+        assert dataclasses.is_dataclass(cls)
+        kwargs = {}
+        for f in dataclasses.fields(cls):
+            if f.name in obj:
+                kwargs[f.name] = _load(obj[f.name], f.type)
+        return cls(**kwargs)
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, bytes):
+        return {"$hex": value.hex()}
+    if isinstance(value, list | tuple):
+        return [_dump(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _dump(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _dump(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return value
+
+
+def _load(value: Any, _annotation: object) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"$dt"}:
+            return datetime.fromisoformat(value["$dt"])
+        if set(value) == {"$hex"}:
+            return bytes.fromhex(value["$hex"])
+        return {k: _load(v, None) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_load(v, None) for v in value]
+    return value
+
+
+S = TypeVar("S", bound=Section)
+
+
+class DeviceState:
+    """The sections of one Device's simulated state."""
+
+    __slots__ = ("_loaded", "_raw", "device", "dirty", "next_wake", "version")
+
+    def __init__(
+        self,
+        device: Device,
+        raw: dict[str, Any] | None = None,
+        version: int = 0,
+        next_wake: datetime | None = None,
+    ) -> None:
+        self.device = device
+        self._raw: dict[str, Any] = dict(raw or {})
+        self._loaded: dict[str, Section] = {}
+        self.version = version
+        self.dirty = False
+        self.next_wake = next_wake
+
+    @property
+    def device_id(self) -> Eui64:
+        return self.device.device_id
+
+    def get(self, section: type[S]) -> S:
+        """The section, loaded from the stored JSON or made ``initial`` (not yet dirty)."""
+        found = self._loaded.get(section.NAME)
+        if found is None:
+            raw = self._raw.get(section.NAME)
+            found = section.from_json(raw) if raw is not None else section.initial(self.device)
+            self._loaded[section.NAME] = found
+        assert isinstance(found, section)
+        return found
+
+    def touch(self) -> None:
+        """Mark the state changed: the hub writes it back with the Device's response."""
+        self.dirty = True
+
+    def to_json(self) -> str:
+        merged = dict(self._raw)
+        for name, section in self._loaded.items():
+            merged[name] = section.to_json()
+        return json.dumps(merged, separators=(",", ":"), sort_keys=True)
+
+    @classmethod
+    def from_json(
+        cls, device: Device, text: str | None, version: int = 0, next_wake: datetime | None = None
+    ) -> DeviceState:
+        return cls(device, json.loads(text) if text else None, version, next_wake)
