@@ -20,7 +20,7 @@ Two kinds of method:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -249,5 +249,3 @@ class Estate(Protocol):
         """Premises, Devices (by type, status, region), registrations, Users."""
         ...
 
-
-DeviceLookup = Callable[[Eui64], Device | None]

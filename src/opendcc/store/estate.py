@@ -28,7 +28,7 @@ from opendcc.estate.records import (
     invalid,
 )
 from opendcc.inventory.model import DeviceType
-from opendcc.store import inventory as inv
+from opendcc.store import inventory_tables as inv
 from opendcc.store import registrations as reg
 from opendcc.store import users as usr
 from opendcc.store.database import Database, SchemaPart, StoreError

@@ -8,22 +8,14 @@ callback on the writer thread updates the read caches, which the hub's look-ups 
 without a lock (``store.cache``). Nothing is loaded at start-up: a Device is read the
 first time it is asked for.
 
-Tables: ``premises`` (UPRN, postcode, address identifier, CSP region); ``devices``
-(one row per Device, keyed by its EUI blob); ``device_links`` (which meters a PPMID,
-HCALCS or Type 2 device is joined to); ``status_history`` (append-only, numbered per
-Device). The ``inventory_devices`` view shows EUIs in DUIS form for analysts' SQL.
-
-The tables declare no SQL foreign keys: every write here checks the CHF, GPF, meters and
-premises a Device names inside the same transaction (``estate.rules``), so the database
-never holds a dangling reference, and SQLite's per-row foreign-key look-ups would cost a
-third of the time of seeding a large estate.
+The tables and their row layouts are in ``store.inventory_tables``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import datetime
 from typing import Any, Final, TypeVar
@@ -34,7 +26,6 @@ from opendcc.estate.records import (
     DeviceFilter,
     DevicePage,
     DeviceUpdate,
-    EsmeVariant,
     EstateCounts,
     EstateRefusal,
     NewDevice,
@@ -55,235 +46,32 @@ from opendcc.inventory.model import (
 )
 from opendcc.inventory.transitions import InventoryEvent, TransitionRefused, next_status
 from opendcc.store.cache import MISSING, ReadCache
-from opendcc.store.database import Database, SchemaPart, register_schema
-from opendcc.store.keys import (
-    eui_key,
-    eui_text_sql,
-    from_us,
-    optional_eui,
-    optional_from_us,
-    to_us,
+from opendcc.store.database import Database
+from opendcc.store.inventory_tables import (
+    D_COLUMNS,
+    INSERT_DEVICE,
+    INSERT_HISTORY,
+    INSERT_LINK,
+    JOINED_SQL,
+    POINTS_CHF,
+    POINTS_GPF,
+    POINTS_HAN,
+    POINTS_OWN,
+    REGIONS,
+    STATUSES,
+    details_of,
+    device_row,
+    history_row,
+    insert_premises,
+    read_details,
+    read_device,
 )
+from opendcc.store.keys import eui_key, from_us, to_us
 
 T = TypeVar("T")
 
-SCHEMA: Final = register_schema(
-    SchemaPart(
-        "estate-inventory-1",
-        f"""
-        CREATE TABLE premises (
-            uprn INTEGER PRIMARY KEY,
-            postcode TEXT NOT NULL,
-            address_identifier TEXT NOT NULL,
-            region TEXT NOT NULL
-        );
-        CREATE INDEX premises_postcode ON premises (postcode, address_identifier);
-        CREATE TABLE devices (
-            device_id BLOB PRIMARY KEY,
-            device_type TEXT NOT NULL,
-            status TEXT NOT NULL,
-            status_since_us INTEGER NOT NULL,
-            region TEXT NOT NULL,
-            mpxn TEXT,
-            chf_id BLOB,
-            parent_id BLOB,
-            manufacturer TEXT NOT NULL,
-            model TEXT NOT NULL,
-            firmware_version TEXT NOT NULL,
-            gbcs_version TEXT NOT NULL,
-            uprn INTEGER,
-            secondary_mpan TEXT,
-            export_mpan TEXT,
-            esme_variant TEXT,
-            smets_chts_version TEXT,
-            installed_us INTEGER,
-            commissioned_us INTEGER,
-            added_us INTEGER NOT NULL
-        ) WITHOUT ROWID;
-        CREATE INDEX devices_uprn ON devices (uprn) WHERE uprn IS NOT NULL;
-        CREATE INDEX devices_chf ON devices (chf_id) WHERE chf_id IS NOT NULL;
-        CREATE INDEX devices_parent ON devices (parent_id) WHERE parent_id IS NOT NULL;
-        CREATE INDEX devices_mpxn ON devices (mpxn) WHERE mpxn IS NOT NULL;
-        CREATE INDEX devices_secondary_mpan ON devices (secondary_mpan)
-            WHERE secondary_mpan IS NOT NULL;
-        CREATE INDEX devices_export_mpan ON devices (export_mpan) WHERE export_mpan IS NOT NULL;
-        CREATE INDEX devices_status ON devices (status);
-        CREATE TABLE device_links (
-            device_id BLOB NOT NULL,
-            meter_id BLOB NOT NULL,
-            PRIMARY KEY (device_id, meter_id)
-        ) WITHOUT ROWID;
-        CREATE INDEX device_links_meter ON device_links (meter_id);
-        CREATE TABLE status_history (
-            device_id BLOB NOT NULL,
-            n INTEGER NOT NULL,
-            old_status TEXT,
-            new_status TEXT NOT NULL,
-            at_us INTEGER NOT NULL,
-            cause TEXT NOT NULL,
-            PRIMARY KEY (device_id, n)
-        ) WITHOUT ROWID;
-        CREATE TRIGGER status_history_no_update BEFORE UPDATE ON status_history
-            BEGIN SELECT RAISE(ABORT, 'the status history is append-only'); END;
-        CREATE TRIGGER status_history_no_delete BEFORE DELETE ON status_history
-            BEGIN SELECT RAISE(ABORT, 'the status history is append-only'); END;
-        CREATE VIEW inventory_devices AS
-            SELECT {eui_text_sql("device_id")} AS device_eui, device_type, status,
-                   datetime(status_since_us / 1000000, 'unixepoch') AS status_since,
-                   region, uprn, mpxn, secondary_mpan, export_mpan,
-                   {eui_text_sql("chf_id")} AS chf_eui,
-                   {eui_text_sql("parent_id")} AS parent_eui,
-                   manufacturer, model, firmware_version, gbcs_version, esme_variant,
-                   datetime(installed_us / 1000000, 'unixepoch') AS installed,
-                   datetime(commissioned_us / 1000000, 'unixepoch') AS commissioned
-            FROM devices;
-        """,
-    )
-)
-
-_COLUMNS: Final = (
-    "device_id, device_type, status, status_since_us, region, mpxn, chf_id, parent_id,"
-    " manufacturer, model, firmware_version, gbcs_version, uprn, secondary_mpan,"
-    " export_mpan, esme_variant, smets_chts_version, installed_us, commissioned_us, added_us"
-)
-_D_COLUMNS: Final = ", ".join(f"d.{c.strip()}" for c in _COLUMNS.split(","))
-_DEVICE_SQL: Final = f"SELECT {_COLUMNS} FROM devices WHERE device_id = ?"
-_JOINED_SQL: Final = "SELECT meter_id FROM device_links WHERE device_id = ? ORDER BY meter_id"
-_INSERT_DEVICE: Final = f"INSERT INTO devices ({_COLUMNS}) VALUES ({', '.join('?' * 20)})"
-_INSERT_HISTORY: Final = (
-    "INSERT INTO status_history (device_id, n, old_status, new_status, at_us, cause)"
-    " VALUES (?, ?, ?, ?, ?, ?)"
-)
-_INSERT_LINK: Final = "INSERT INTO device_links (device_id, meter_id) VALUES (?, ?)"
-INSERT_PREMISES: Final = (
-    "INSERT INTO premises (uprn, postcode, address_identifier, region) VALUES (?, ?, ?, ?)"
-)
-
-_POINTS_OWN: Final = (
-    "SELECT device_type, mpxn, secondary_mpan, export_mpan FROM devices WHERE device_id = ?"
-)
-_POINTS_CHF: Final = (
-    "SELECT device_type, mpxn, secondary_mpan, export_mpan FROM devices"
-    " WHERE chf_id = ? AND device_type IN ('ESME', 'GSME') AND status != 'Decommissioned'"
-)
-_POINTS_GPF: Final = (
-    "SELECT device_type, mpxn, secondary_mpan, export_mpan FROM devices"
-    " WHERE parent_id = ? AND device_type = 'GSME' AND status != 'Decommissioned'"
-)
-_POINTS_HAN: Final = (
-    "SELECT d.device_type, d.mpxn, d.secondary_mpan, d.export_mpan"
-    " FROM device_links l JOIN devices d ON d.device_id = l.meter_id"
-    " WHERE l.device_id = ? AND d.status != 'Decommissioned'"
-)
-
-_TYPES: Final = {t.value: t for t in DeviceType}
-_STATUSES: Final = {s.value: s for s in SmiStatus}
-_REGIONS: Final = {r.value: r for r in CspRegion}
-_VARIANTS: Final = {v.value: v for v in EsmeVariant}
 _DECOMMISSIONED: Final = SmiStatus.DECOMMISSIONED
-
 MAX_PAGE: Final = 1000
-
-
-def _device(row: Sequence[Any]) -> Device:
-    return Device(
-        device_id=Eui64(int.from_bytes(row[0], "big")),
-        device_type=_TYPES[row[1]],
-        status=_STATUSES[row[2]],
-        status_since=from_us(row[3]),
-        region=_REGIONS[row[4]],
-        mpxn=row[5],
-        chf_id=optional_eui(row[6]),
-        parent_id=optional_eui(row[7]),
-        manufacturer=row[8],
-        model=row[9],
-        firmware_version=row[10],
-        gbcs_version=row[11],
-    )
-
-
-def _details(row: Sequence[Any], joined: Sequence[Sequence[bytes]]) -> DeviceDetails:
-    return DeviceDetails(
-        device=_device(row),
-        uprn=row[12],
-        secondary_mpan=row[13],
-        export_mpan=row[14],
-        esme_variant=None if row[15] is None else _VARIANTS[row[15]],
-        smets_chts_version=row[16],
-        installed_at=optional_from_us(row[17]),
-        commissioned_at=optional_from_us(row[18]),
-        joined_meters=tuple(Eui64(int.from_bytes(j[0], "big")) for j in joined),
-        added_at=from_us(row[19]),
-    )
-
-
-def _read_details(conn: sqlite3.Connection, key: bytes) -> DeviceDetails | None:
-    row = conn.execute(_DEVICE_SQL, (key,)).fetchone()
-    if row is None:
-        return None
-    return _details(row, conn.execute(_JOINED_SQL, (key,)).fetchall())
-
-
-def _read_device(conn: sqlite3.Connection, device_id: Eui64) -> Device | None:
-    row = conn.execute(_DEVICE_SQL, (eui_key(device_id),)).fetchone()
-    return None if row is None else _device(row)
-
-
-def device_row(new: NewDevice, status_since: datetime, added_at: datetime) -> tuple[Any, ...]:
-    """The ``devices`` row for a new Device (column order of ``_COLUMNS``)."""
-    parent = new.effective_parent
-    return (
-        eui_key(new.device_id),
-        new.device_type.value,
-        new.initial_status.value,
-        to_us(status_since),
-        new.region.value,
-        new.mpxn,
-        None if new.chf_id is None else eui_key(new.chf_id),
-        None if parent is None else eui_key(parent),
-        new.manufacturer,
-        new.model,
-        new.firmware_version,
-        new.gbcs_version,
-        new.uprn,
-        new.secondary_mpan,
-        new.export_mpan,
-        None if new.esme_variant is None else new.esme_variant.value,
-        new.smets_chts_version,
-        None if new.installed_at is None else to_us(new.installed_at),
-        None if new.commissioned_at is None else to_us(new.commissioned_at),
-        to_us(added_at),
-    )
-
-
-def insert_devices(
-    conn: sqlite3.Connection,
-    rows: Sequence[tuple[Any, ...]],
-    links: Sequence[tuple[bytes, bytes]],
-    history: Sequence[tuple[Any, ...]],
-) -> None:
-    """Bulk insert (seeding): rows must come CHFs and GPFs before the Devices naming them."""
-    conn.executemany(_INSERT_DEVICE, rows)
-    conn.executemany(_INSERT_LINK, links)
-    conn.executemany(_INSERT_HISTORY, history)
-
-
-def insert_premises(conn: sqlite3.Connection, premises: Sequence[Premises]) -> None:
-    conn.executemany(
-        INSERT_PREMISES,
-        [(p.uprn, p.postcode, p.address_identifier, p.region.value) for p in premises],
-    )
-
-
-def history_row(change: StatusChange, n: int) -> tuple[Any, ...]:
-    return (
-        eui_key(change.device_id),
-        n,
-        None if change.old is None else change.old.value,
-        change.new.value,
-        to_us(change.at),
-        change.cause,
-    )
 
 
 class SqliteInventory:
@@ -304,7 +92,7 @@ class SqliteInventory:
         if cached is not MISSING:
             return cached
         generation = self._devices.generation
-        device = _read_device(self._db.reader(), device_id)
+        device = read_device(self._db.reader(), device_id)
         self._devices.fill(key, device, generation)
         return device
 
@@ -321,13 +109,13 @@ class SqliteInventory:
     def _load_fuels(self, device: Device) -> dict[str, Fuel]:
         kind = device.device_type
         if kind.is_meter:
-            sql = _POINTS_OWN
+            sql = POINTS_OWN
         elif kind is DeviceType.CHF:
-            sql = _POINTS_CHF
+            sql = POINTS_CHF
         elif kind is DeviceType.GPF:
-            sql = _POINTS_GPF
+            sql = POINTS_GPF
         else:
-            sql = _POINTS_HAN
+            sql = POINTS_HAN
         fuels: dict[str, Fuel] = {}
         for meter_type, mpxn, secondary, export in self._db.reader().execute(
             sql, (eui_key(device.device_id),)
@@ -344,7 +132,7 @@ class SqliteInventory:
     # --- other reads --------------------------------------------------------------------------
 
     def device_details(self, device_id: Eui64) -> DeviceDetails | None:
-        return _read_details(self._db.reader(), eui_key(device_id))
+        return read_details(self._db.reader(), eui_key(device_id))
 
     def list_devices(
         self, where: DeviceFilter, *, after: Eui64 | None = None, limit: int = 100
@@ -381,13 +169,13 @@ class SqliteInventory:
             clauses.append("d.device_id > ?")
             params.append(eui_key(after))
         sql = (
-            f"SELECT {_D_COLUMNS} FROM devices d{join}"
+            f"SELECT {D_COLUMNS} FROM devices d{join}"
             f" WHERE {' AND '.join(clauses) or '1'} ORDER BY d.device_id LIMIT ?"
         )
         conn = self._db.reader()
         rows = conn.execute(sql, (*params, limit + 1)).fetchall()
         items = tuple(
-            _details(row, conn.execute(_JOINED_SQL, (row[0],)).fetchall()) for row in rows[:limit]
+            details_of(row, conn.execute(JOINED_SQL, (row[0],)).fetchall()) for row in rows[:limit]
         )
         more = len(rows) > limit
         return DevicePage(items, items[-1].device.device_id if more and items else None)
@@ -401,8 +189,8 @@ class SqliteInventory:
         return [
             StatusChange(
                 device_id,
-                None if old is None else _STATUSES[old],
-                _STATUSES[new],
+                None if old is None else STATUSES[old],
+                STATUSES[new],
                 from_us(at),
                 cause,
             )
@@ -420,7 +208,7 @@ class SqliteInventory:
             if 0 < uprn <= rules.MAX_UPRN
             else None
         )
-        return None if row is None else Premises(row[0], row[1], row[2], _REGIONS[row[3]])
+        return None if row is None else Premises(row[0], row[1], row[2], REGIONS[row[3]])
 
     def find_premises(self, postcode: str, address_identifier: str | None = None) -> list[Premises]:
         sql = "SELECT uprn, postcode, address_identifier, region FROM premises WHERE postcode = ?"
@@ -429,7 +217,7 @@ class SqliteInventory:
             sql += " AND address_identifier = ?"
             params.append(address_identifier)
         rows = self._db.reader().execute(sql + " ORDER BY uprn LIMIT 1000", params)
-        return [Premises(u, p, a, _REGIONS[r]) for u, p, a, r in rows]
+        return [Premises(u, p, a, REGIONS[r]) for u, p, a, r in rows]
 
     def devices_at(self, uprn: int) -> list[DeviceDetails]:
         if not 0 < uprn <= rules.MAX_UPRN:
@@ -458,7 +246,7 @@ class SqliteInventory:
                 )
             ]
             for key in related:
-                details = _read_details(conn, key)
+                details = read_details(conn, key)
                 if details is not None:
                     found[details.device.device_id] = details
         return [found[k] for k in sorted(found)]
@@ -521,18 +309,18 @@ class SqliteInventory:
         def job(conn: sqlite3.Connection) -> DeviceDetails | EstateRefusal:
             if conn.execute("SELECT 1 FROM devices WHERE device_id = ?", (key,)).fetchone():
                 return conflict(f"Device {new.device_id} is already in the inventory")
-            problem = rules.check_device_references(new, lambda e: _read_device(conn, e))
+            problem = rules.check_device_references(new, lambda e: read_device(conn, e))
             if problem is None and new.uprn is not None:
                 problem = _check_premises_region(conn, new.uprn, new.region)
             if problem is not None:
                 return problem
-            conn.execute(_INSERT_DEVICE, device_row(new, at, at))
-            conn.executemany(_INSERT_LINK, [(key, eui_key(m)) for m in new.joined_meters])
+            conn.execute(INSERT_DEVICE, device_row(new, at, at))
+            conn.executemany(INSERT_LINK, [(key, eui_key(m)) for m in new.joined_meters])
             conn.execute(
-                _INSERT_HISTORY,
+                INSERT_HISTORY,
                 history_row(StatusChange(new.device_id, None, new.initial_status, at, cause), 1),
             )
-            details = _read_details(conn, key)
+            details = read_details(conn, key)
             assert details is not None
             if record is not None:
                 record(conn, details)
@@ -566,7 +354,7 @@ class SqliteInventory:
             ).fetchone()
             if row is None:
                 return not_found(f"Device {device_id} is not in the inventory")
-            old = _STATUSES[row[0]]
+            old = STATUSES[row[0]]
             new = next_status(old, event)
             if isinstance(new, TransitionRefused):
                 return new
@@ -595,10 +383,10 @@ class SqliteInventory:
                 "SELECT max(n) FROM status_history WHERE device_id = ?", (key,)
             ).fetchone()
             change = StatusChange(device_id, old, new, at, cause)
-            conn.execute(_INSERT_HISTORY, history_row(change, (last or 0) + 1))
+            conn.execute(INSERT_HISTORY, history_row(change, (last or 0) + 1))
             if record is not None:
                 record(conn, change)
-            device = _read_device(conn, device_id)
+            device = read_device(conn, device_id)
             assert device is not None
             return device
 
@@ -622,7 +410,7 @@ class SqliteInventory:
         key = eui_key(device_id)
 
         def job(conn: sqlite3.Connection) -> DeviceDetails | EstateRefusal:
-            current = _read_device(conn, device_id)
+            current = read_device(conn, device_id)
             if current is None:
                 return not_found(f"Device {device_id} is not in the inventory")
             problem = rules.check_device_update(current.device_type, update)
@@ -650,7 +438,7 @@ class SqliteInventory:
             conn.execute(
                 f"UPDATE devices SET {assignments} WHERE device_id = ?", (*changes.values(), key)
             )
-            details = _read_details(conn, key)
+            details = read_details(conn, key)
             assert details is not None
             if record is not None:
                 record(conn, details)
@@ -673,10 +461,10 @@ class SqliteInventory:
         key, meter_key = eui_key(device_id), eui_key(meter_id)
 
         def job(conn: sqlite3.Connection) -> DeviceDetails | EstateRefusal:
-            device = _read_device(conn, device_id)
+            device = read_device(conn, device_id)
             if device is None:
                 return not_found(f"Device {device_id} is not in the inventory")
-            problem = rules.check_join(device.device_type, meter_id, _read_device(conn, meter_id))
+            problem = rules.check_join(device.device_type, meter_id, read_device(conn, meter_id))
             if problem is not None:
                 return problem
             linked = conn.execute(
@@ -687,12 +475,12 @@ class SqliteInventory:
                 return conflict(f"{device_id} is already joined to {meter_id}")
             if linked[0] >= 4:
                 return conflict(f"{device_id} is already joined to four meters")
-            conn.execute(_INSERT_LINK, (key, meter_key))
+            conn.execute(INSERT_LINK, (key, meter_key))
             conn.execute(
                 "UPDATE devices SET parent_id = coalesce(parent_id, ?) WHERE device_id = ?",
                 (meter_key, key),
             )
-            details = _read_details(conn, key)
+            details = read_details(conn, key)
             assert details is not None
             if record is not None:
                 record(conn, details)
@@ -710,7 +498,7 @@ class SqliteInventory:
         key, meter_key = eui_key(device_id), eui_key(meter_id)
 
         def job(conn: sqlite3.Connection) -> DeviceDetails | EstateRefusal:
-            if _read_device(conn, device_id) is None:
+            if read_device(conn, device_id) is None:
                 return not_found(f"Device {device_id} is not in the inventory")
             gone = conn.execute(
                 "DELETE FROM device_links WHERE device_id = ? AND meter_id = ?", (key, meter_key)
@@ -723,7 +511,7 @@ class SqliteInventory:
                 " WHERE device_id = ?) WHERE device_id = ? AND parent_id = ?",
                 (key, key, meter_key),
             )
-            details = _read_details(conn, key)
+            details = read_details(conn, key)
             assert details is not None
             if record is not None:
                 record(conn, details)
