@@ -400,3 +400,18 @@ def test_a_certificate_without_a_p256_key_is_refused(ca: TestCa, supplier: Party
     directory = StaticDirectory([CertificateRecord.of(cert)])
     result = SignatureVerifier(directory).verify_request(_request(_signed_request(supplier)), NOW)
     assert _reason(result) is FailureReason.UNSUPPORTED_KEY
+
+
+def test_validity_check_can_be_turned_off_but_revocation_still_applies(ca: TestCa) -> None:
+    """A hub standing in for DCC Boxed accepts its expired test certificates on request."""
+    short = ca.issue(SUPPLIER, not_before=EPOCH, days=10)
+    request = _request(_signed_request(short))
+    later = EPOCH + timedelta(days=400)
+    assert _reason(SignatureVerifier(directory_of(short)).verify_request(request, later)) is (
+        FailureReason.EXPIRED
+    )
+    directory = directory_of(short)
+    lenient = SignatureVerifier(directory, check_validity=False)
+    assert isinstance(lenient.verify_request(request, later), VerifiedSignature)
+    directory.add(dataclasses.replace(short.record, revoked_at=EPOCH + timedelta(days=100)))
+    assert _reason(lenient.verify_request(request, later)) is FailureReason.REVOKED

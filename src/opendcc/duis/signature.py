@@ -244,8 +244,12 @@ class SignatureVerifier:
     decoding. Revocation and validity are read from the directory's record on every call.
     """
 
-    def __init__(self, directory: CertificateDirectory) -> None:
+    def __init__(self, directory: CertificateDirectory, *, check_validity: bool = True) -> None:
+        """``check_validity=False`` skips the validity-period check (revocation is still
+        checked): DCC Boxed does not check it, and its test certificates expired in 2025,
+        so a hub standing in for DCC Boxed with its keys must accept them."""
         self._directory = directory
+        self._check_validity = check_validity
         self._keys: dict[int, tuple[x509.Certificate, ec.EllipticCurvePublicKey | None]] = {}
         self._issuers: dict[str, x509.Name | None] = {}
 
@@ -363,13 +367,13 @@ class SignatureVerifier:
                 f"certificate {serial} names {record.eui}, the signer should be {expected_signer}",
                 serial,
             )
-        if at < record.not_before:
+        if self._check_validity and at < record.not_before:
             return SignatureFailure(
                 FailureReason.NOT_YET_VALID,
                 f"certificate {serial} is valid from {record.not_before.isoformat()}",
                 serial,
             )
-        if at > record.not_after:
+        if self._check_validity and at > record.not_after:
             return SignatureFailure(
                 FailureReason.EXPIRED,
                 f"certificate {serial} expired at {record.not_after.isoformat()}",
