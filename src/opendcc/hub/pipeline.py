@@ -73,7 +73,7 @@ class Accepted:
 
 
 @dataclass(slots=True)
-class _Trace:
+class RequestTrace:
     """The events of one request, written with its state (or alone, for a refusal)."""
 
     request_id: str | None = None
@@ -82,12 +82,14 @@ class _Trace:
     variant: str | None = None
     events: list[Event] = field(default_factory=list)
 
-    def add(self, kind: EventKind, at: datetime, code: str | None = None, **detail: Any) -> None:
-        self.events.append(
-            Event(
-                kind, at, self.request_id, self.originator, self.target, self.variant, code, detail
-            )
+    def event(self, kind: EventKind, at: datetime, code: str | None = None, **detail: Any) -> Event:
+        """An event of this request (not yet added)."""
+        return Event(
+            kind, at, self.request_id, self.originator, self.target, self.variant, code, detail
         )
+
+    def add(self, kind: EventKind, at: datetime, code: str | None = None, **detail: Any) -> None:
+        self.events.append(self.event(kind, at, code, **detail))
 
 
 class NonDeviceHandler:
@@ -99,7 +101,7 @@ class NonDeviceHandler:
         user: DccUser,
         roles: tuple[UserRole, ...],
         now: datetime,
-        trace: _Trace,
+        trace: RequestTrace,
     ) -> bytes:  # pragma: no cover - interface
         raise NotImplementedError
 
@@ -131,7 +133,7 @@ class Pipeline:
 
     async def submit(self, endpoint: Endpoint, body: bytes) -> HttpAnswer:
         now = self.clock.now()
-        trace = _Trace()
+        trace = RequestTrace()
         parsed = parse_request(body, self.limits)
         if isinstance(parsed, DuisError):
             trace.add(EventKind.RECEIVED, now, endpoint=endpoint.value, bytes=len(body))
@@ -281,7 +283,7 @@ class Pipeline:
         user: DccUser,
         device: Device,
         role: UserRole,
-        trace: _Trace,
+        trace: RequestTrace,
         now: datetime,
     ) -> HttpAnswer:
         header = request.header
@@ -358,7 +360,7 @@ class Pipeline:
         user: DccUser,
         device: Device,
         role: UserRole,
-        trace: _Trace,
+        trace: RequestTrace,
         now: datetime,
     ) -> HttpAnswer:
         """CV 5/6: the User returns the Pre-Command it was given, signed (GBCS 6.2.4)."""
@@ -412,7 +414,7 @@ class Pipeline:
         device: Device,
         role: UserRole,
         command: bytes,
-        trace: _Trace,
+        trace: RequestTrace,
         now: datetime,
         row: int | None = None,
     ) -> HttpAnswer:
@@ -466,7 +468,7 @@ class Pipeline:
         role: UserRole | None,
         state: jr.RequestState,
         now: datetime,
-        trace: _Trace,
+        trace: RequestTrace,
         *,
         precommand: bytes | None = None,
         command: bytes | None = None,
@@ -519,7 +521,12 @@ class Pipeline:
     # --- refusals -----------------------------------------------------------------------------
 
     async def _refuse(
-        self, request: ServiceRequest, refusal: Refusal, trace: _Trace, now: datetime, **detail: Any
+        self,
+        request: ServiceRequest,
+        refusal: Refusal,
+        trace: RequestTrace,
+        now: datetime,
+        **detail: Any,
     ) -> HttpAnswer:
         trace.add(EventKind.REFUSED, now, refusal.code, reason=refusal.reason, **detail)
         try:
@@ -533,13 +540,15 @@ class Pipeline:
         return HttpAnswer(200, answer)
 
     async def _http(
-        self, refusal: HttpRefusal, reason: str, trace: _Trace, now: datetime, **detail: Any
+        self, refusal: HttpRefusal, reason: str, trace: RequestTrace, now: datetime, **detail: Any
     ) -> HttpAnswer:
         trace.add(refusal.event, now, str(refusal.status), reason=reason, **detail)
         await self._log(trace, None, None)
         return plain(refusal.status, reason)
 
-    async def _log(self, trace: _Trace, originator: Eui64 | None, counter: int | None) -> None:
+    async def _log(
+        self, trace: RequestTrace, originator: Eui64 | None, counter: int | None
+    ) -> None:
         events = list(trace.events)
 
         def job(conn: Any) -> None:
