@@ -14,11 +14,12 @@ the client is never left hanging, and the failure is visible in the logs and met
 
 from __future__ import annotations
 
-import enum
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from opendcc.duis.command_variant import ServiceEndpoint as Endpoint
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -29,13 +30,7 @@ Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
 log = logging.getLogger("opendcc.api.duis")
 
 
-class Endpoint(enum.StrEnum):
-    SEND_COMMAND = "serviceS"
-    TRANSFORM = "serviceT"
-    NON_DEVICE = "serviceD"
-
-
-_PATHS = {f"/api/v1/{e.value}": e for e in Endpoint}
+_PATHS = {e.path: e for e in Endpoint}
 _XML_TYPES = {b"application/xml", b"text/xml"}
 
 
