@@ -248,4 +248,3 @@ class Estate(Protocol):
     def counts(self) -> EstateCounts:
         """Premises, Devices (by type, status, region), registrations, Users."""
         ...
-
