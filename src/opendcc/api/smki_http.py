@@ -37,8 +37,8 @@ class SmkiApp:
         if path == orgcrypto.PATH and method in ("GET", "HEAD"):
             if self._zip is None:
                 self._zip = self.org_crypto()
-            body = self._zip if method == "GET" else b""
-            await send_answer(send, HttpAnswer(200, body, orgcrypto.CONTENT_TYPE))
+            archive = self._zip if method == "GET" else b""
+            await send_answer(send, HttpAnswer(200, archive, orgcrypto.CONTENT_TYPE))
             return
         exchange = {
             service.SEARCH_PATH: service.certificate_search,
