@@ -10,6 +10,7 @@ from __future__ import annotations
 import typer
 
 from opendcc import __version__
+from opendcc.benchmark.cli import bench
 from opendcc.duis.cli import app as duis_app
 from opendcc.estate.cli import app as estate_app
 from opendcc.gbcs.cli import app as gbcs_app
@@ -29,6 +30,7 @@ app.add_typer(gbcs_app, name="gbcs")
 app.add_typer(pki_app, name="pki")
 app.add_typer(sec_app, name="sec")
 app.command()(serve)
+app.command()(bench)
 
 
 def _version(value: bool) -> None:

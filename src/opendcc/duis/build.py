@@ -325,3 +325,83 @@ def signed_pre_command(
         _child(element, "ExecutionDateTime", format_xs_datetime(execution_datetime))
     _child(element, "GBCSPayload", _b64(payload))
     return element
+
+
+# --- canonical text: the hub's fast path ---------------------------------------------------
+#
+# The hub answers every request with one or two signed documents. Built as text in inclusive
+# C14N form, a document can be digested and signed as it stands (``signature.sign_canonical
+# _text``), with no tree, no canonicalisation and no second serialisation. These builders
+# write exactly the C14N of what the tree builders above make (tests check it): elements
+# open-and-closed, the only namespace declaration on the root, text escaped as C14N does.
+
+
+def _c14n_text(text: str) -> str:
+    """Text content escaped as inclusive C14N writes it."""
+    if "&" in text or "<" in text or ">" in text or "\r" in text:
+        return (
+            text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\r", "&#xD;")
+        )  # fmt: skip
+    return text
+
+
+def _c14n_leaf(name: str, text: str) -> str:
+    return f"<sr:{name}>{_c14n_text(text)}</sr:{name}>"
+
+
+def response_text(
+    request: RequestHeader,
+    code: ResponseCode,
+    at: datetime,
+    content: str = "",
+    *,
+    with_response_id: bool = True,
+    schema_version: str = SCHEMA_VERSION,
+) -> str:
+    """``service_response`` (or, with ``with_response_id=False`` and no content,
+    ``acknowledgement``) as canonical text; ``content`` is canonical text too."""
+    variant = request.variant
+    response_id = (
+        _c14n_leaf("ResponseID", str(request.request_id.response_id())) if with_response_id else ""
+    )
+    return (
+        f'<sr:Response xmlns:sr="{SR_NS}" schemaVersion="{schema_version}"><sr:Header>'
+        f"{_c14n_leaf('RequestID', str(request.request_id))}{response_id}"
+        f"<sr:ResponseCode>{code.value}</sr:ResponseCode>"
+        f"<sr:ResponseDateTime>{format_response_datetime(at)}</sr:ResponseDateTime></sr:Header>"
+        f"<sr:Body><sr:ResponseMessage>{_c14n_leaf('ServiceReference', variant.service_reference)}"
+        f"{_c14n_leaf('ServiceReferenceVariant', variant.code)}{content}"
+        "</sr:ResponseMessage></sr:Body></sr:Response>"
+    )
+
+
+def gbcs_payload_text(payload: bytes) -> str:
+    return _c14n_leaf("GBCSPayload", _b64(payload))
+
+
+def pre_command_text(gbcs_version: str, payload: bytes) -> str:
+    return (
+        f"<sr:PreCommand>{_c14n_leaf('GBCSVersion', gbcs_version)}"
+        f"{_c14n_leaf('GBCSPayload', _b64(payload))}</sr:PreCommand>"
+    )
+
+
+def local_command_text(payload: bytes) -> str:
+    return f"<sr:LocalCommand>{_c14n_leaf('GBCSPayload', _b64(payload))}</sr:LocalCommand>"
+
+
+def device_alert_text(
+    alert_code: int, payload: bytes, at: datetime, *, schema_version: str = SCHEMA_VERSION
+) -> str:
+    """A Device Alert document (``ResponseCode`` I0, no RequestID) as canonical text."""
+    if not 0 <= alert_code <= 0xFFFF:
+        raise ValueError(f"a Device Alert code is 16 bits: {alert_code:#x}")
+    return (
+        f'<sr:Response xmlns:sr="{SR_NS}" schemaVersion="{schema_version}"><sr:Header>'
+        f"<sr:ResponseCode>{ResponseCode.I0.value}</sr:ResponseCode>"
+        f"<sr:ResponseDateTime>{format_response_datetime(at)}</sr:ResponseDateTime></sr:Header>"
+        f"<sr:Body><sr:DeviceAlertMessage><sr:AlertCode>{alert_code:04X}</sr:AlertCode>"
+        f"{_c14n_leaf('GBCSPayload', _b64(payload))}</sr:DeviceAlertMessage></sr:Body>"
+        "</sr:Response>"
+    )

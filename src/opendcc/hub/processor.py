@@ -167,13 +167,13 @@ class Processor:
         if transmission.outcome is WanOutcome.UNREACHABLE:
             now = self.clock.now()
             events.append(_event(EventKind.DEVICE_UNREACHABLE, now, item, "E20"))
-            body = self.signer.result(header, ResponseCode.E20, now)
+            body = self.signer.error(header, ResponseCode.E20, now)
             code = "E20"
         elif transmission.outcome is WanOutcome.NO_RESPONSE:
             await self._sleep(self.wan_timeout)
             now = self.clock.now()
             events.append(_event(EventKind.DEVICE_NO_RESPONSE, now, item, "E21"))
-            body = self.signer.result(header, ResponseCode.E21, now)
+            body = self.signer.error(header, ResponseCode.E21, now)
             code = "E21"
         else:
             await self._sleep(transmission.round_trip_s)
@@ -187,7 +187,7 @@ class Processor:
                 events.append(
                     _event(EventKind.DEVICE_NO_RESPONSE, now, item, "E21", reason=result.reason)
                 )
-                body = self.signer.result(header, ResponseCode.E21, now)
+                body = self.signer.error(header, ResponseCode.E21, now)
                 code = "E21"
             else:
                 events.append(
