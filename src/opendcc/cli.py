@@ -11,6 +11,7 @@ import typer
 
 from opendcc import __version__
 from opendcc.benchmark.cli import bench
+from opendcc.client.cli import send
 from opendcc.duis.cli import app as duis_app
 from opendcc.estate.cli import app as estate_app
 from opendcc.gbcs.cli import app as gbcs_app
@@ -31,6 +32,7 @@ app.add_typer(pki_app, name="pki")
 app.add_typer(sec_app, name="sec")
 app.command()(serve)
 app.command()(bench)
+app.command()(send)
 
 
 def _version(value: bool) -> None:
