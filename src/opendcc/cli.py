@@ -11,7 +11,7 @@ import typer
 
 from opendcc import __version__
 from opendcc.benchmark.cli import bench
-from opendcc.client.cli import send
+from opendcc.client.cli import demo, send
 from opendcc.duis.cli import app as duis_app
 from opendcc.estate.cli import app as estate_app
 from opendcc.gbcs.cli import app as gbcs_app
@@ -33,6 +33,7 @@ app.add_typer(sec_app, name="sec")
 app.command()(serve)
 app.command()(bench)
 app.command()(send)
+app.command()(demo)
 
 
 def _version(value: bool) -> None:

@@ -69,3 +69,24 @@ def _print(report: dict[str, Any]) -> None:
     console.print(table)
     for value in report.get("values", []):
         console.print_json(json.dumps(value, default=str))
+
+
+def demo(
+    port: Annotated[int, typer.Option(help="Port for the demo hub (SMKI on port+4).")] = 8079,
+    data: Annotated[Path | None, typer.Option(help="Keep the demo's data here.")] = None,
+    premises: Annotated[int, typer.Option(help="Premises in the demo estate.")] = 12,
+) -> None:
+    """Seed a small estate, start the hub and play a signed supplier/network operator
+    conversation against it; print what each User saw."""
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    from opendcc.client.demo import play  # noqa: PLC0415
+
+    lines = asyncio.run(play(data, port, premises))
+    table = Table(title="opendcc demo: what each DCC User saw")
+    for column in ("User", "request", "synchronous answer", "final", "detail", "ms"):
+        table.add_column(column)
+    for line in lines:
+        table.add_row(line.user, line.request, line.sync, line.final, line.detail, f"{line.ms:.0f}")
+    Console().print(table)
