@@ -21,8 +21,10 @@ NODE_DIR = PROJECT_ROOT / "tests" / "node"
 
 def _node_parser() -> Path:
     script = NODE_DIR / "parse_duis.js"
-    missing = shutil.which("node") is None or not (
-        NODE_DIR / "node_modules" / "@smartdcc" / "duis-parser").is_dir()
+    missing = (
+        shutil.which("node") is None
+        or not (NODE_DIR / "node_modules" / "@smartdcc" / "duis-parser").is_dir()
+    )
     if missing:
         message = "node or @smartdcc/duis-parser is not installed (run .ci/run)"
         if in_ci():
@@ -39,11 +41,20 @@ async def _collect(hub: RunningHub) -> list[tuple[str, bytes]]:
         for label, root in [
             ("I99 acknowledgement", request("4.1.1", read, party("supplier-a"), esme.device_id)),
             ("E12 refusal", request("4.1.1", read, party("supplier-a"), esme.device_id, cv=4)),
-            ("E19 refusal", request("4.1.1", read, party("supplier-a"),
-                                    Eui64.parse("02-0D-CC-FF-FF-FF-FF-FF"))),
-            ("8.2 inventory", request("8.2", build.sr("ReadInventory", children=[
-                build.sr("DeviceID", str(esme.device_id))]), party("supplier-a"),
-                DCC_ACCESS_CONTROL_BROKER, cv=8)),
+            (
+                "E19 refusal",
+                request("4.1.1", read, party("supplier-a"), Eui64.parse("02-0D-CC-FF-FF-FF-FF-FF")),
+            ),
+            (
+                "8.2 inventory",
+                request(
+                    "8.2",
+                    build.sr("ReadInventory", children=[build.sr("DeviceID", str(esme.device_id))]),
+                    party("supplier-a"),
+                    DCC_ACCESS_CONTROL_BROKER,
+                    cv=8,
+                ),
+            ),
         ]:
             request_sent, answer = await client.send(root)
             sent.append((label, answer.body))
@@ -66,8 +77,14 @@ async def test_duis_parser_parses_every_answer(tmp_path: Path) -> None:
         path = tmp_path / f"{n:02d}.xml"
         path.write_bytes(body)
         files.append((label, path))
-    done = subprocess.run(["node", str(script), *(str(p) for _, p in files)],
-                          capture_output=True, text=True, cwd=NODE_DIR, timeout=60, check=False)
+    done = subprocess.run(
+        ["node", str(script), *(str(p) for _, p in files)],
+        capture_output=True,
+        text=True,
+        cwd=NODE_DIR,
+        timeout=60,
+        check=False,
+    )
     results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     assert len(results) == len(files), done.stderr
     for (label, _), result in zip(files, results, strict=True):

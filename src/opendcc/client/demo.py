@@ -93,8 +93,11 @@ class Demo:
                     self.lines.append(Line(who, title, "not signed", "", str(exc)))
                     return
                 answer = sent or transformed
-                sync = (f"Pre-Command, correlated, signed; {answer.code}" if sent is not None
-                        else transformed.code or f"HTTP {transformed.status}")
+                sync = (
+                    f"Pre-Command, correlated, signed; {answer.code}"
+                    if sent is not None
+                    else transformed.code or f"HTTP {transformed.status}"
+                )
             else:
                 request, answer = await client.send(root)
                 sync = answer.code or f"HTTP {answer.status}"

@@ -262,6 +262,10 @@ class Hub:
         return keystore
 
     def _dsp_identity(self, keystore: Keystore) -> SigningIdentity:
+        if self.config.estate == "rtds" and self.config.boxed_keys is not None:
+            # Boxed clients verify responses with the DSP key they hold: sign with that one,
+            # not with the (newer) DSP identity of opendcc's own PKI in the same keystore.
+            keystore = Keystore.load(self.config.boxed_keys)
         entry = keystore.signer(
             DCC_ACCESS_CONTROL_BROKER, roles=[RemotePartyRole.DSP_XML_SIGNING], at=self.clock.now()
         )
