@@ -217,6 +217,9 @@ class Pipeline:
         assert user is not None
 
         if cv is CommandVariant.NON_DEVICE:
+            refused = await self._suspended(parsed, user, roles[0], now, trace)
+            if refused is not None:
+                return refused
             if self.nondevice is None:
                 return await self._refuse(
                     parsed,
@@ -251,19 +254,9 @@ class Pipeline:
         role = check_registration(user, roles, device, fuels, registrations, now)
         if isinstance(role, AccessRefusal):
             return await self._refuse(parsed, Refusal(role.code, role.reason), trace, now)
-        suspended = self.suspensions.check(
-            PartyId(user.party or str(user.eui)), header.variant.code, int(cv), role, now
-        )
-        if isinstance(suspended, RequestRefused):
-            return await self._refuse(
-                parsed,
-                Refusal(suspended.response_code, suspended.message),
-                trace,
-                now,
-                suspension=suspended.suspension_id,
-                clause=suspended.clause,
-                drafting=suspended.drafting,
-            )
+        refused = await self._suspended(parsed, user, role, now, trace)
+        if refused is not None:
+            return refused
         trace.add(EventKind.AUTHORISED, now, role=role.value)
         # Threshold anomaly detection (SEC G6) plugs in here; nothing is quarantined yet.
         trace.add(EventKind.ANOMALY_CHECKED, now, passed=True)
@@ -273,6 +266,35 @@ class Pipeline:
                 parsed, body, held, user, device, role, trace, now
             )
         return await self._transform(parsed, body, user, device, role, trace, now)
+
+    async def _suspended(
+        self,
+        request: ServiceRequest,
+        user: DccUser,
+        role: UserRole,
+        now: datetime,
+        trace: RequestTrace,
+    ) -> HttpAnswer | None:
+        """SEC M8.6: a right the Panel suspended is refused with E3, naming the suspension."""
+        header = request.header
+        suspended = self.suspensions.check(
+            PartyId(user.party or str(user.eui)),
+            header.variant.code,
+            int(header.command_variant),
+            role,
+            now,
+        )
+        if not isinstance(suspended, RequestRefused):
+            return None
+        return await self._refuse(
+            request,
+            Refusal(suspended.response_code, suspended.message),
+            trace,
+            now,
+            suspension=suspended.suspension_id,
+            clause=suspended.clause,
+            drafting=suspended.drafting,
+        )
 
     # --- transform and the Command Variants -----------------------------------------------
 

@@ -34,7 +34,7 @@ from fastapi import FastAPI
 
 import opendcc.store.estate as estate_store  # noqa: F401  (registers the estate tables)
 from opendcc.access.users import DccUser
-from opendcc.api import admin, traces
+from opendcc.api import admin, sec_admin, traces
 from opendcc.api.duis_http import DuisApp
 from opendcc.api.server import Listener, Tls, serve
 from opendcc.api.smki_http import SmkiApp
@@ -52,8 +52,8 @@ from opendcc.hub.nondevice import NonDeviceService
 from opendcc.hub.pipeline import Pipeline
 from opendcc.hub.processor import Processor
 from opendcc.hub.responses import ResponseSigner
+from opendcc.hub.sec_bridge import Suspensions
 from opendcc.hub.states import DeviceStates
-from opendcc.sec.events_of_default import InMemorySuspensionRepository
 from opendcc.sec.suspension_gate import SuspensionGate
 from opendcc.smki import orgcrypto
 from opendcc.smki.devices import DeviceDirectory
@@ -145,7 +145,7 @@ class Hub:
             (config.estate != "rtds") if config.check_validity is None else config.check_validity
         )
         verifier = SignatureVerifier(keystore, check_validity=check_validity)
-        self.suspensions = InMemorySuspensionRepository()
+        self.suspensions = Suspensions(db)
         self.states = states = DeviceStates(db, inventory)
         self.deliverer = deliverer = Deliverer(
             db, self.clock, self._callback_url, transport=config.transport, policy=config.retry
@@ -169,7 +169,7 @@ class Hub:
             keystore=keystore,
             security=security,
             signer=signer,
-            suspensions=SuspensionGate(self.suspensions),
+            suspensions=SuspensionGate(self.suspensions.repository),
             replay=jr.ReplayGuard(jr.load_counters(db.reader())),
             accept=processor.submit,
             nondevice=NonDeviceService(estate, signer),
@@ -236,6 +236,7 @@ class Hub:
         app.include_router(admin.router, prefix="/admin/v1")
         traces.attach(app, self)
         app.include_router(traces.router, prefix="/admin/v1")
+        app.include_router(sec_admin.router, prefix="/admin/v1/sec")
         return app
 
     # --- parts ------------------------------------------------------------------------------
