@@ -63,6 +63,9 @@ class AlertSpec:
     payload: bytes
     recipient: Eui64
     critical: bool | None = None
+    supplementary_remote_party: Eui64 | None = None
+    """The party the Alert concerns besides its recipient (ECS200 names the Load Controller;
+    ECS100 the User whose Command the Device could not carry out)."""
 
 
 @dataclass(slots=True)
@@ -266,6 +269,12 @@ class DeviceSimulator:
             handler(context)
         return self._alerts(context)
 
+    def emit(self, context: DeviceContext) -> tuple[tuple[AlertSpec, bytes], ...]:
+        """Build the Alerts raised in ``context`` outside ``process`` and ``wake`` (events a
+        simulation drives: a power outage, a tamper), each with the Device's next alert
+        counter, in the order they were raised; the context's queue is then empty."""
+        return self._alerts(context)
+
     def _alerts(self, context: DeviceContext) -> tuple[tuple[AlertSpec, bytes], ...]:
         built = []
         counters = context.state.get(AlertCounter)
@@ -280,10 +289,12 @@ class DeviceSimulator:
                 security=self.security,
                 date_time=context.now,
                 critical=spec.critical,
+                supplementary_remote_party=spec.supplementary_remote_party,
             )
             built.append((spec, message.encode()))
         if built:
             context.state.touch()
+        context.alerts.clear()
         return tuple(built)
 
 

@@ -8,6 +8,8 @@ or written inline as the DUIS schema defines them.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +24,6 @@ from opendcc.devices.state import DeviceState
 from opendcc.eui import Eui64
 from opendcc.gbcs import build
 from opendcc.gbcs.codec import DecodedMessage, decode
-from opendcc.gbcs.message_codes import lookup
 from opendcc.gbcs.security import GbcsSecurity
 from opendcc.inventory.model import CspRegion, Device, DeviceType, SmiStatus
 from opendcc.roles import UserRole
@@ -94,9 +95,11 @@ def vectors(folder: str, suffix: str) -> Iterator[Path]:
     yield from sorted(require_reference("gbcs", "rtds", folder).glob(f"*_{suffix}_GBCS.HEX"))
 
 
-def critical(spec: CommandSpec) -> bool:
-    code = lookup(spec.message_code)
-    return bool(code and code.message_type and code.message_type.endswith(".C.C"))
+@functools.cache
+def critical_variants() -> frozenset[str]:
+    """The critical Service Reference Variants, from the DUIS request matrix."""
+    rows = json.loads(require_reference("duis", "request-matrix.json").read_text())
+    return frozenset(r["Service Reference Variant"] for r in rows if r["Critical"] == "Yes")
 
 
 @dataclass
@@ -150,9 +153,9 @@ class Meter:
         )  # fmt: skip
         return transform(request), counter
 
-    def command(self, spec: CommandSpec, originator: Eui64, counter: int) -> bytes:
+    def command(self, variant: str, spec: CommandSpec, originator: Eui64, counter: int) -> bytes:
         """The Command the hub would send: signed by the originator when critical."""
-        if critical(spec):
+        if variant in critical_variants():
             pre = build.pre_command(
                 spec.payload,
                 originator=originator,
@@ -186,7 +189,8 @@ class Meter:
             variant, element, originator=originator, at=at, target=target
         )
         assert isinstance(spec, CommandSpec), spec
-        result = self.simulator.process(self.command(spec, originator, counter), self.state, at)
+        command = self.command(variant, spec, originator, counter)
+        result = self.simulator.process(command, self.state, at)
         return self.answer(result)
 
     def answer(self, result: Simulation) -> Answer:
