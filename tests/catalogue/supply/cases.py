@@ -15,12 +15,27 @@ from opendcc.inventory.model import DeviceType
 FAMILY_FOLDERS: Final = tuple(
     f"7.{n}_{use_case}"
     for n, use_case in (
-        (1, "ECS42"), (2, "ECS43"), (2, "GCS32"), (3, "ECS44"), (3, "GCS39"), (4, "ECS45"),
-        (4, "GCS33"), (5, "ECS47Activate"), (6, "ECS47Deactivate"), (7, "ECS61a"),
-        (8, "ECS47Reset"), (9, "ECS62Add"), (10, "ECS62Remove"), (11, "ECS61c"), (12, "ECS38"),
-        (13, "ECS47a"), (14, "ECS61d"), (15, "ECS61e"), (16, "ECS47e"),
+        (1, "ECS42"),
+        (2, "ECS43"),
+        (2, "GCS32"),
+        (3, "ECS44"),
+        (3, "GCS39"),
+        (4, "ECS45"),
+        (4, "GCS33"),
+        (5, "ECS47Activate"),
+        (6, "ECS47Deactivate"),
+        (7, "ECS61a"),
+        (8, "ECS47Reset"),
+        (9, "ECS62Add"),
+        (10, "ECS62Remove"),
+        (11, "ECS61c"),
+        (12, "ECS38"),
+        (13, "ECS47a"),
+        (14, "ECS61d"),
+        (15, "ECS61e"),
+        (16, "ECS47e"),
     )
-)  # fmt: skip
+)
 
 _PERIOD = (
     "<sr:StartDateTime>2015-01-03T00:00:00Z</sr:StartDateTime>"

@@ -148,9 +148,15 @@ class Meter:
         self.counters[originator] = counter
         target = target or self.device
         request = TransformInput(
-            variant, element, originator, target.device_id, counter, target,
-            UserRole.IMPORT_SUPPLIER, at,
-        )  # fmt: skip
+            variant,
+            element,
+            originator,
+            target.device_id,
+            counter,
+            target,
+            UserRole.IMPORT_SUPPLIER,
+            at,
+        )
         return transform(request), counter
 
     def command(self, variant: str, spec: CommandSpec, originator: Eui64, counter: int) -> bytes:

@@ -138,9 +138,15 @@ def test_a_gas_valve_refuses_a_clock_without_a_time_zone() -> None:
     element = body("<sr:DisableSupply/>")
     naive = datetime(2015, 1, 1)
     request = TransformInput(
-        "7.2", element, Eui64.parse("90-B3-D5-1F-30-01-00-00"), GSME.device_id, 1, GSME,
-        UserRole.IMPORT_SUPPLIER, naive,
-    )  # fmt: skip
+        "7.2",
+        element,
+        Eui64.parse("90-B3-D5-1F-30-01-00-00"),
+        GSME.device_id,
+        1,
+        GSME,
+        UserRole.IMPORT_SUPPLIER,
+        naive,
+    )
     refused = transform(request)
     assert not isinstance(refused, CommandSpec) and refused.code == "E100"
     aware = transform(
