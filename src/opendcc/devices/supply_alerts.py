@@ -13,6 +13,9 @@ the rest). The layouts are those of the RTDS Alert vectors:
   (0x8F3F, 0x8F73-0x8F78, 0x81C3) travel this way.
 - ECS80 (0x0067, critical) Supply Outage Restored: ``{0x8F35..0x8F3C, date-time,
   interruption date-time, restoration date-time}``, sent to the Network Operator.
+- ECS100 (0x0120) Command not supported by Device: ``{0x8F85, date-time, message code of
+  the Command (2 octets) || its originator counter (8 octets)}``, to the DCC (the Access
+  Control Broker) with the Command's originator as supplementary remote party.
 - ECS101 (0x0121) Limit APC Level Command processed: ``{0x8F86, date-time, controller
   octet, limit start, limit end, resulting level}``; ECS102 (0x0122) Limit APC Level ended
   or cancelled: ``{0x8F87, date-time, controller octet, resulting level}``; ECS200
@@ -52,6 +55,7 @@ ECS80: Final = 0x0067
 ECS101: Final = 0x0121
 ECS102: Final = 0x0122
 ECS200: Final = 0x0123
+ECS100: Final = 0x0120
 
 SOURCE_HAS_NO_AUTHORITY: Final = 0x8F30
 SUPPLY_ARMED: Final = 0x8F32
@@ -67,6 +71,7 @@ DISCONNECT_FAILURE: Final = 0x81C0
 APC_LIMIT_PROCESSED: Final = 0x8F86
 APC_LIMIT_ENDED: Final = 0x8F87
 OPERATIONAL_UPDATE: Final = 0x8F88
+COMMAND_NOT_SUPPORTED: Final = 0x8F85
 
 TAMPER_CODES: Final = frozenset({0x8F3F, 0x8F73, 0x8F74, 0x8F75, 0x8F76, 0x8F77, 0x8F78, 0x81C3})
 """Unauthorised physical access (tamper detect, covers, magnetic field, other) and tilt."""
@@ -176,3 +181,16 @@ def operational_update(
     )
     payload = _dlms_alert(context, OPERATIONAL_UPDATE, Utf8String(text))
     return AlertSpec(ECS200, payload, recipient, supplementary_remote_party=load_controller)
+
+
+def command_not_supported(
+    context: DeviceContext,
+    message_code: int,
+    originator_counter: int,
+    access_control_broker: Eui64,
+    originator: Eui64,
+) -> AlertSpec:
+    """ECS100: the Device received a Command whose use case it does not support."""
+    reference = message_code.to_bytes(2, "big") + originator_counter.to_bytes(8, "big")
+    payload = _dlms_alert(context, COMMAND_NOT_SUPPORTED, b.octets(reference))
+    return AlertSpec(ECS100, payload, access_control_broker, supplementary_remote_party=originator)

@@ -24,7 +24,6 @@ from typing import Final
 
 from opendcc.gbcs.dlms import builders as b
 from opendcc.gbcs.dlms.data import LongUnsigned
-from opendcc.gbcs.dlms.payload import encode as encode_dlms
 from opendcc.gbcs.gbz import builders as z
 from opendcc.gbcs.gbz import encode as encode_gbz
 from opendcc.gbcs.gbz.timefmt import utc_seconds
@@ -40,6 +39,7 @@ from opendcc.transform.supply_objects import (
     SCRIPT_TABLE_CLASS,
     DisconnectScript,
 )
+from opendcc.transform.supply_prebuilt import FixedRequest
 
 ECS42: Final = 0x004F
 ECS43: Final = 0x0050
@@ -68,26 +68,47 @@ _VALVE_USE_CASES: Final = {
 }
 
 
+_SCRIPTS: Final = {
+    variant: FixedRequest(
+        [
+            b.action(
+                SCRIPT_TABLE_CLASS,
+                DISCONNECT_SCRIPT_TABLE,
+                EXECUTE_METHOD,
+                LongUnsigned(int(script)),
+            )
+        ]
+    )
+    for variant, (_, _, script) in _DISCONNECT_USE_CASES.items()
+}
+_READ_SWITCH: Final = FixedRequest(
+    [b.get(DISCONNECT_CONTROL_CLASS, DISCONNECT_CONTROL, CONTROL_STATE_ATTRIBUTE)]
+)
+_READ_VALVE: Final = encode_gbz(
+    z.command_payload(
+        z.component(
+            "Metering", z.read_attributes("Metering", "RemainingBatteryLifeInDays", "SupplyStatus")
+        ),
+        use_case="GCS33",
+    )
+)
+
+
 @transforms("7.1", DeviceType.ESME)
 @transforms("7.2", DeviceType.ESME)
 @transforms("7.3", DeviceType.ESME)
 def operate_load_switch(request: TransformInput) -> CommandSpec | TransformRefusal:
     """7.1 / 7.2 / 7.3 on an ESME: GBCS ECS42 / ECS43 / ECS44, one action executing the
     Disconnect control script that closes, opens or arms the load switch."""
-    use_case, code, script = _DISCONNECT_USE_CASES[request.variant]
-    action = b.action(
-        SCRIPT_TABLE_CLASS, DISCONNECT_SCRIPT_TABLE, EXECUTE_METHOD, LongUnsigned(int(script))
-    )
-    apdu = b.access_request(request.counter, [action])
-    return CommandSpec(use_case, code, request.target, encode_dlms(b.payload(apdu)))
+    use_case, code, _script = _DISCONNECT_USE_CASES[request.variant]
+    payload = _SCRIPTS[request.variant].encode(request.counter)
+    return CommandSpec(use_case, code, request.target, payload)
 
 
 @transforms("7.4", DeviceType.ESME)
 def read_load_switch(request: TransformInput) -> CommandSpec:
     """7.4 on an ESME: GBCS ECS45, a get of the load switch's ``control_state``."""
-    read = b.get(DISCONNECT_CONTROL_CLASS, DISCONNECT_CONTROL, CONTROL_STATE_ATTRIBUTE)
-    apdu = b.access_request(request.counter, [read])
-    return CommandSpec("ECS45", ECS45, request.target, encode_dlms(b.payload(apdu)))
+    return CommandSpec("ECS45", ECS45, request.target, _READ_SWITCH.encode(request.counter))
 
 
 @transforms("7.2", DeviceType.GSME)
@@ -119,7 +140,5 @@ def operate_valve(request: TransformInput) -> CommandSpec | TransformRefusal:
 @transforms("7.4", DeviceType.GSME)
 def read_valve(request: TransformInput) -> CommandSpec:
     """7.4 on a GSME: GBCS GCS33, a Metering Read Attributes of the battery life and the
-    supply (valve) status."""
-    read = z.read_attributes("Metering", "RemainingBatteryLifeInDays", "SupplyStatus")
-    payload = z.command_payload(z.component("Metering", read), use_case="GCS33")
-    return CommandSpec("GCS33", GCS33, request.target, encode_gbz(payload))
+    supply (valve) status (the same bytes every time: ZigBee reads carry no counter)."""
+    return CommandSpec("GCS33", GCS33, request.target, _READ_VALVE)

@@ -86,6 +86,7 @@ from opendcc.transform.supply_objects import (
     description,
     hcalcs_id,
 )
+from opendcc.transform.supply_prebuilt import FixedRequest
 
 ECS38: Final = 0x004B
 ECS47: Final = 0x0055
@@ -298,35 +299,30 @@ def limit_apc_level(request: TransformInput) -> CommandSpec | TransformRefusal:
 
 # --- reads: 7.7, 7.11, 7.14, 7.15 -------------------------------------------------------------
 
-
-def _descriptions() -> list[Request]:
-    return [_get_value(description(n)) for n in CONTROLLERS]
-
-
-def _hcalcs_ids() -> list[Request]:
-    return [_get_value(hcalcs_id(n)) for n in CONTROLLERS]
-
-
-def _calendar() -> list[Request]:
-    return [
-        b.get(SPECIAL_DAYS_CLASS, AUXILIARY_CONTROLLER_SPECIAL_DAYS, VALUE_ATTRIBUTE),
-        b.get(SCHEDULE_CLASS, AUXILIARY_CONTROLLER_SCHEDULE, VALUE_ATTRIBUTE),
-    ]
+_DESCRIPTIONS: Final = [_get_value(description(n)) for n in CONTROLLERS]
+_HCALCS_IDS: Final = [_get_value(hcalcs_id(n)) for n in CONTROLLERS]
+_CALENDAR: Final = [
+    b.get(SPECIAL_DAYS_CLASS, AUXILIARY_CONTROLLER_SPECIAL_DAYS, VALUE_ATTRIBUTE),
+    b.get(SCHEDULE_CLASS, AUXILIARY_CONTROLLER_SCHEDULE, VALUE_ATTRIBUTE),
+]
+_SWITCH_STATES: Final = [
+    b.get(DISCONNECT_CONTROL_CLASS, auxiliary_load_switch(n), OUTPUT_STATE_ATTRIBUTE)
+    for n in CONTROLLERS
+]
+_ECS61A: Final = FixedRequest([*_DESCRIPTIONS, *_HCALCS_IDS, *_CALENDAR, *_SWITCH_STATES])
+_ECS61D: Final = FixedRequest([*_DESCRIPTIONS, *_CALENDAR])
+_ECS61E: Final = FixedRequest(
+    [*_HCALCS_IDS, *(_get_value(controller_state(n)) for n in CONTROLLERS)]
+)
+_BOOST_CONTROLS: Final = [_get_value(boost_function_control(n)) for n in CONTROLLERS]
+_BOOST_AVAILABILITY: Final = _get_value(BOOST_FUNCTION_AVAILABILITY)
 
 
 @transforms("7.7", DeviceType.ESME)
-def read_auxiliary_load_switch_data(request: TransformInput) -> CommandSpec | TransformRefusal:
+def read_auxiliary_load_switch_data(request: TransformInput) -> CommandSpec:
     """7.7: GBCS ECS61a, the descriptions, HCALCS IDs, calendar (special days and schedule)
     and the output state of the five auxiliary load control switches."""
-
-    def build(_: TransformInput) -> list[Request]:
-        switches = [
-            b.get(DISCONNECT_CONTROL_CLASS, auxiliary_load_switch(n), OUTPUT_STATE_ATTRIBUTE)
-            for n in CONTROLLERS
-        ]
-        return [*_descriptions(), *_hcalcs_ids(), *_calendar(), *switches]
-
-    return _dlms(request, "ECS61a", ECS61A, build)
+    return CommandSpec("ECS61a", ECS61A, request.target, _ECS61A.encode(request.counter))
 
 
 @transforms("7.11", DeviceType.ESME)
@@ -339,8 +335,7 @@ def read_boost_button_details(request: TransformInput) -> CommandSpec | Transfor
         log = b.get(
             PROFILE_CLASS, BOOST_BUTTON_EVENT_LOG, VALUE_ATTRIBUTE, access=b.time_range(start, end)
         )
-        controls = [_get_value(boost_function_control(n)) for n in CONTROLLERS]
-        return [_get_value(BOOST_FUNCTION_AVAILABILITY), log, *controls]
+        return [_BOOST_AVAILABILITY, log, *_BOOST_CONTROLS]
 
     return _dlms(request, "ECS61c", ECS61C, build)
 
@@ -350,11 +345,8 @@ def read_auxiliary_controller_configuration(
     request: TransformInput,
 ) -> CommandSpec | TransformRefusal:
     """7.14: GBCS ECS61d, the five descriptions and the auxiliary controller calendar."""
-
-    def build(_: TransformInput) -> list[Request]:
-        return [*_descriptions(), *_calendar()]
-
-    return _to_esme(request, _dlms(request, "ECS61d", ECS61D, build))
+    spec = CommandSpec("ECS61d", ECS61D, request.target, _ECS61D.encode(request.counter))
+    return _to_esme(request, spec)
 
 
 @transforms("7.15", DeviceType.ESME, DeviceType.HCALCS)
@@ -362,8 +354,5 @@ def read_auxiliary_controller_operational_data(
     request: TransformInput,
 ) -> CommandSpec | TransformRefusal:
     """7.15: GBCS ECS61e, the five HCALCS IDs and the five controller states."""
-
-    def build(_: TransformInput) -> list[Request]:
-        return [*_hcalcs_ids(), *(_get_value(controller_state(n)) for n in CONTROLLERS)]
-
-    return _to_esme(request, _dlms(request, "ECS61e", ECS61E, build))
+    spec = CommandSpec("ECS61e", ECS61E, request.target, _ECS61E.encode(request.counter))
+    return _to_esme(request, spec)

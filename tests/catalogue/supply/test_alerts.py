@@ -16,6 +16,7 @@ from opendcc.devices.simulator import AlertCounter, AlertSpec, DeviceContext
 from opendcc.devices.supply_alerts import (
     apc_limit_ended,
     apc_limit_processed,
+    command_not_supported,
     generic,
     operational_update,
     supply_outage_restored,
@@ -36,6 +37,7 @@ from opendcc.transform import supply_auxiliary as auxiliary_transforms  # noqa: 
 from opendcc.transform.supply_objects import controller_octet
 from tests.catalogue.supply.cases import INLINE_BODIES
 from tests.catalogue.supply.harness import (
+    ACB,
     CHF,
     ESME,
     GSME,
@@ -345,3 +347,18 @@ def test_unknown_recipients_raise_nothing(security: GbcsSecurity) -> None:
     assert supply_events.load_limit_exceeded(context, None) == ()
     assert switch_of(esme.state).supply_state is SupplyState.ARMED
     assert esme.emit(context) == []
+
+
+def test_ecs100_command_not_supported(security: GbcsSecurity) -> None:
+    meter = Meter(security, HCALCS_A6)
+    context = _context(meter, RTDS_NOW, 2001)
+    spec = command_not_supported(context, 0x0012, 100000, ACB, SUPPLIER)
+    reference = decode_message(
+        vector("NA_ECS100", "ECS100_NA_8F85_SUPPLEMENTARY_REMOTE_PARTY_ALERT_GBCS.HEX")
+    )
+    assert spec.payload == reference.payload and spec.message_code == reference.message_code
+    assert spec.recipient == reference.recipient
+    assert (
+        spec.supplementary_remote_party
+        == reference.header.other_information.supplementary_remote_party
+    )
