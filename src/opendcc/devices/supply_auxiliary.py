@@ -330,7 +330,7 @@ def _set(session: _Session, item: Set) -> None:
 def _date_time(value: OctetString) -> datetime:
     try:
         moment = CosemDateTime.from_bytes(value.value).to_datetime()
-    except GbcsDecodeError:
+    except (GbcsDecodeError, ValueError, OverflowError):
         moment = None
     if moment is None:
         raise _RefusedError(DataAccessResult.TYPE_UNMATCHED)

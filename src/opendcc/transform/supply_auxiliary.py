@@ -42,11 +42,12 @@ hub decides who may send it, the simulated ESME checks the role (``devices.suppl
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from lxml import etree
 
+from opendcc.gbcs.context import GbcsEncodeError
 from opendcc.gbcs.dlms import builders as b
 from opendcc.gbcs.dlms.apdu import Request
 from opendcc.gbcs.dlms.data import Boolean, Data, LongUnsigned
@@ -99,6 +100,7 @@ ECS61E: Final = 0x011D
 ECS62: Final = 0x005F
 
 Build = Callable[[TransformInput], list[Request]]
+GBCS_EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _dlms(
@@ -106,10 +108,13 @@ def _dlms(
 ) -> CommandSpec | TransformRefusal:
     try:
         requests = build(request)
+        apdu = b.access_request(request.counter, requests)
+        payload = encode_dlms(b.payload(apdu))
     except x.BodyValueError as exc:
         return TransformRefusal(REFUSAL, str(exc))
-    apdu = b.access_request(request.counter, requests)
-    return CommandSpec(use_case, code, request.target, encode_dlms(b.payload(apdu)))
+    except GbcsEncodeError as exc:
+        return TransformRefusal(REFUSAL, f"a value cannot be carried in the Command: {exc}")
+    return CommandSpec(use_case, code, request.target, payload)
 
 
 def _index(element: etree._Element, attribute: str = "index") -> int:
@@ -135,10 +140,27 @@ def _get_value(obis: str) -> Request:
     return b.get(DATA_CLASS, obis, VALUE_ATTRIBUTE)
 
 
+def _utc(body: etree._Element, name: str) -> datetime:
+    value = x.timestamp(body, name)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise x.BodyValueError(f"{name} {value.isoformat()} has no UTC equivalent") from None
+
+
 def _period(body: etree._Element) -> tuple[datetime, datetime]:
-    start, end = x.timestamp(body, "StartDateTime"), x.timestamp(body, "EndDateTime")
+    start, end = _utc(body, "StartDateTime"), _utc(body, "EndDateTime")
     if end < start:
         raise x.BodyValueError(f"EndDateTime {end.isoformat()} is before StartDateTime")
+    return start, end
+
+
+def _log_period(body: etree._Element) -> tuple[datetime, datetime]:
+    """A log read's period, which GBCS carries as UTC seconds since 2000 in 32 bits."""
+    start, end = _period(body)
+    for moment in (start, end):
+        if not GBCS_EPOCH <= moment <= GBCS_EPOCH + timedelta(seconds=0xFFFFFFFF):
+            raise x.BodyValueError(f"{moment.isoformat()} is outside GBCS UTC time (2000-2136)")
     return start, end
 
 
@@ -331,7 +353,7 @@ def read_boost_button_details(request: TransformInput) -> CommandSpec | Transfor
     ``ReadLogPeriod`` (a range read on GBCS UTC seconds) and the five associations."""
 
     def build(req: TransformInput) -> list[Request]:
-        start, end = _period(x.require(req.body, "ReadLogPeriod"))
+        start, end = _log_period(x.require(req.body, "ReadLogPeriod"))
         log = b.get(
             PROFILE_CLASS, BOOST_BUTTON_EVENT_LOG, VALUE_ATTRIBUTE, access=b.time_range(start, end)
         )

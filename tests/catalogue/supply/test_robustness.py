@@ -4,7 +4,7 @@ out with a DUIS code, and the simulated meters answer any well-formed Command it
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from xml.sax.saxutils import escape, quoteattr
 
 import pytest
@@ -105,6 +105,15 @@ _PERIOD_BACKWARDS = INLINE_BODIES["ECS47a_7.13_APC_INPUT"].replace(
         ("7.13", INLINE_BODIES["ECS47a_7.13_APC_INPUT"].replace('N="3"', 'N="x"'), "no valid"),
         ("7.11", INLINE_BODIES["ECS61c_7.11"].replace("2014-12-25", "2015-12-25"), "before"),
         ("7.11", "<sr:ReadBoostButtonDetails/>", "has no ReadLogPeriod"),
+        ("7.11", INLINE_BODIES["ECS61c_7.11"].replace("2014-12-25", "1999-12-25"), "2000-2136"),
+        ("7.11", INLINE_BODIES["ECS61c_7.11"].replace("2015-01-01T", "2200-01-01T"), "2000-2136"),
+        (
+            "7.13",
+            INLINE_BODIES["ECS47a_7.13_APC_INPUT"].replace(
+                "2015-01-03T00:00:00Z", "0001-01-01T00:00:00+05:00"
+            ),
+            "no UTC equivalent",
+        ),
         ("7.9", INLINE_BODIES["ECS62Add_7.9"].replace(">true<", ">false<"), "nothing to change"),
         ("7.9", INLINE_BODIES["ECS62Add_7.9"].replace('index="2"', 'index="1"'), "appears twice"),
         (
@@ -176,7 +185,14 @@ def test_an_hcalcs_parent_must_be_a_known_esme() -> None:
     assert isinstance(refused, TransformRefusal) and "not a known ESME" in refused.reason
 
 
-_TEXT = st.text(alphabet=st.characters(codec="ascii", exclude_categories=("Cc", "Cs")), max_size=12)
+_OFFSETS = st.builds(
+    timezone, st.timedeltas(min_value=timedelta(hours=-23), max_value=timedelta(hours=23))
+)
+_TEXT = st.one_of(
+    st.text(alphabet=st.characters(codec="ascii", exclude_categories=("Cc", "Cs")), max_size=12),
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+    st.datetimes(timezones=_OFFSETS).map(lambda moment: moment.isoformat()),
+)
 
 
 @settings(
@@ -380,3 +396,60 @@ def test_an_unsigned_critical_command_is_discarded(security: GbcsSecurity) -> No
     result = esme.simulator.process(forged.encode(), esme.state, RTDS_NOW)
     assert result.outcome is Outcome.DISCARDED and "signature" in (result.reason or "")
     assert switch_of(esme.state).supply_state is SupplyState.ENABLED
+
+
+@pytest.mark.parametrize(
+    ("variant", "element"),
+    [
+        ("7.7", "ReadALCSData"),
+        ("7.14", "ReadAuxiliaryControllerConfigurationData"),
+        ("7.15", "ReadAuxiliaryControllerOperationalData"),
+    ],
+)
+def test_dsp_future_dated_reads_are_the_same_command(variant: str, element: str) -> None:
+    """The DSP holds a future-dated read and sends it at its time: the Command does not
+    depend on ``ExecutionDateTime``."""
+    now = _transform(variant, f"<sr:{element}/>")
+    later = _transform(
+        variant,
+        f"<sr:{element}><sr:ExecutionDateTime>2015-06-01T00:00:00Z</sr:ExecutionDateTime>"
+        f"</sr:{element}>",
+    )
+    assert isinstance(now, CommandSpec) and isinstance(later, CommandSpec)
+    assert now.payload == later.payload
+
+
+def test_dsp_future_dated_boost_changes_ignore_the_execution_time() -> None:
+    plain = INLINE_BODIES["ECS62Add_7.9"]
+    dated = plain.replace(
+        "<sr:AddAuxiliaryLoadToBoostButton>",
+        "<sr:AddAuxiliaryLoadToBoostButton>"
+        "<sr:ExecutionDateTime>2015-06-01T00:00:00Z</sr:ExecutionDateTime>",
+    )
+    first, second = _transform("7.9", plain), _transform("7.9", dated)
+    assert isinstance(first, CommandSpec) and isinstance(second, CommandSpec)
+    assert first.payload == second.payload
+
+
+@pytest.mark.parametrize("octets", [b"", b"\x07\xdf", bytes.fromhex("07df0d01ff000000008000ff")])
+def test_a_malformed_period_is_type_unmatched(
+    security: GbcsSecurity, template_message: object, octets: bytes
+) -> None:
+    state = DeviceState(ESME)
+    requests: list[Request] = [
+        Set(
+            AttributeDescriptor(1, ObisCode.parse(controller_parameter(1, 1)), 2),
+            OctetString(octets),
+        ),
+        Action(MethodDescriptor(9, ObisCode.parse("0-0:10.0.103.255"), 1), LongUnsigned(0x1164)),
+    ]
+    command = DeviceCommand(template_message, DlmsPayload(b.access_request(9, requests)), "ECS47a")  # type: ignore[arg-type]
+    reply = supply_auxiliary.auxiliary_load_control(
+        command, DeviceContext(RTDS_NOW, ESME, state, security)
+    )
+    payload = decode_dlms(
+        reply.payload, PayloadContext(Cra.RESPONSE, 0x011E, "ECS47a", ESME.device_id, SUPPLIER, 9)
+    )
+    assert isinstance(payload.apdu, AccessResponse)
+    assert [r.result for r in payload.apdu.responses] == [12, 250]
+    assert state.get(AuxiliaryLoadControl).controller(1).channels["output"].command is None
