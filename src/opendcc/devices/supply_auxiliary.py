@@ -532,7 +532,9 @@ def _from_load_controller(command: DeviceCommand, context: DeviceContext) -> boo
 @on_wake
 def report_ended_limits(context: DeviceContext) -> None:
     """ECS102 for every APC limit that has ended; wake again for the next end."""
-    if context.device.device_type is not DeviceType.ESME:
+    if context.device.device_type is not DeviceType.ESME or not context.state.has(
+        AuxiliaryLoadControl
+    ):
         return
     section = context.state.get(AuxiliaryLoadControl)
     upcoming: list[datetime] = []

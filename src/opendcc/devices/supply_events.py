@@ -72,6 +72,7 @@ from opendcc.devices.supply_state import (
     Refused,
     SupplyChange,
     SupplyEvent,
+    SupplySwitch,
     apply,
     switch_of,
 )
@@ -276,7 +277,7 @@ def load_limit_exceeded(
 @on_wake
 def end_load_limit_restoration(context: DeviceContext) -> None:
     """Enable the supply when a load limit's restoration period has passed (0x8F34)."""
-    if context.device.device_type is not DeviceType.ESME:
+    if context.device.device_type is not DeviceType.ESME or not context.state.has(SupplySwitch):
         return
     switch = switch_of(context.state)
     due = switch.load_limit_restores_at

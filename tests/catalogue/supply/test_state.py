@@ -288,3 +288,14 @@ def test_state_sections_survive_json(security: GbcsSecurity) -> None:
     again = DeviceState.from_json(ESME, text)
     assert again.get(AuxiliaryLoadControl) == esme.state.get(AuxiliaryLoadControl)
     assert again.to_json() == text
+
+
+def test_waking_a_meter_does_not_give_it_supply_sections(security: GbcsSecurity) -> None:
+    import json
+
+    from opendcc.devices.simulator import DeviceSimulator
+
+    state = DeviceState(ESME)
+    DeviceSimulator(security).wake(state, RTDS_NOW)
+    stored = json.loads(state.to_json())
+    assert "supply" not in stored and "auxiliary_load_control" not in stored
