@@ -4,13 +4,14 @@ of their state, with the history of who changed what."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
 from opendcc.devices import supply, supply_auxiliary, supply_events  # noqa: F401
-from opendcc.devices.simulator import DeviceContext
+from opendcc.devices.simulator import DeviceContext, DeviceSimulator
 from opendcc.devices.state import DeviceState
 from opendcc.devices.supply_auxiliary_state import AuxiliaryLoadControl, randomisation
 from opendcc.devices.supply_state import (
@@ -291,10 +292,6 @@ def test_state_sections_survive_json(security: GbcsSecurity) -> None:
 
 
 def test_waking_a_meter_does_not_give_it_supply_sections(security: GbcsSecurity) -> None:
-    import json
-
-    from opendcc.devices.simulator import DeviceSimulator
-
     state = DeviceState(ESME)
     DeviceSimulator(security).wake(state, RTDS_NOW)
     stored = json.loads(state.to_json())
