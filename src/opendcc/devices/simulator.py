@@ -63,6 +63,9 @@ class AlertSpec:
     payload: bytes
     recipient: Eui64
     critical: bool | None = None
+    alert_code: int | None = None
+    """The alert code DUIS reports (``DeviceAlertMessage/AlertCode``, e.g. 0x8F66); read
+    from the payload when not given."""
     supplementary_remote_party: Eui64 | None = None
     """The party the Alert concerns besides its recipient (ECS200 names the Load Controller;
     ECS100 the User whose Command the Device could not carry out)."""

@@ -109,7 +109,7 @@ def generic(context: DeviceContext, code: int, recipient: Eui64) -> AlertSpec:
         payload = encode_gbz(z.alert_payload(code, utc_seconds(context.now)))
     else:
         payload = _dlms_alert(context, code)
-    return AlertSpec(message_code, payload, recipient)
+    return AlertSpec(message_code, payload, recipient, alert_code=code)
 
 
 def raise_generic(context: DeviceContext, code: int, recipient: Eui64) -> AlertSpec:
@@ -131,7 +131,7 @@ def supply_outage_restored(
     short, long = _RESTORED[phase]
     code = long if restored_at - interrupted_at >= LONG_OUTAGE else short
     payload = _dlms_alert(context, code, b.date_time(interrupted_at), b.date_time(restored_at))
-    return AlertSpec(ECS80, payload, network_operator)
+    return AlertSpec(ECS80, payload, network_operator, alert_code=code)
 
 
 def apc_limit_processed(
@@ -151,7 +151,7 @@ def apc_limit_processed(
         b.date_time(end),
         Unsigned(resulting_level),
     )
-    return AlertSpec(ECS101, payload, recipient)
+    return AlertSpec(ECS101, payload, recipient, alert_code=APC_LIMIT_PROCESSED)
 
 
 def apc_limit_ended(
@@ -159,7 +159,7 @@ def apc_limit_ended(
 ) -> AlertSpec:
     """ECS102: a Limit APC [n] Level period has ended or been cancelled."""
     payload = _dlms_alert(context, APC_LIMIT_ENDED, Unsigned(controller), Unsigned(resulting_level))
-    return AlertSpec(ECS102, payload, recipient)
+    return AlertSpec(ECS102, payload, recipient, alert_code=APC_LIMIT_ENDED)
 
 
 def operational_update(
@@ -180,7 +180,13 @@ def operational_update(
         separators=(",", ":"),
     )
     payload = _dlms_alert(context, OPERATIONAL_UPDATE, Utf8String(text))
-    return AlertSpec(ECS200, payload, recipient, supplementary_remote_party=load_controller)
+    return AlertSpec(
+        ECS200,
+        payload,
+        recipient,
+        alert_code=OPERATIONAL_UPDATE,
+        supplementary_remote_party=load_controller,
+    )
 
 
 def command_not_supported(
@@ -193,4 +199,10 @@ def command_not_supported(
     """ECS100: the Device received a Command whose use case it does not support."""
     reference = message_code.to_bytes(2, "big") + originator_counter.to_bytes(8, "big")
     payload = _dlms_alert(context, COMMAND_NOT_SUPPORTED, b.octets(reference))
-    return AlertSpec(ECS100, payload, access_control_broker, supplementary_remote_party=originator)
+    return AlertSpec(
+        ECS100,
+        payload,
+        access_control_broker,
+        alert_code=COMMAND_NOT_SUPPORTED,
+        supplementary_remote_party=originator,
+    )

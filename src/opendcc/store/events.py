@@ -34,6 +34,7 @@ class EventKind(enum.StrEnum):
     ANOMALY_CHECKED = "anomaly_checked"
     TRANSFORMED = "transformed"
     PRECOMMAND_ISSUED = "precommand_issued"
+    PRECOMMAND_SIGNED = "precommand_signed"
     PRECOMMAND_SIGNATURE_FAILED = "precommand_signature_failed"
     ACCEPTED = "accepted"
     """Persisted and acknowledged with I99."""

@@ -28,6 +28,7 @@ from opendcc.devices.supply_auxiliary_state import (
     use_configuration_source,
 )
 from opendcc.devices.supply_state import SupplyState, switch_of
+from opendcc.gbcs.alert_codes import alert_code_in
 from opendcc.gbcs.codec import decode
 from opendcc.gbcs.frame import decode_message
 from opendcc.gbcs.security import GbcsSecurity
@@ -362,3 +363,20 @@ def test_ecs100_command_not_supported(security: GbcsSecurity) -> None:
         spec.supplementary_remote_party
         == reference.header.other_information.supplementary_remote_party
     )
+
+
+def test_alert_specs_carry_the_alert_code_the_hub_reports(security: GbcsSecurity) -> None:
+    esme = Meter(security, ESME)
+    context = esme.context(RTDS_NOW)
+    specs = [
+        generic(context, 0x8F74, SUPPLIER),
+        supply_outage_restored(context, RTDS_NOW - timedelta(hours=1), RTDS_NOW, NETWORK_OPERATOR),
+        apc_limit_processed(context, 0x15, RTDS_NOW, RTDS_NOW, 10, SUPPLIER),
+        apc_limit_ended(context, 0x15, 10, SUPPLIER),
+        operational_update(context, 100, 0, SUPPLIER, LOAD_CONTROLLER),
+        command_not_supported(context, 0x0012, 1, ACB, SUPPLIER),
+    ]
+    for spec in specs:
+        context.raise_alert(spec)
+    for spec, raw in esme.simulator.emit(context):
+        assert spec.alert_code is not None and alert_code_in(raw) == spec.alert_code

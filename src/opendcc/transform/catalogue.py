@@ -1,0 +1,5 @@
+"""Every transform family, imported so their ``@transforms`` registrations run."""
+
+from opendcc.transform import reads
+
+FAMILIES = (reads,)
