@@ -110,6 +110,11 @@ class DeviceState:
         assert isinstance(found, section)
         return found
 
+    def has(self, section: type[Section]) -> bool:
+        """Whether the Device has this section yet (stored, or loaded by a handler): lets a
+        wake handler skip Devices it never touched without creating the section."""
+        return section.NAME in self._loaded or section.NAME in self._raw
+
     def touch(self) -> None:
         """Mark the state changed: the hub writes it back with the Device's response."""
         self.dirty = True
