@@ -6,21 +6,24 @@ Nothing here copies reference data: templates, vectors and keys are read in plac
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
 
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
-from opendcc.gbcs import build
+from opendcc.gbcs import build, crypto
 from opendcc.gbcs.frame import GbcsMessage, decode_message
 from opendcc.gbcs.security import GbcsSecurity
 from opendcc.inventory.model import CspRegion, Device, DeviceType, SmiStatus
 from opendcc.roles import UserRole
-from opendcc.smki.keystore import Keystore
+from opendcc.smki.identity import KeyUsage
+from opendcc.smki.keystore import KeyEntry, Keystore
 from opendcc.transform import config  # noqa: F401  (registers the family's transforms)
 from opendcc.transform.duisxml import timestamp
 from opendcc.transform.registry import CommandSpec, TransformInput
@@ -207,3 +210,35 @@ def vector_message(name: str) -> GbcsMessage:
 
 def with_device(request: TransformInput, **changes: object) -> TransformInput:
     return replace(request, device=replace(request.device, **changes))  # type: ignore[arg-type]
+
+
+_P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+def device_signing_key(eui: Eui64) -> ec.EllipticCurvePrivateKey:
+    """A simulated Device's DS key for the tests (the reference keystore holds only the
+    Devices' certificates): deterministic per EUI, a real P-256 key."""
+    digest = hashlib.sha256(b"opendcc config tests " + bytes(eui)).digest()
+    return ec.derive_private_key(int.from_bytes(digest, "big") % (_P256_N - 1) + 1, ec.SECP256R1())
+
+
+def _device_keys(eui: Eui64, usage: KeyUsage) -> KeyEntry | None:
+    if usage is not KeyUsage.DIGITAL_SIGNING or eui.value >> 8 != 0x00DB1234567890:
+        return None
+    key = device_signing_key(eui)
+    return KeyEntry(f"test-{eui.hex}-ds", key.public_key(), None, key, eui, usage, "tests")
+
+
+@cache
+def device_security() -> GbcsSecurity:
+    """The reference keys, plus signing keys for the simulated Devices' critical Responses
+    and Alerts."""
+    return GbcsSecurity(
+        Keystore.load(require_reference("gbcs", "keystore")), device_keys=_device_keys
+    )
+
+
+def signed_by_device(message: GbcsMessage) -> bool:
+    assert message.signature is not None
+    public = device_signing_key(message.originator).public_key()
+    return crypto.verify(public, message.signed_bytes(), message.signature)
