@@ -36,7 +36,7 @@ from opendcc.devices.config_alerts import (
     default_on,
     party_group,
 )
-from opendcc.devices.config_cosem import device_time, read_value
+from opendcc.devices.config_cosem import device_time, read_value, write_value
 from opendcc.devices.config_state import (
     DeviceFaults,
     EventConfiguration,
@@ -56,6 +56,7 @@ __all__ = [
     "import_mpxn",
     "inject_fault",
     "last_reset",
+    "set_meter_variant",
 ]
 
 _ZSE_BIT = {BehaviourKind.WAN: PUSH_WAN, BehaviourKind.HAN: PUSH_HAN, BehaviourKind.ALARM: ALARM}
@@ -112,10 +113,17 @@ def last_reset(state: DeviceState, obis: str) -> datetime | None:
     return state.get(LogClears).cleared.get(obis)
 
 
+def set_meter_variant(state: DeviceState, variant: str) -> None:
+    """Record the ESME's variant (DUIS ESMEVariant: A single element, B twin element, C
+    polyphase...): which objects it has. An installation fact, not a Command."""
+    write_value(state, 1, "0-0:96.1.2.255", 2, OctetString(variant.encode("ascii")))
+
+
 def inject_fault(state: DeviceState, key: str, result: int = 1) -> None:
     """Make the Device answer ``result`` (default 1, hardware fault) for ``key``:
-    ``class/OBIS/attribute``, ``class/OBIS/m<method>`` (DLMS), ``<cluster>:<attribute>``
-    or ``<cluster>:<command>`` (ZigBee), or an activation key (its 8F67)."""
+    ``class/OBIS/attribute``, ``class/OBIS/m<method>`` (DLMS), ``<cluster>:<attribute>``,
+    ``<cluster>:<command>`` or ``<cluster>:<command>#<n>`` (the n-th component of a GBZ
+    Command; ``ReadAttributes`` names a read), or an activation key (its 8F67)."""
     state.get(DeviceFaults).failing[key] = result
     state.touch()
 

@@ -155,11 +155,12 @@ def answer_with_activations(command: DeviceCommand, context: DeviceContext) -> D
     request = access_request(command)
     ctx = CosemContext.of(context)
     held: set[str] = set()
+    faults = context.state.get(DeviceFaults).failing
 
     def step(ctx: CosemContext, req: Request) -> Response | None:
         key = descriptor_key(req)
-        if key not in ACTIVATIONS or not isinstance(req, Set):
-            return None
+        if key not in ACTIVATIONS or not isinstance(req, Set) or key in faults:
+            return None  # the table answers it (and any fault injected on it)
         when = _when(req.value)
         if when is None:
             return None  # the table refuses it

@@ -40,7 +40,14 @@ from opendcc.gbcs.gbz.clusters import attribute as attribute_def
 from opendcc.gbcs.gbz.clusters import cluster as cluster_by_id
 from opendcc.gbcs.gbz.fields import Record
 from opendcc.gbcs.gbz.timefmt import utc_datetime, utc_seconds
-from opendcc.gbcs.gbz.zcl import ClusterCommand, ReadAttributes
+from opendcc.gbcs.gbz.zcl import (
+    ClusterCommand,
+    DefaultResponse,
+    GeneralCommand,
+    ReadAttributes,
+    ReadAttributesResponse,
+    ZclHeader,
+)
 from opendcc.inventory.model import DeviceType
 
 UNTIL_CHANGED: Final = 0xFFFF
@@ -82,20 +89,70 @@ Answer = Callable[[DeviceContext, ZclFrame, str], ZclFrame]
 """The Device's answering frame to one command component (cluster name given)."""
 
 
+NOT_PROCESSED: Final = 0xFF
+"""The command id a GBCS Device's Default Response names for a component it did not process
+because an earlier one failed (the reference GCS20 and GCS21e ERROR Responses)."""
+
+
+def failed(frame: ZclFrame) -> bool:
+    """Whether an answering frame reports a failure (a Default Response other than
+    SUCCESS, or an attribute that could not be read)."""
+    payload = frame.payload
+    if isinstance(payload, DefaultResponse):
+        return payload.status != ZclStatus.SUCCESS
+    if isinstance(payload, ReadAttributesResponse):
+        return any(r.status != ZclStatus.SUCCESS for r in payload.records)
+    if isinstance(payload, ClusterCommand) and payload.name == "ClearEventLogResponse":
+        return payload.fields.number("cleared_event_logs") == 0
+    return False
+
+
+def not_processed(frame: ZclFrame) -> ZclFrame:
+    header = ZclHeader.build(
+        GeneralCommand.DEFAULT_RESPONSE,
+        cluster_specific=False,
+        server_to_client=not frame.header.server_to_client,
+        transaction_sequence_number=frame.header.transaction_sequence_number,
+    )
+    return ZclFrame(header, DefaultResponse(NOT_PROCESSED, ZclStatus.FAILURE))
+
+
 def respond(command: DeviceCommand, context: DeviceContext, answer: Answer) -> DeviceReply:
+    """One answer per component, in order; after a failed component the Device processes
+    no more and answers each remaining one FAILURE (GBCS 7.2.10 processing of GBZ)."""
     payload = gbz_command(command)
     faults = context.state.get(DeviceFaults).failing
+    stopped = False
+    position = 0
 
     def one(cluster_id: int, frame: ZclFrame) -> ZclFrame:
+        nonlocal stopped, position
+        position += 1
+        if stopped:
+            return not_processed(frame)
         definition = cluster_by_id(cluster_id)
         name = definition.name if definition else str(cluster_id)
-        if isinstance(frame.payload, ClusterCommand):
-            fault = faults.get(f"{name}:{frame.payload.name}")
-            if fault is not None:
-                return z.default_response(cluster_id, frame, fault)
-        return answer(context, frame, name)
+        command_name = (
+            frame.payload.name if isinstance(frame.payload, ClusterCommand) else "ReadAttributes"
+        )
+        key = f"{name}:{command_name}"
+        fault = faults.get(f"{key}#{position}", faults.get(key))
+        result = (
+            z.default_response(cluster_id, frame, _status(fault))
+            if fault is not None
+            else answer(context, frame, name)
+        )
+        stopped = failed(result)
+        return result
 
     return DeviceReply(encode_gbz(z.respond(payload, one)))
+
+
+def _status(code: int) -> ZclStatus | int:
+    try:
+        return ZclStatus(code)
+    except ValueError:
+        return code
 
 
 def fields(frame: ZclFrame) -> Record:
@@ -447,11 +504,11 @@ def read_attributes(command: DeviceCommand, context: DeviceContext) -> DeviceRep
     def answer(context: DeviceContext, frame: ZclFrame, cluster: str) -> ZclFrame:
         if not isinstance(frame.payload, ReadAttributes):
             return z.default_response(cluster, frame, ZclStatus.UNSUP_GENERAL_COMMAND)
-        held: dict[str, PlainValue | ZclStatus] = {**attributes.get(cluster, {})}
+        held: dict[str, PlainValue | ZclStatus | int] = {**attributes.get(cluster, {})}
         for key, code in faults.items():
             prefix, _, name = key.partition(":")
             if prefix == cluster and name in held:
-                held[name] = ZclStatus(code)
+                held[name] = _status(code)
         answers = [
             (aid, held.get(_name(cluster, aid), ZclStatus.UNSUPPORTED_ATTRIBUTE))
             for aid in frame.payload.attribute_ids

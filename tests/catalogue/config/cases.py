@@ -26,19 +26,23 @@ from opendcc.transform.registry import TransformInput
 from tests.catalogue.config import support as s
 from tests.reference import REFERENCE_DIR
 
+# fmt: off
 FOLDERS = (
-    "3.1_ECS10 3.1_GCS07 3.2_ECS12 3.2_GCS09 3.3_CS11 3.3_ECS15a 3.3_ECS15c 3.4_ECS16 "
-    "3.4_GCS44 3.5_ECS14 3.5_GCS11 6.2.1_ECS26b 6.2.1_ECS26k 6.2.2_ECS26c 6.2.3_ECS26d "
-    "6.2.3_ECS26l 6.2.3_GCS21d 6.2.3_GCS21k 6.2.4_ECS26e 6.2.4_ECS26i 6.2.4_ECS26m "
-    "6.2.4_ECS26n 6.2.4_GCS21e 6.2.4_GCS21m 6.2.5_ECS26f 6.2.7_ECS40 6.2.7_GCS46 "
-    "6.2.8_GCS21a 6.2.10_ECS25r1 6.2.10_ECS25r2 6.2.10_GCS20r 6.4.1_ECS28a 6.4.2_ECS28b "
-    "6.5_ECS29a 6.5_ECS29b 6.5_ECS29c 6.5_ECS29d 6.6_GCS23 6.7_GCS24 6.7_GCS24a 6.8_ECS30 "
-    "6.8_ECS30a 6.8_GCS25 6.8_GCS25a 6.11_ECS70 6.11_GCS28 6.12_ECS34 6.14.1_ECS46a "
-    "6.14.2_ECS46c 6.14.3_ECS46d 6.18.1_ECS37 6.18.2_ECS57 6.20.1_ECS39a 6.20.1_GCS41 "
-    "6.20.2_ECS39b 6.22_ECS25a 6.22_ECS25a1 6.22_ECS25a2 6.22_ECS25a3 6.22_ECS25b "
-    "6.22_ECS25b3 6.22_GCS20 6.25_ECS81 6.27_ECS29e 6.27_ECS29f 6.28_DBCH04 6.29_DBCH05 "
-    "6.30_DBCH03 6.31_DBCH01 6.32_DBCH02"
-).split()
+    "3.1_ECS10", "3.1_GCS07", "3.2_ECS12", "3.2_GCS09", "3.3_CS11", "3.3_ECS15a", "3.3_ECS15c",
+    "3.4_ECS16", "3.4_GCS44", "3.5_ECS14", "3.5_GCS11", "6.2.1_ECS26b", "6.2.1_ECS26k",
+    "6.2.2_ECS26c", "6.2.3_ECS26d", "6.2.3_ECS26l", "6.2.3_GCS21d", "6.2.3_GCS21k",
+    "6.2.4_ECS26e", "6.2.4_ECS26i", "6.2.4_ECS26m", "6.2.4_ECS26n", "6.2.4_GCS21e",
+    "6.2.4_GCS21m", "6.2.5_ECS26f", "6.2.7_ECS40", "6.2.7_GCS46", "6.2.8_GCS21a",
+    "6.2.10_ECS25r1", "6.2.10_ECS25r2", "6.2.10_GCS20r", "6.4.1_ECS28a", "6.4.2_ECS28b",
+    "6.5_ECS29a", "6.5_ECS29b", "6.5_ECS29c", "6.5_ECS29d", "6.6_GCS23", "6.7_GCS24",
+    "6.7_GCS24a", "6.8_ECS30", "6.8_ECS30a", "6.8_GCS25", "6.8_GCS25a", "6.11_ECS70",
+    "6.11_GCS28", "6.12_ECS34", "6.14.1_ECS46a", "6.14.2_ECS46c", "6.14.3_ECS46d",
+    "6.18.1_ECS37", "6.18.2_ECS57", "6.20.1_ECS39a", "6.20.1_GCS41", "6.20.2_ECS39b",
+    "6.22_ECS25a", "6.22_ECS25a1", "6.22_ECS25a2", "6.22_ECS25a3", "6.22_ECS25b",
+    "6.22_ECS25b3", "6.22_GCS20", "6.25_ECS81", "6.27_ECS29e", "6.27_ECS29f", "6.28_DBCH04",
+    "6.29_DBCH05", "6.30_DBCH03", "6.31_DBCH01", "6.32_DBCH02",
+)
+# fmt: on
 
 VECTOR = re.compile(
     r"(?P<stem>.+?)_(?:8F66_)?(?P<rest>(?:FUTURE_DATED_|CANCELLATION_|IMMEDIATE_|NA_)?.*?)"
@@ -337,6 +341,11 @@ EDITED: dict[str, tuple[str, int, Callable[[], etree._Element]]] = {
 }
 
 
+def esme_variant_for(use_case: str, stem: str) -> str | None:
+    """The ESME variant a use case's vectors were made on: polyphase, twin element."""
+    return "C" if use_case in POLYPHASE else ("B" if "TWIN" in stem else None)
+
+
 def has_request(stem: str) -> bool:
     return (
         (REFERENCE_DIR / "duis" / "templates" / f"{stem}_SUCCESS_REQUEST_DUIS.XML").exists()
@@ -355,7 +364,7 @@ def request(
 ) -> TransformInput:
     """The request for ``stem`` on a Device fit for ``use_case``."""
     gbcs = "1.0" if use_case in OLDER else "4.1"
-    variant = "C" if use_case in POLYPHASE else ("B" if "TWIN" in stem else None)
+    variant = esme_variant_for(use_case, stem)
     template = f"{stem}_SUCCESS_REQUEST_DUIS.XML"
     if (REFERENCE_DIR / "duis" / "templates" / template).exists() and stem not in GENERATED:
         return s.request_from(
