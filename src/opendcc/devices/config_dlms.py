@@ -46,7 +46,7 @@ from opendcc.devices.simulator import (
     DeviceReply,
     handles,
 )
-from opendcc.eui import DCC_ACCESS_CONTROL_BROKER
+from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.gbcs.dlms import builders as b
 from opendcc.gbcs.dlms.apdu import AccessRequest, Request, Response, Set
 from opendcc.gbcs.dlms.data import BitString, Data, OctetString
@@ -192,8 +192,10 @@ def future_dated_alert(
     executed_at: datetime,
     *,
     success: bool,
+    pending: int = 0,
 ) -> AlertSpec:
-    """The 0x00CC Alert for one activation of a held Command (GBCS 8F66/8F67 DLMS form)."""
+    """The 0x00CC Alert for one activation of a held Command (GBCS 8F66/8F67 DLMS form);
+    ``pending`` counts the Alerts built before it but not yet raised."""
     class_id, obis, attribute = key.split("/")
     identification = (
         command.message.message_code.to_bytes(2, "big")
@@ -203,7 +205,7 @@ def future_dated_alert(
         + int(attribute).to_bytes(1, "big")
     )
     notification = b.alert(
-        next_alert_counter(context),
+        next_alert_counter(context) + pending,
         EXECUTED if success else NOT_EXECUTED,
         executed_at,
         OctetString(identification),
@@ -225,14 +227,17 @@ def execute_activations(command: DeviceCommand, context: DeviceContext) -> Itera
         if not isinstance(when, datetime):
             continue
         done = activate(ctx, key)
-        alerts.append(future_dated_alert(context, command, key, when, success=done))
+        alerts.append(
+            future_dated_alert(context, command, key, when, success=done, pending=len(alerts))
+        )
     return alerts
 
 
 # --- sub-GHz (dual-band CHF) ----------------------------------------------------------------
 
-DBCH07, DBCH08, DBCH09 = 0x0111, 0x0112, 0x0113
-CHANNEL_CHANGED, SCAN_OUTCOME, CONFIGURATION_CHANGED = 0x8F26, 0x8F28, 0x8F2A
+DBCH06, DBCH07, DBCH08, DBCH09, DBCH10, DBCH11 = 0x0110, 0x0111, 0x0112, 0x0113, 0x0114, 0x0115
+DUTY_CYCLE_ACTION, CHANNEL_CHANGED, SCAN_OUTCOME = 0x8F20, 0x8F26, 0x8F28
+CONFIGURATION_CHANGED, MESSAGE_DISCARDED, NO_CAPACITY = 0x8F2A, 0x8F2C, 0x8F2D
 CONFIGURATION_KEY: Final = "1/0-0:94.44.10.0/2"
 CHANNEL_KEY: Final = "1/0-0:94.44.10.2/2"
 _WEEK: Final = timedelta(days=7)
@@ -325,3 +330,30 @@ def request_channel_scan(command: DeviceCommand, context: DeviceContext) -> Devi
         assert channel is not None
         _dcc_alert(context, CHANNEL_CHANGED, DBCH07, b.structure(channel, OctetString(b"\x00")))
     return reply(request, results)
+
+
+# The sub-GHz Alerts a dual-band CHF raises from its radio management rather than from a
+# Command: for the simulated WAN and HAN (``opendcc.wan``) to call.
+
+
+def raise_duty_cycle_action(context: DeviceContext, device: Eui64) -> None:
+    """DBCH06 (0x8F20): the CHF limited its traffic with ``device`` to keep its duty cycle."""
+    _dcc_alert(context, DUTY_CYCLE_ACTION, DBCH06, OctetString(bytes(device)))
+
+
+def raise_message_discarded(
+    context: DeviceContext, originator: Eui64, recipient: Eui64, cra: int, counter: int
+) -> None:
+    """DBCH10 (0x8F2C): a message was discarded for duty cycle management; the octets name
+    it: originator, recipient, CRA flag, originator counter."""
+    if not 0 <= cra <= 0xFF or not 0 <= counter < 1 << 64:
+        raise ValueError("a CRA flag is one octet and a counter eight")
+    identification = (
+        bytes(originator) + bytes(recipient) + bytes((cra,)) + counter.to_bytes(8, "big")
+    )
+    _dcc_alert(context, MESSAGE_DISCARDED, DBCH10, OctetString(identification))
+
+
+def raise_no_capacity(context: DeviceContext, device: Eui64) -> None:
+    """DBCH11 (0x8F2D): the CHF cannot take ``device`` on sub-GHz (no capacity left)."""
+    _dcc_alert(context, NO_CAPACITY, DBCH11, OctetString(bytes(device)))

@@ -77,10 +77,7 @@ class Vector:
         use_case, variant = name.split("_")[:2]
         kind = next(k for k in ("PRECOMMAND", "COMMAND", "RESPONSE", "ALERT") if f"_{k}" in name)
         outcome = "ERROR" if "_ERROR_" in name else "SUCCESS"
-        stem = name
-        for token in (f"_{outcome}", f"_{kind}", "_8F66", "_ALERT_CALENDAR", "_ALERT_SPECIAL_DAYS"):
-            stem = stem.replace(token, "")
-        stem = re.sub(r"_(PERIOD|SUPPLY_STATE|DBCH09)$", "", stem)
+        stem = name.split(f"_{outcome}")[0].replace("_8F66", "").removesuffix("_NA")
         return cls(path, use_case, variant, stem, outcome, kind)
 
 
@@ -397,6 +394,18 @@ def request(
         execution_at=None if execution is None else timestamp(execution),
         inventory=s.Inventory(variant),
         dcc_counter=dcc_counter,
+    )
+
+
+def log_period(start: datetime, end: datetime) -> etree._Element:
+    """A ReadCHFSubGHzChannelLog body for ``start`` to ``end``."""
+    return E(
+        "ReadCHFSubGHzChannelLog",
+        E(
+            "ReadLogPeriod",
+            E("StartDateTime", start.isoformat().replace("+00:00", "Z")),
+            E("EndDateTime", end.isoformat().replace("+00:00", "Z")),
+        ),
     )
 
 
