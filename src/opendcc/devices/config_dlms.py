@@ -218,7 +218,7 @@ def execute_activations(command: DeviceCommand, context: DeviceContext) -> Itera
     """A held activation falls due: make each passive value active, one Alert each."""
     request = access_request(command)
     ctx = CosemContext.of(context)
-    alerts = []
+    alerts: list[AlertSpec] = []
     for req in request.requests:
         key = descriptor_key(req)
         if key not in ACTIVATIONS or not isinstance(req, Set):
