@@ -36,6 +36,14 @@ from opendcc.devices.config_alerts import (
     default_on,
     party_group,
 )
+from opendcc.devices.config_aux import (
+    AuxiliarySwitch,
+    ScheduledAction,
+    auxiliary_switches,
+    scheduled_action,
+    scheduled_controller_level,
+    scheduled_switch_state,
+)
 from opendcc.devices.config_cosem import device_time, read_value, write_value
 from opendcc.devices.config_state import (
     DeviceFaults,
@@ -48,7 +56,10 @@ from opendcc.gbcs.dlms.data import BitString, OctetString
 from opendcc.inventory.model import DeviceType
 
 __all__ = [
+    "AuxiliarySwitch",
+    "ScheduledAction",
     "alert_enabled",
+    "auxiliary_switches",
     "behaviour",
     "clear_faults",
     "device_time",
@@ -56,6 +67,9 @@ __all__ = [
     "import_mpxn",
     "inject_fault",
     "last_reset",
+    "scheduled_action",
+    "scheduled_controller_level",
+    "scheduled_switch_state",
     "set_meter_variant",
 ]
 

@@ -41,6 +41,7 @@ from opendcc.devices.config_state import DeviceFaults, SubGhz, identity_number
 from opendcc.devices.simulator import (
     AlertCounter,
     AlertSpec,
+    CommandNotUnderstood,
     DeviceCommand,
     DeviceContext,
     DeviceReply,
@@ -71,7 +72,7 @@ ENGINE_USE_CASES: Final = (
 def access_request(command: DeviceCommand) -> AccessRequest:
     payload = command.payload
     if not isinstance(payload, DlmsPayload) or not isinstance(payload.apdu, AccessRequest):
-        raise TypeError(f"{command.use_case} Commands are DLMS access-requests")
+        raise CommandNotUnderstood(f"{command.use_case} Commands are DLMS access-requests")
     return payload.apdu
 
 

@@ -29,7 +29,14 @@ from opendcc.devices.config_state import (
     EventConfiguration,
     GasConfiguration,
 )
-from opendcc.devices.simulator import DeviceCommand, DeviceContext, DeviceReply, handles
+from opendcc.devices.simulator import (
+    CommandNotUnderstood,
+    DeviceCommand,
+    DeviceContext,
+    DeviceReply,
+    handles,
+)
+from opendcc.gbcs.context import GbcsEncodeError
 from opendcc.gbcs.der import DerPayload, DeviceTimeStatus, SetTimeCommand, SetTimeResponse
 from opendcc.gbcs.der import encode as encode_der
 from opendcc.gbcs.gbz import GbzPayload, ZclFrame, ZclStatus
@@ -61,9 +68,10 @@ ALL_EVENTS: Final = 0x81FF
 
 
 def gbz_command(command: DeviceCommand) -> GbzPayload:
-    if not isinstance(command.payload, GbzPayload):
-        raise TypeError(f"{command.use_case} Commands are GBZ payloads")
-    return command.payload
+    payload = command.payload
+    if not isinstance(payload, GbzPayload) or any(c.frame is None for c in payload.components):
+        raise CommandNotUnderstood(f"{command.use_case} Commands are plain GBZ payloads")
+    return payload
 
 
 def gas(context: DeviceContext) -> GasConfiguration:
@@ -137,11 +145,14 @@ def respond(command: DeviceCommand, context: DeviceContext, answer: Answer) -> D
         )
         key = f"{name}:{command_name}"
         fault = faults.get(f"{key}#{position}", faults.get(key))
-        result = (
-            z.default_response(cluster_id, frame, _status(fault))
-            if fault is not None
-            else answer(context, frame, name)
-        )
+        if fault is not None:
+            result = z.default_response(cluster_id, frame, _status(fault))
+        else:
+            try:
+                result = answer(context, frame, name)
+            except (KeyError, TypeError, ValueError, GbcsEncodeError):
+                # A component its use case does not carry, or a field out of range.
+                result = z.default_response(cluster_id, frame, ZclStatus.MALFORMED_COMMAND)
         stopped = failed(result)
         return result
 
@@ -498,6 +509,7 @@ def _attributes(context: DeviceContext) -> dict[str, Mapping[str, PlainValue]]:
 @handles("GCS21a", "GCS21e", "GCS21m", "GCS46")
 def read_attributes(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     """GCS21a, GCS21e/GCS21m, GCS46: attributes from the Device's configuration."""
+    gbz_command(command)  # a Command it cannot read is discarded before anything else
     attributes = _attributes(context)
     faults = context.state.get(DeviceFaults).failing
 
@@ -534,10 +546,10 @@ def set_clock(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     status reliable); otherwise keep the clock and report it unreliable."""
     payload = command.payload
     body = payload.body if isinstance(payload, DerPayload) else None
+    if not isinstance(body, SetTimeCommand):
+        raise CommandNotUnderstood("GCS28 Commands carry a SetTime payload")
     clock = context.state.get(ClockState)
-    if isinstance(body, SetTimeCommand) and (
-        body.validity_interval_start <= context.now <= body.validity_interval_end
-    ):
+    if body.validity_interval_start <= context.now <= body.validity_interval_end:
         clock.offset_seconds = 0.0
         clock.status = DeviceTimeStatus.RELIABLE
     else:

@@ -21,7 +21,7 @@ from lxml import etree
 
 from opendcc.eui import Eui64
 from opendcc.roles import UserRole
-from opendcc.transform.duisxml import SR_NS
+from opendcc.transform.duisxml import SR_NS, timestamp
 from opendcc.transform.registry import TransformInput
 from tests.catalogue.config import support as s
 from tests.reference import REFERENCE_DIR
@@ -380,8 +380,6 @@ def request(
     dev = s.device(generated.target, gbcs_version=gbcs)
     body_element = generated.body()
     execution = body_element.find(f"{{{SR_NS}}}ExecutionDateTime")
-    from opendcc.transform.duisxml import timestamp
-
     return TransformInput(
         variant=generated.variant,
         body=body_element,

@@ -16,6 +16,7 @@ import pytest
 
 from opendcc.devices import config  # noqa: F401
 from opendcc.devices import config_dlms as dlms
+from opendcc.devices.config_api import inject_fault
 from opendcc.devices.config_cosem import read_value
 from opendcc.devices.simulator import (
     AlertCounter,
@@ -249,8 +250,6 @@ def test_immediate_load_limit_settings_apply_at_once() -> None:
 
 
 def test_an_activation_that_cannot_be_made_raises_8f67() -> None:
-    from opendcc.devices.config_api import inject_fault
-
     simulator = DeviceSimulator(s.device_security())
     future = cases.request("ECS28a_6.4.1_FUTURE_DATED", use_case="ECS28a", counter=1004)
     state = DeviceState(future.device)
