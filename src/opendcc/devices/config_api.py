@@ -6,6 +6,8 @@ needs a Command. See ``docs/catalogue-config.md`` for the contracts.
 - ``alert_enabled(state, code)``: whether the Device raises alert ``code`` on the WAN (the
   6.22 behaviour; codes DUIS does not let Users configure are always raised).
 - ``behaviour(state, code, kind)``: the same for the HAN, alarm and logging behaviours.
+- ``display_message(state, now)``: the supplier's message on show (3.1), honouring a GSME
+  message's duration.
 - ``device_time(state, now)``: the Device's clock (the hub's time plus the Device's offset,
   which 6.11 clears).
 - ``import_mpxn(state)``, ``export_mpan(state)``: the MPxNs the Device holds (6.20, 6.2.7).
@@ -63,6 +65,7 @@ __all__ = [
     "behaviour",
     "clear_faults",
     "device_time",
+    "display_message",
     "export_mpan",
     "import_mpxn",
     "inject_fault",
@@ -120,6 +123,23 @@ def export_mpan(state: DeviceState) -> str | None:
     value = read_value(state, 1, "1-0:0.0.2.255", 2)
     if isinstance(value, OctetString) and value.value:
         return value.value.decode("ascii", "replace")
+    return None
+
+
+def display_message(state: DeviceState, now: datetime) -> str | None:
+    """The supplier's message the Device shows at ``now`` (3.1): an ESME shows the last one
+    until replaced; a GSME from its start time for its duration."""
+    if state.device.device_type in (DeviceType.GSME, DeviceType.GPF):
+        section = state.get(GasConfiguration)
+        start, until = section.display_message_from, section.display_message_until
+        if section.display_message is None or (start is not None and now < start):
+            return None
+        if until is not None and now >= until:
+            return None
+        return section.display_message
+    value = read_value(state, 1, "0-2:96.13.1.255", 2)
+    if isinstance(value, OctetString) and value.value:
+        return value.value.decode("latin-1")
     return None
 
 
