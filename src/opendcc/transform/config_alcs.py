@@ -46,6 +46,7 @@ from opendcc.transform.config_common import (
     cosem_time,
     dlms_spec,
     guarded,
+    set_,
     text_octets,
 )
 from opendcc.transform.config_writes import NO_VALIDITY_WINDOW, _time_of_day
@@ -92,7 +93,7 @@ def update_alc_descriptions(request: TransformInput) -> CommandSpec:
     if not described:
         raise x.BodyValueError("no switch description")
     requests = [
-        b.set_(1, _description_obis(i), 2, VisibleString(described[i])) for i in sorted(described)
+        set_(1, _description_obis(i), 2, VisibleString(described[i])) for i in sorted(described)
     ]
     return dlms_spec(request, "ECS46a", requests)
 
@@ -199,7 +200,7 @@ def schedule_entry(
 
 def _activations(request: TransformInput) -> list[Request]:
     when = activation_time(request.execution_at)
-    return [b.set_(9000, obis, 6, when) for obis in ACTIVATIONS]
+    return [set_(9000, obis, 6, when) for obis in ACTIVATIONS]
 
 
 @transforms("6.14.2", E)
@@ -237,10 +238,10 @@ def update_alc_scheduler(request: TransformInput) -> CommandSpec:
     if not entries:
         raise x.BodyValueError("no connection schedule entry")
     requests: list[Request] = [
-        b.set_(1, _hcalcs_obis(i), 2, OctetString(kinds[i])) for i in sorted(kinds)
+        set_(1, _hcalcs_obis(i), 2, OctetString(kinds[i])) for i in sorted(kinds)
     ]
-    requests.append(b.set_(11, SPECIAL_DAYS_PASSIVE, 2, special_days(days, "index")))
-    requests.append(b.set_(10, SCHEDULE_PASSIVE, 2, b.array(entries)))
+    requests.append(set_(11, SPECIAL_DAYS_PASSIVE, 2, special_days(days, "index")))
+    requests.append(set_(10, SCHEDULE_PASSIVE, 2, b.array(entries)))
     return dlms_spec(request, "ECS46c", requests + _activations(request))
 
 
@@ -266,7 +267,7 @@ def update_auxiliary_controller_scheduler(request: TransformInput) -> CommandSpe
     if len(entries) > 120:
         raise RefusalError("at most 120 auxiliary controller schedule entries")
     requests: list[Request] = [
-        b.set_(11, SPECIAL_DAYS_PASSIVE, 2, special_days(days, "identifier")),
-        b.set_(10, SCHEDULE_PASSIVE, 2, b.array(entries)),
+        set_(11, SPECIAL_DAYS_PASSIVE, 2, special_days(days, "identifier")),
+        set_(10, SCHEDULE_PASSIVE, 2, b.array(entries)),
     ]
     return dlms_spec(request, "ECS46d", requests + _activations(request))

@@ -27,7 +27,6 @@ from typing import Final
 
 from lxml import etree
 
-from opendcc.gbcs.dlms import builders as b
 from opendcc.gbcs.dlms.data import BitString
 from opendcc.gbcs.gbz import builders as z
 from opendcc.inventory.model import DeviceType
@@ -40,6 +39,7 @@ from opendcc.transform.config_common import (
     gbz_spec,
     guarded,
     issuer_event_id,
+    set_,
 )
 from opendcc.transform.config_select import esme_variant, is_polyphase
 from opendcc.transform.registry import CommandSpec, TransformInput, transforms
@@ -201,4 +201,4 @@ def configure_alert_behaviour(request: TransformInput) -> CommandSpec:
         if groups & set(wrong):
             raise RefusalError("alert settings for another ESME variant", "E062203")
     data = esme_settings(settings, setting.code_high_byte)
-    return dlms_spec(request, setting.use_case, [b.set_(1, setting.obis, 2, data)])
+    return dlms_spec(request, setting.use_case, [set_(1, setting.obis, 2, data)])

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from functools import wraps
+from functools import cache, wraps
 from typing import Final
 
 from opendcc.access.roles import remote_party_role_of
@@ -30,8 +30,9 @@ from opendcc.gbcs.context import GbcsEncodeError
 from opendcc.gbcs.der import DerPayload, DerStructure
 from opendcc.gbcs.der import encode as encode_der
 from opendcc.gbcs.dlms import builders as b
-from opendcc.gbcs.dlms.apdu import Request
-from opendcc.gbcs.dlms.data import OctetString
+from opendcc.gbcs.dlms.apdu import Action, Get, InvokeIdAndPriority, Request, Set
+from opendcc.gbcs.dlms.cosem import AttributeDescriptor, MethodDescriptor, ObisCode
+from opendcc.gbcs.dlms.data import Data, OctetString
 from opendcc.gbcs.dlms.datetimes import (
     DEVIATION_NOT_SPECIFIED,
     NOT_SPECIFIED,
@@ -175,6 +176,47 @@ def dlms_spec(request: TransformInput, use_case: str, requests: Iterable[Request
     """A DLMS access-request Command: invoke id from the originator counter (GBCS 7.2.9)."""
     apdu = b.access_request(originator_counter(request), list(requests))
     return spec(request, use_case, encode_dlms(b.payload(apdu)))
+
+
+def with_invoke_id(counter: int, tail: bytes) -> bytes:
+    """An access-request from its encoded tail (everything after the invoke id): the
+    invoke id is the only part of a fixed request that changes from one Command to the
+    next, so fixed requests are encoded once (``fixed_tail``)."""
+    invoke = int(InvokeIdAndPriority.for_counter(counter)).to_bytes(4, "big")
+    return ACCESS_REQUEST_TAG + invoke + tail
+
+
+@cache
+def fixed_tail(requests: tuple[Request, ...]) -> bytes:
+    encoded = encode_dlms(b.payload(b.access_request(0, requests)))
+    assert encoded[:1] == ACCESS_REQUEST_TAG
+    return encoded[5:]
+
+
+ACCESS_REQUEST_TAG: Final = b"\xd9"
+
+
+@cache
+def attribute(class_id: int, obis: str, attribute_id: int) -> AttributeDescriptor:
+    """A COSEM attribute descriptor, parsed once (transforms name the same few hundred)."""
+    return AttributeDescriptor(class_id, ObisCode.parse(obis), attribute_id)
+
+
+@cache
+def method(class_id: int, obis: str, method_id: int) -> MethodDescriptor:
+    return MethodDescriptor(class_id, ObisCode.parse(obis), method_id)
+
+
+def get(class_id: int, obis: str, attribute_id: int) -> Get:
+    return Get(attribute(class_id, obis, attribute_id))
+
+
+def set_(class_id: int, obis: str, attribute_id: int, value: Data) -> Set:
+    return Set(attribute(class_id, obis, attribute_id), value)
+
+
+def action(class_id: int, obis: str, method_id: int, parameters: Data) -> Action:
+    return Action(method(class_id, obis, method_id), parameters)
 
 
 def gbz_spec(

@@ -27,10 +27,12 @@ from opendcc.inventory.model import DeviceType
 from opendcc.transform import duisxml as x
 from opendcc.transform.config_common import (
     ZIGBEE_IMMEDIATE,
+    action,
     dlms_spec,
     gbz_spec,
     guarded,
     issuer_event_id,
+    set_,
     text_octets,
 )
 from opendcc.transform.registry import CommandSpec, TransformInput, transforms
@@ -60,7 +62,7 @@ def display_message_esme(request: TransformInput) -> CommandSpec:
     message = text_octets(
         x.text(request.body, "SupplierMessage"), limit=DISPLAY_MESSAGE_LIMIT, what="message"
     )
-    return dlms_spec(request, "ECS10", [b.set_(1, "0-2:96.13.1.255", 2, OctetString(message))])
+    return dlms_spec(request, "ECS10", [set_(1, "0-2:96.13.1.255", 2, OctetString(message))])
 
 
 @transforms("3.1", G)
@@ -87,7 +89,7 @@ def display_message_gsme(request: TransformInput) -> CommandSpec:
 def restrict_access_esme(request: TransformInput) -> CommandSpec:
     """3.2 on an ESME: ECS12 Set Change of Tenancy date."""
     when = x.timestamp(request.body, "RestrictionDateTime")
-    return dlms_spec(request, "ECS12", [b.set_(1, "0-0:94.44.3.2", 2, b.date_time(when))])
+    return dlms_spec(request, "ECS12", [set_(1, "0-0:94.44.3.2", 2, b.date_time(when))])
 
 
 @transforms("3.2", P)
@@ -122,7 +124,7 @@ def clear_event_log_esme(request: TransformInput) -> CommandSpec:
     if kind not in _ESME_EVENT_LOGS:
         raise x.BodyValueError(f"ESMEEventLogType {kind!r} is neither ESME nor ALCS")
     use_case, log = _ESME_EVENT_LOGS[kind]
-    return dlms_spec(request, use_case, [b.action(7, log, 1, Integer(0))])
+    return dlms_spec(request, use_case, [action(7, log, 1, Integer(0))])
 
 
 @transforms("3.3", G, P)
@@ -145,8 +147,8 @@ def update_supplier_name_esme(request: TransformInput) -> CommandSpec:
         request,
         "ECS16",
         [
-            b.set_(9000, "0-0:96.13.0.255", 2, OctetString(phone)),
-            b.set_(9000, "0-0:96.13.1.255", 2, OctetString(name)),
+            set_(9000, "0-0:96.13.0.255", 2, OctetString(phone)),
+            set_(9000, "0-0:96.13.1.255", 2, OctetString(name)),
         ],
     )
 
@@ -186,7 +188,7 @@ def _supplier_details(request: TransformInput) -> tuple[bytes, bytes]:
 @guarded
 def disable_privacy_pin_esme(request: TransformInput) -> CommandSpec:
     """3.5 on an ESME: ECS14, an empty CustomerPIN disables PIN protection."""
-    return dlms_spec(request, "ECS14", [b.set_(1, "0-0:94.44.3.1", 2, OctetString(b""))])
+    return dlms_spec(request, "ECS14", [set_(1, "0-0:94.44.3.1", 2, OctetString(b""))])
 
 
 @transforms("3.5", G)

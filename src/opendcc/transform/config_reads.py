@@ -19,14 +19,23 @@ for naming Responses; a test checks these Commands against it).
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Final
 
-from opendcc.gbcs.dlms import builders as b
-from opendcc.gbcs.dlms.apdu import Request
 from opendcc.gbcs.gbz import builders as z
+from opendcc.gbcs.gbz import encode as encode_gbz
 from opendcc.inventory.model import DeviceType
 from opendcc.roles import UserRole
-from opendcc.transform.config_common import RefusalError, dlms_spec, gbz_spec, guarded
+from opendcc.transform.config_common import (
+    RefusalError,
+    fixed_tail,
+    gbz_spec,
+    get,
+    guarded,
+    originator_counter,
+    spec,
+    with_invoke_id,
+)
 from opendcc.transform.config_select import by_generation, is_polyphase
 from opendcc.transform.registry import CommandSpec, TransformInput, transforms
 
@@ -115,16 +124,23 @@ LATEST_ISSUER_EVENT: Final = 0xFFFF_FFFF
 
 
 def esme_read(request: TransformInput, use_case: str) -> CommandSpec:
-    requests: list[Request] = [b.get(*item) for item in ESME_READS[use_case]]
-    return dlms_spec(request, use_case, requests)
+    """A fixed DLMS read: encoded once per use case, the invoke id set per Command."""
+    tail = fixed_tail(tuple(get(*item) for item in ESME_READS[use_case]))
+    return spec(request, use_case, with_invoke_id(originator_counter(request), tail))
 
 
-def gas_read(request: TransformInput, use_case: str) -> CommandSpec:
+@cache
+def gas_read_payload(use_case: str) -> bytes:
     components = [
         z.component(cluster, z.read_attributes(cluster, *attributes, tsn=tsn))
         for tsn, (cluster, attributes) in enumerate(GAS_READS[use_case])
     ]
-    return gbz_spec(request, use_case, components)
+    return encode_gbz(z.command_payload(*components, use_case=use_case))
+
+
+def gas_read(request: TransformInput, use_case: str) -> CommandSpec:
+    """A GBZ read: the same bytes every time (GBZ Commands carry no counter)."""
+    return spec(request, use_case, gas_read_payload(use_case))
 
 
 @transforms("6.2.1", E)

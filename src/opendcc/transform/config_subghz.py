@@ -30,7 +30,7 @@ from opendcc.gbcs.dlms import builders as b
 from opendcc.gbcs.dlms.data import BitString, Data, LongUnsigned, Unsigned
 from opendcc.inventory.model import DeviceType
 from opendcc.transform import duisxml as x
-from opendcc.transform.config_common import RefusalError, dlms_spec, guarded
+from opendcc.transform.config_common import RefusalError, dlms_spec, get, guarded, set_
 from opendcc.transform.registry import CommandSpec, TransformInput, transforms
 
 C = DeviceType.CHF
@@ -112,28 +112,28 @@ def set_subghz_configuration(request: TransformInput) -> CommandSpec:
     noisier = x.integer(body, "ChannelNoisierThreshold")
     if noisier < 0 or quieter < 0:
         raise RefusalError("channel thresholds are not negative", "E062803")
-    return dlms_spec(request, "DBCH04", [b.set_(1, CONFIGURATION, 2, configuration(body))])
+    return dlms_spec(request, "DBCH04", [set_(1, CONFIGURATION, 2, configuration(body))])
 
 
 @transforms("6.29", C)
 @guarded
 def request_channel_scan(request: TransformInput) -> CommandSpec:
     """6.29: DBCH05."""
-    return dlms_spec(request, "DBCH05", [b.set_(1, SCAN_REQUEST, 2, Unsigned(SCAN_NOW))])
+    return dlms_spec(request, "DBCH05", [set_(1, SCAN_REQUEST, 2, Unsigned(SCAN_NOW))])
 
 
 @transforms("6.30", C)
 @guarded
 def read_subghz_configuration(request: TransformInput) -> CommandSpec:
     """6.30: DBCH03."""
-    return dlms_spec(request, "DBCH03", [b.get(1, CONFIGURATION, 2)])
+    return dlms_spec(request, "DBCH03", [get(1, CONFIGURATION, 2)])
 
 
 @transforms("6.31", C)
 @guarded
 def read_subghz_channel(request: TransformInput) -> CommandSpec:
     """6.31: DBCH01."""
-    return dlms_spec(request, "DBCH01", [b.get(1, OPERATING_CHANNEL, 2)])
+    return dlms_spec(request, "DBCH01", [get(1, OPERATING_CHANNEL, 2)])
 
 
 @transforms("6.32", C)

@@ -58,13 +58,16 @@ from opendcc.transform.config_common import (
     CANCELLED,
     ZIGBEE_IMMEDIATE,
     RefusalError,
+    action,
     activation_time,
     cosem_time,
     der_spec,
     dlms_spec,
     gbz_spec,
+    get,
     guarded,
     issuer_event_id,
+    set_,
 )
 from opendcc.transform.config_select import esme_variant, is_polyphase
 from opendcc.transform.registry import CommandSpec, TransformInput, transforms
@@ -103,8 +106,8 @@ def load_limiting_general_settings(request: TransformInput) -> CommandSpec:
         "LoadLimitRestorationPeriod": _u32(body, "LoadLimitRestorationPeriod"),
     }
     when = activation_time(request.execution_at)
-    requests: list[Request] = [b.set_(9000, obis, 4, values[name]) for obis, name in _LOAD_LIMIT]
-    requests += [b.set_(9000, obis, 6, when) for obis, _ in _LOAD_LIMIT]
+    requests: list[Request] = [set_(9000, obis, 4, values[name]) for obis, name in _LOAD_LIMIT]
+    requests += [set_(9000, obis, 6, when) for obis, _ in _LOAD_LIMIT]
     return dlms_spec(request, "ECS28a", requests)
 
 
@@ -112,7 +115,7 @@ def load_limiting_general_settings(request: TransformInput) -> CommandSpec:
 @guarded
 def load_limiting_counter_reset(request: TransformInput) -> CommandSpec:
     """6.4.2: ECS28b, reset the Load Limit Counter."""
-    return dlms_spec(request, "ECS28b", [b.action(3, "0-0:94.44.42.255", 1, Integer(0))])
+    return dlms_spec(request, "ECS28b", [action(3, "0-0:94.44.42.255", 1, Integer(0))])
 
 
 # --- 6.5 voltage and 6.27 counters --------------------------------------------------------
@@ -137,8 +140,8 @@ def _phase(phase: int, d: int, e: int) -> str:
 
 def _counter_resets(phases: Sequence[int]) -> Iterator[Request]:
     for p in phases:
-        yield b.action(3, _phase(p, 32, 4), 1, Integer(0))  # under-voltage counter
-        yield b.action(3, _phase(p, 36, 4), 1, Integer(0))  # over-voltage counter
+        yield action(3, _phase(p, 32, 4), 1, Integer(0))  # under-voltage counter
+        yield action(3, _phase(p, 36, 4), 1, Integer(0))  # over-voltage counter
 
 
 @transforms("6.5", E)
@@ -169,19 +172,19 @@ def update_voltage(request: TransformInput) -> CommandSpec:
     reset = x.child(body, "RMSVoltageCountersNotReset") is None
 
     def over(p: int) -> Request:
-        return b.set_(1, _phase(p, 35, 4), 2, _u32(settings[p], "AverageRMSOverVoltageThreshold"))
+        return set_(1, _phase(p, 35, 4), 2, _u32(settings[p], "AverageRMSOverVoltageThreshold"))
 
     def under(p: int) -> Request:
-        return b.set_(1, _phase(p, 31, 4), 2, _u32(settings[p], "AverageRMSUnderVoltageThreshold"))
+        return set_(1, _phase(p, 31, 4), 2, _u32(settings[p], "AverageRMSUnderVoltageThreshold"))
 
     captures = [
-        b.set_(7, _phase(p, 24, 255), 4, _u32(settings[p], "AverageRMSVoltageMeasurementPeriod"))
+        set_(7, _phase(p, 24, 255), 4, _u32(settings[p], "AverageRMSVoltageMeasurementPeriod"))
         for p in phases
     ]
     limiters: list[Request] = []
     for obis, threshold, period in _LIMITERS:
-        limiters.append(b.set_(71, obis, 4, _u32(rms, threshold)))
-        limiters.append(b.set_(71, obis, 6, _u32(rms, period)))
+        limiters.append(set_(71, obis, 4, _u32(rms, threshold)))
+        limiters.append(set_(71, obis, 6, _u32(rms, period)))
     # GBCS orders phase 1 over-then-under, later phases under-then-over (ECS29b/ECS29d).
     averages = [over(1), under(1)] + [r for p in phases[1:] for r in (under(p), over(p))]
     polyphase = len(phases) == 3
@@ -364,7 +367,7 @@ def update_billing_calendar(request: TransformInput) -> CommandSpec:
         periodicity, dates = electricity_billing_dates(calendar)
         entries = b.array(b.structure(time, OctetString(bytes(d))) for d in dates)
         use_case = "ECS30" if periodicity == "Monthly" else "ECS30a"
-        return dlms_spec(request, use_case, [b.set_(22, "0-0:15.0.0.255", 4, entries)])
+        return dlms_spec(request, use_case, [set_(22, "0-0:15.0.0.255", 4, entries)])
     calendar = x.require(request.body, "GasBillingCalendar")
     start = utc_seconds(x.timestamp(calendar, "BillingPeriodStart"))
     periodicity = x.text(calendar, "Periodicity")
@@ -435,11 +438,11 @@ def synchronise_clock(request: TransformInput) -> CommandSpec:
         return der_spec(request, "GCS28", SetTimeCommand(start, end))
     window = b.structure(OctetString(bytes(CANCELLED)), b.date_time(start), b.date_time(end))
     requests: list[Request] = [
-        b.set_(8, "0-0:1.0.0.255", 9, Enum(CLOCK_BASE_RADIO)),
-        b.action(8, "0-0:1.0.0.255", 5, window),
-        b.action(8, "0-0:1.0.0.255", 4, Integer(0)),
-        b.get(8, "0-0:1.0.0.255", 2),
-        b.get(8, "0-0:1.0.0.255", 4),
+        set_(8, "0-0:1.0.0.255", 9, Enum(CLOCK_BASE_RADIO)),
+        action(8, "0-0:1.0.0.255", 5, window),
+        action(8, "0-0:1.0.0.255", 4, Integer(0)),
+        get(8, "0-0:1.0.0.255", 2),
+        get(8, "0-0:1.0.0.255", 4),
     ]
     return dlms_spec(request, "ECS70", requests)
 
@@ -455,7 +458,7 @@ def update_power_threshold(request: TransformInput) -> CommandSpec:
     high = _u32(request.body, "MediumHighPowerThreshold")
     if low.value > high.value:
         raise x.BodyValueError("LowMediumPowerThreshold exceeds MediumHighPowerThreshold")
-    return dlms_spec(request, "ECS34", [b.set_(21, "0-0:16.0.0.255", 2, b.array((low, high)))])
+    return dlms_spec(request, "ECS34", [set_(21, "0-0:16.0.0.255", 2, b.array((low, high)))])
 
 
 MAX_DEMAND_SCRIPT: Final = "0-0:10.128.100.255"
@@ -493,7 +496,7 @@ def set_max_demand_period(request: TransformInput) -> CommandSpec:
         )
         for index, at in enumerate((start, end))
     )
-    return dlms_spec(request, "ECS37", [b.set_(10, "0-0:12.0.0.255", 2, entries)])
+    return dlms_spec(request, "ECS37", [set_(10, "0-0:12.0.0.255", 2, entries)])
 
 
 # DUIS element -> maximum demand register; the Command resets them in OBIS order.
@@ -509,7 +512,7 @@ _MAX_DEMAND: Final = (
 def reset_max_demand(request: TransformInput) -> CommandSpec:
     """6.18.2: ECS57, reset (class 4 method 1) each register the body names."""
     requests = [
-        b.action(4, obis, 1, Integer(0))
+        action(4, obis, 1, Integer(0))
         for name, obis in _MAX_DEMAND
         if x.child(request.body, name) is not None
     ]
@@ -537,7 +540,7 @@ def set_import_mpxn(request: TransformInput) -> CommandSpec:
         if secondary is not None:
             value += _mpan(secondary)
         data = OctetString(value.encode("ascii"))
-        return dlms_spec(request, "ECS39a", [b.set_(1, "0-0:94.44.34.11", 2, data)])
+        return dlms_spec(request, "ECS39a", [set_(1, "0-0:94.44.34.11", 2, data)])
     mprn = x.text(request.body, "ImportMPRN")
     if not 1 <= len(mprn) <= 10 or not mprn.isdigit():
         raise x.BodyValueError(f"an MPRN is 1 to 10 digits: {mprn!r}")
@@ -558,7 +561,7 @@ def set_export_mpan(request: TransformInput) -> CommandSpec:
     """6.20.2: ECS39b, the export MPAN (the ACB sends it for the Export Supplier)."""
     value = _mpan(x.require(request.body, "ExportMPAN"))
     data = OctetString(value.encode("ascii"))
-    return dlms_spec(request, "ECS39b", [b.set_(1, "1-0:0.0.2.255", 2, data)])
+    return dlms_spec(request, "ECS39b", [set_(1, "1-0:0.0.2.255", 2, data)])
 
 
 @transforms("6.25", E)
@@ -568,4 +571,4 @@ def set_supply_tamper_state(request: TransformInput) -> CommandSpec:
     state = x.text(request.body, "SupplyTamperState")
     if state not in ("Locked", "Unchanged"):
         raise x.BodyValueError(f"SupplyTamperState {state!r} is neither Locked nor Unchanged")
-    return dlms_spec(request, "ECS81", [b.set_(1, "0-0:94.44.0.4", 2, Boolean(state == "Locked"))])
+    return dlms_spec(request, "ECS81", [set_(1, "0-0:94.44.0.4", 2, Boolean(state == "Locked"))])
