@@ -45,17 +45,19 @@ REFERENCE = Path(
 )
 SR = "{http://www.dccinterface.co.uk/ServiceUserGateway}"
 NOW = datetime(2015, 1, 1, tzinfo=UTC)
+_IS, _ED, _GS = UserRole.IMPORT_SUPPLIER, UserRole.ELECTRICITY_DISTRIBUTOR, UserRole.GAS_SUPPLIER
 CASES = (
-    ("6.2.1 read voltage (ECS26b)", "ECS26k_6.2.1_SUCCESS_REQUEST_DUIS.XML", UserRole.IMPORT_SUPPLIER),
-    ("3.4 supplier name (ECS16)", "ECS16_3.4_SUCCESS_REQUEST_DUIS.XML", UserRole.IMPORT_SUPPLIER),
-    ("6.5 voltage (ECS29b)", "ECS29b_6.5_SUCCESS_REQUEST_DUIS.XML", UserRole.ELECTRICITY_DISTRIBUTOR),
-    ("6.14.2 ALC scheduler (ECS46c, critical)",
-     "ECS46c_6.14.2_IMMEDIATE_SOME_OPTIONALS_SUCCESS_REQUEST_DUIS.XML", UserRole.IMPORT_SUPPLIER),
-    ("6.8 gas billing calendar (GCS25, critical)", "GCS25_6.8_SUCCESS_REQUEST_DUIS.XML",
-     UserRole.GAS_SUPPLIER),
-    ("6.2.3 gas billing calendar read (GCS21k)", "GCS21k_6.2.3_SUCCESS_REQUEST_DUIS.XML",
-     UserRole.GAS_SUPPLIER),
-)  # fmt: skip
+    ("6.2.1 read voltage (ECS26b)", "ECS26k_6.2.1_SUCCESS_REQUEST_DUIS.XML", _IS),
+    ("3.4 supplier name (ECS16)", "ECS16_3.4_SUCCESS_REQUEST_DUIS.XML", _IS),
+    ("6.5 voltage (ECS29b)", "ECS29b_6.5_SUCCESS_REQUEST_DUIS.XML", _ED),
+    (
+        "6.14.2 ALC scheduler (ECS46c, critical)",
+        "ECS46c_6.14.2_IMMEDIATE_SOME_OPTIONALS_SUCCESS_REQUEST_DUIS.XML",
+        _IS,
+    ),
+    ("6.8 gas billing calendar (GCS25, critical)", "GCS25_6.8_SUCCESS_REQUEST_DUIS.XML", _GS),
+    ("6.2.3 gas billing calendar read (GCS21k)", "GCS21k_6.2.3_SUCCESS_REQUEST_DUIS.XML", _GS),
+)
 TYPES = {0xA0: DeviceType.ESME, 0xA1: DeviceType.GSME, 0xA2: DeviceType.CHF}
 CRITICAL = ("ECS46c", "GCS25")
 
@@ -81,57 +83,62 @@ def _device_key(eui: Eui64, usage: KeyUsage) -> KeyEntry | None:
     return KeyEntry(f"bench-{eui.hex}", key.public_key(), None, key, eui, usage, "bench")
 
 
+def measure(
+    name: str, role: UserRole, security: GbcsSecurity, seconds: float
+) -> tuple[float, float]:
+    """(transforms per second, Device answers per second) for one template."""
+    root = etree.parse(str(REFERENCE / "duis/templates" / name)).getroot()
+    originator, target, _ = (root.findtext(f"{SR}Header/{SR}RequestID") or "").split(":")
+    body = root.find(f"{SR}Body")
+    assert body is not None
+    eui = Eui64.parse(target)
+    device = Device(eui, TYPES[eui.value & 0xFF], SmiStatus.COMMISSIONED, NOW, CspRegion.CENTRAL)
+    request = TransformInput(
+        variant=root.findtext(f"{SR}Header/{SR}ServiceReferenceVariant") or "",
+        body=body[0],
+        originator=Eui64.parse(originator),
+        target=eui,
+        counter=1000,
+        device=device,
+        role=role,
+        now=NOW,
+    )
+    transforms = rate(lambda: transform(request), seconds)
+    simulator = DeviceSimulator(security)
+    state = DeviceState(device)
+    counter = [1000]
+    signer = security.keystore.signer(request.originator)
+    assert signer is not None and signer.private_key is not None
+    key = signer.private_key
+
+    def one() -> None:
+        counter[0] += 1
+        spec = transform(replace(request, counter=counter[0]))
+        assert isinstance(spec, CommandSpec)
+        common = {
+            "originator": request.originator,
+            "recipient": spec.recipient,
+            "counter": counter[0],
+            "message_code": spec.message_code,
+        }
+        if spec.use_case in CRITICAL:
+            pre = build.pre_command(spec.payload, **common)
+            command = build.critical_command(pre, build.sign_pre_command(pre, key), security)
+        else:
+            command = build.command(spec.payload, security=security, **common)
+        simulator.process(command.encode(), state, NOW)
+
+    return transforms, rate(one, seconds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0)
     args = parser.parse_args()
     security = GbcsSecurity(Keystore.load(REFERENCE / "gbcs/keystore"), device_keys=_device_key)
-    simulator = DeviceSimulator(security)
     print(f"{'request':48} {'transform/s':>12} {'device/s':>10}")
     for label, name, role in CASES:
-        root = etree.parse(str(REFERENCE / "duis/templates" / name)).getroot()
-        originator, target, _ = (root.findtext(f"{SR}Header/{SR}RequestID") or "").split(":")
-        body = root.find(f"{SR}Body")
-        assert body is not None
-        eui = Eui64.parse(target)
-        device = Device(
-            eui, TYPES[eui.value & 0xFF], SmiStatus.COMMISSIONED, NOW, CspRegion.CENTRAL
-        )
-        request = TransformInput(
-            variant=root.findtext(f"{SR}Header/{SR}ServiceReferenceVariant") or "",
-            body=body[0],
-            originator=Eui64.parse(originator),
-            target=eui,
-            counter=1000,
-            device=device,
-            role=role,
-            now=NOW,
-        )
-        transforms = rate(lambda: transform(request), args.seconds)
-        state = DeviceState(device)
-        counter = [1000]
-        signer = security.keystore.signer(request.originator)
-        assert signer is not None and signer.private_key is not None
-        key = signer.private_key
-
-        def one() -> None:
-            counter[0] += 1
-            spec = transform(replace(request, counter=counter[0]))
-            assert isinstance(spec, CommandSpec)
-            common = {
-                "originator": request.originator,
-                "recipient": spec.recipient,
-                "counter": counter[0],
-                "message_code": spec.message_code,
-            }
-            if spec.use_case in CRITICAL:
-                pre = build.pre_command(spec.payload, **common)
-                command = build.critical_command(pre, build.sign_pre_command(pre, key), security)
-            else:
-                command = build.command(spec.payload, security=security, **common)
-            simulator.process(command.encode(), state, NOW)
-
-        devices = rate(one, args.seconds)
+        transforms, devices = measure(name, role, security, args.seconds)
         print(f"{label:48} {transforms:12,.0f} {devices:10,.0f}")
 
 

@@ -10,6 +10,8 @@ needs a Command. See ``docs/catalogue-config.md`` for the contracts.
   message's duration.
 - ``device_time(state, now)``: the Device's clock (the hub's time plus the Device's offset,
   which 6.11 clears).
+- ``change_of_tenancy(state)``, ``privacy_pin_enabled(state)``, ``supplier_details(state)``:
+  what 3.2, 3.5 and 3.4 set.
 - ``import_mpxn(state)``, ``export_mpan(state)``: the MPxNs the Device holds (6.20, 6.2.7).
 - ``last_reset(state, obis)``: when a log (``0-0:99.98.0.255`` the ESME event log,
   ``0-17:99.98.2.255`` the auxiliary controller event log, ``zigbee-event-log`` a GSME's
@@ -55,6 +57,7 @@ from opendcc.devices.config_state import (
 )
 from opendcc.devices.state import DeviceState
 from opendcc.gbcs.dlms.data import BitString, OctetString
+from opendcc.gbcs.dlms.datetimes import CosemDateTime
 from opendcc.inventory.model import DeviceType
 
 __all__ = [
@@ -63,6 +66,7 @@ __all__ = [
     "alert_enabled",
     "auxiliary_switches",
     "behaviour",
+    "change_of_tenancy",
     "clear_faults",
     "device_time",
     "display_message",
@@ -70,10 +74,12 @@ __all__ = [
     "import_mpxn",
     "inject_fault",
     "last_reset",
+    "privacy_pin_enabled",
     "scheduled_action",
     "scheduled_controller_level",
     "scheduled_switch_state",
     "set_meter_variant",
+    "supplier_details",
 ]
 
 _ZSE_BIT = {BehaviourKind.WAN: PUSH_WAN, BehaviourKind.HAN: PUSH_HAN, BehaviourKind.ALARM: ALARM}
@@ -141,6 +147,37 @@ def display_message(state: DeviceState, now: datetime) -> str | None:
     if isinstance(value, OctetString) and value.value:
         return value.value.decode("latin-1")
     return None
+
+
+def change_of_tenancy(state: DeviceState) -> datetime | None:
+    """The change of tenancy date (3.2): data from before it is the previous tenant's."""
+    if state.device.device_type in (DeviceType.GSME, DeviceType.GPF):
+        return state.get(GasConfiguration).change_of_tenancy
+    value = read_value(state, 1, "0-0:94.44.3.2", 2)
+    if isinstance(value, OctetString) and len(value.value) == 12:
+        return CosemDateTime.from_bytes(value.value).to_datetime()
+    return None
+
+
+def privacy_pin_enabled(state: DeviceState) -> bool:
+    """Whether the consumer's privacy PIN protects the Device's display (3.5 disables it)."""
+    if state.device.device_type in (DeviceType.GSME, DeviceType.GPF):
+        return state.get(GasConfiguration).privacy_pin_enabled
+    value = read_value(state, 1, "0-0:94.44.3.1", 2)
+    return isinstance(value, OctetString) and value.value != b""
+
+
+def supplier_details(state: DeviceState) -> tuple[str, str]:
+    """The supplier's name and telephone number the Device shows (3.4)."""
+    if state.device.device_type in (DeviceType.GSME, DeviceType.GPF):
+        section = state.get(GasConfiguration)
+        return section.supplier_name, section.supplier_contact
+    name = read_value(state, 9000, "0-0:96.13.1.255", 2)
+    phone = read_value(state, 9000, "0-0:96.13.0.255", 2)
+    return (
+        name.value.decode("latin-1") if isinstance(name, OctetString) else "",
+        phone.value.decode("latin-1") if isinstance(phone, OctetString) else "",
+    )
 
 
 def last_reset(state: DeviceState, obis: str) -> datetime | None:

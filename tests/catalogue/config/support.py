@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -18,7 +18,7 @@ from lxml import etree
 
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.gbcs import build, crypto
-from opendcc.gbcs.frame import GbcsMessage, decode_message
+from opendcc.gbcs.frame import GbcsMessage
 from opendcc.gbcs.security import GbcsSecurity
 from opendcc.inventory.model import CspRegion, Device, DeviceType, SmiStatus
 from opendcc.roles import UserRole
@@ -202,14 +202,6 @@ def vector_path(name: str) -> Path:
 
 def vector(name: str) -> bytes:
     return bytes.fromhex(vector_path(name).read_text().strip())
-
-
-def vector_message(name: str) -> GbcsMessage:
-    return decode_message(vector(name))
-
-
-def with_device(request: TransformInput, **changes: object) -> TransformInput:
-    return replace(request, device=replace(request.device, **changes))  # type: ignore[arg-type]
 
 
 _P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551

@@ -275,6 +275,10 @@ def test_messages_tenancy_supplier_name_and_pin(premises: Premises) -> None:
     assert read_value(esme, 1, "0-0:94.44.3.1", 2) == OctetString(b"")
     assert ok(premises.ask("3.5", 0xA1, E("DisablePrivacyPIN"), role=UserRole.GAS_SUPPLIER))
     assert gsme.get(GasConfiguration).privacy_pin_enabled is False
+    assert not config_api.privacy_pin_enabled(esme) and not config_api.privacy_pin_enabled(gsme)
+    assert config_api.supplier_details(esme) == ("Acme Energy", "0800 123 456")
+    assert config_api.supplier_details(gsme) == ("Acme Energy", "0800 123 456")
+    assert config_api.change_of_tenancy(esme) == datetime(2015, 6, 1, tzinfo=UTC)
 
 
 def test_logs_and_counters_cleared(premises: Premises) -> None:
