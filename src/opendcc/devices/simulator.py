@@ -127,6 +127,12 @@ class DeviceReply:
     """Override the Response's message code (default: the Command's)."""
 
 
+class CommandNotUnderstood(Exception):  # noqa: N818  (names what the Device concludes)
+    """Raised by a handler, before it changes any state, for a Command it cannot act on (a
+    payload that is not what its use case carries): the Device discards it, as it does a
+    Command that fails its checks."""
+
+
 Handler = Callable[[DeviceCommand, DeviceContext], DeviceReply]
 PeerStates = Callable[[Eui64], DeviceState | None]
 WakeHandler = Callable[[DeviceContext], None]
@@ -249,7 +255,12 @@ class DeviceSimulator:
         context = DeviceContext(
             now, device, state, self.security, self.inventory, command=command, peers=self.peers
         )
-        reply = handler(command, context)
+        try:
+            reply = handler(command, context)
+        except CommandNotUnderstood as exc:
+            return Simulation(
+                Outcome.DISCARDED, reason=f"command not understood: {exc}", use_case=use_case
+            )
         response = build.response_to(
             message,
             reply.payload,

@@ -55,6 +55,11 @@ class TransformInput:
     execution_at: datetime | None = None
     """``ExecutionDateTime`` of a future-dated request (None: immediate)."""
     inventory: InventoryView | None = None
+    dcc_counter: int | None = None
+    """The DCC's own next originator counter, for a Command the DCC sends as Access Control
+    Broker on the User's behalf (``CommandSpec.originator`` set): the Command then carries
+    this counter and the User's RequestID counter as the supplementary remote party
+    counter. None: the transform uses ``counter``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +75,13 @@ class CommandSpec:
     supplementary_remote_party: Eui64 | None = None
     supplementary_remote_party_counter: int | None = None
     supplementary_remote_party_ka_certificate: bytes | None = None
+    originator: Eui64 | None = None
+    """The GBCS originator when it is not the User: the DCC's Access Control Broker sending
+    on the User's behalf (Commands to a CHF; Users whose role holds no trust anchor on the
+    Device). The payload was built with ``TransformInput.dcc_counter``. None: the User."""
+    counter: int | None = None
+    """The GBCS originator counter when it is not the RequestID counter (with
+    ``originator``)."""
 
 
 @dataclass(frozen=True, slots=True)
