@@ -55,6 +55,12 @@ class TransformInput:
     execution_at: datetime | None = None
     """``ExecutionDateTime`` of a future-dated request (None: immediate)."""
     inventory: InventoryView | None = None
+    dcc_counter: int | None = None
+    """The Access Control Broker's own originator counter for this Device, when the DCC
+    itself originates the Command on the User's behalf (a CHF, or a User the Device does not
+    know: the CommandSpec then names the User as supplementary remote party). The payload's
+    invoke id and protection parameters carry it (ECS21c, GCS61, ECS50 reference vectors);
+    None: the transform falls back to ``counter``."""
 
 
 @dataclass(frozen=True, slots=True)
