@@ -21,7 +21,12 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from opendcc.devices.consumption import EPOCH
-from opendcc.devices.reads_foreign import billing_calendar, payment_mode, prepayment_registers
+from opendcc.devices.reads_foreign import (
+    billing_calendar,
+    payment_mode,
+    prepayment_registers,
+    tariff_view,
+)
 from opendcc.devices.reads_metering import DAY, Meter, ceil_to, floor_to
 from opendcc.devices.reads_state import (
     BILLING_LOG_CAPACITY,
@@ -30,8 +35,10 @@ from opendcc.devices.reads_state import (
     BillingData,
     record_billing_snapshot,
 )
+from opendcc.devices.simulator import DeviceContext
 from opendcc.devices.state import DeviceState
 from opendcc.gbcs.dlms.datetimes import from_gbcs_seconds, to_gbcs_seconds
+from opendcc.inventory.model import DeviceType, Fuel
 
 _STEP_MONTHS: Final = {"Monthly": 1, "Quarterly": 3, "SixMonthly": 6, "Yearly": 12}
 _STEP_DAYS: Final = {"Daily": 1, "Weekly": 7}
@@ -106,21 +113,39 @@ def prepare_meter(meter: Meter, now: datetime) -> None:
 
 
 def _capture_calendar_prepayment(state: DeviceState, billing: BillingData, now: datetime) -> None:
+    now_seconds = to_gbcs_seconds(now)
+    if billing.calendar_next is not None and now_seconds < billing.calendar_next:
+        return  # no billing date has passed since the last capture (the common case)
     if billing.calendar_seen is None:
         due = recent_billing_dates(state, now, BILLING_LOG_CAPACITY)
     else:
         seen = from_gbcs_seconds(billing.calendar_seen)
         due = [d for d in billing_dates(state, seen, now) if d > seen][-BILLING_LOG_CAPACITY:]
-    if not due and billing.calendar_seen is not None:
-        return
     values = list(prepayment_registers(state))
     for moment in due:
         billing.calendar_prepayment.append([to_gbcs_seconds(moment), *values])
     billing.calendar_prepayment.sort(key=lambda row: row[0])
     del billing.calendar_prepayment[:-BILLING_LOG_CAPACITY]
-    billing.calendar_seen = to_gbcs_seconds(now)
+    billing.calendar_seen = now_seconds
+    following = billing_dates(state, now + timedelta(seconds=1), now + _LOOK_AHEAD)
+    billing.calendar_next = to_gbcs_seconds(following[0]) if following else None
     state.touch()
+
+
+_LOOK_AHEAD: Final = timedelta(days=400)
 
 
 def floor_day(moment: datetime) -> datetime:
     return floor_to(moment, DAY)
+
+
+def note_tariff_change(target: DeviceContext | DeviceState, at: datetime) -> None:
+    """The tariff section of a meter changed at ``at``: its TOU and block registers
+    switch rates from then on, and the change of tariff enters the 4.4.2 billing data log.
+    (Without this call the meter notices the change at its next read, at that time.)"""
+    state = target.state if isinstance(target, DeviceContext) else target
+    fuel = Fuel.GAS if state.device.device_type is not DeviceType.ESME else Fuel.ELECTRICITY
+    meter = Meter(state.device_id, fuel, state)
+    # Before the first change the family notes, the meter ran on the default tariff.
+    if meter.synchronise(at, previous=tariff_view(DeviceState(state.device), fuel)):
+        record_billing_snapshot(state, at, CAUSE_CHANGE_OF_TARIFF)

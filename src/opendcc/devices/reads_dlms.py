@@ -206,7 +206,10 @@ def protected_read(readers: ObjectReaders, request: ReadRequest, action: Action)
             return b.action_error(ActionResult.TYPE_UNMATCHED)
         value = read_object(readers, request, key, protected_selection(selection))
         if isinstance(value, DataAccessResult):
-            return b.action_error(ActionResult(int(value)))
+            try:
+                return b.action_error(ActionResult(int(value)))
+            except ValueError:
+                return b.action_error(ActionResult.OTHER_REASON)
         values.append(value)
     device = request.context.device.device_id
     try:
@@ -233,7 +236,8 @@ def answer(
     """The Device's DLMS answer to a read Command, from ``readers``."""
     payload = command.payload
     if not isinstance(payload, DlmsPayload) or not isinstance(payload.apdu, AccessRequest):
-        raise GbcsEncodeError(f"{command.use_case} is a DLMS access-request")
+        # Not a request this Device can read: an empty access-response (nothing done).
+        return DeviceReply(encode_dlms(b.payload(b.access_response(0, ()))))
     request_apdu = payload.apdu
     faulty = take_fault(context, command.use_case)
     request = ReadRequest(command, context, dict(extra or {}))

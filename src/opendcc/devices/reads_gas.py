@@ -161,7 +161,10 @@ def _answer(
     needs_meter: bool = True,
 ) -> DeviceReply:
     """Answer each command component in order (``answer(read, position, cluster, frame)``);
-    a fault or a GPF without a GSME answers every component with a hardware failure."""
+    a fault or a GPF without a GSME answers every component with a hardware failure. A
+    payload that is not GBZ gets an empty Response (nothing done)."""
+    if not isinstance(command.payload, GbzPayload):
+        return DeviceReply(encode_gbz(z.response_payload()))
     components = _payload(command).components
     faulty = take_fault(context, command.use_case)
     meter, at = _gas_meter(context) if needs_meter else (None, context.now)
@@ -494,7 +497,14 @@ def gas_sampled_data(command: DeviceCommand, context: DeviceContext) -> DeviceRe
 
 def _start_sampling(read: GasRead, position: int, cluster: int, frame: ZclFrame) -> Component:
     fields = _fields(frame)
+    # The GSME keeps the log; a GPF passes the instruction to the GSME it mirrors.
     state = read.context.state
+    if read.context.device.device_type is DeviceType.GPF:
+        gsme = state.get(GasProxyMirror).gsme_eui()
+        peer = read.context.peer(gsme) if gsme is not None else None
+        if peer is None:
+            return _not_found(cluster, frame, ZclStatus.HARDWARE_FAILURE)
+        state = peer
     log = state.get(NetworkDataLog)
     start = _int(fields, "start_sampling_time")
     begin = read.context.now if start == 0 else _GBZ_EPOCH + timedelta(seconds=start)

@@ -305,7 +305,9 @@ class Meter:
 
     # --- tariff segments ---------------------------------------------------------------
 
-    def segments(self) -> list[_Segment]:
+    def segments(self, initial: TariffView | None = None) -> list[_Segment]:
+        """The tariff segments, oldest first. A meter with no history starts with one
+        segment from the model's epoch under ``initial`` (default: the tariff now)."""
         if self._segments is None:
             rows = self.state.get(TouHistory).segments
             self._segments = [
@@ -319,7 +321,7 @@ class Meter:
                 for row in rows
             ]
             if not self._segments:
-                view = tariff_view(self.state, self.fuel)
+                view = initial or tariff_view(self.state, self.fuel)
                 zero = _Segment(
                     EPOCH,
                     view,
@@ -330,10 +332,11 @@ class Meter:
                 self._segments = [zero]
         return self._segments
 
-    def synchronise(self, at: datetime) -> bool:
+    def synchronise(self, at: datetime, previous: TariffView | None = None) -> bool:
         """Start a new tariff segment at ``at`` if the tariff differs from the last one's;
-        True when it did (a change of tariff the billing log records)."""
-        segments = self.segments()
+        True when it did (a change of tariff the billing log records). ``previous`` is
+        the tariff before ``at`` for a meter with no history yet."""
+        segments = self.segments(previous)
         view = tariff_view(self.state, self.fuel)
         last = segments[-1]
         section = self.state.get(TouHistory)

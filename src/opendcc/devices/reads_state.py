@@ -29,8 +29,8 @@ API for other families (import this module; it imports none of theirs):
   happened (4.4.2 log entry; the registers at ``at`` are captured);
 - ``record_debt_payment(context, amount, at, outstanding=0)`` (4.4.4);
 - ``record_prepayment_credit(context, amount, at, utrn=b"")`` (4.4.5);
-- ``note_tariff_change(context, at)``: the tariff section changed at ``at`` (TOU registers
-  switch rates from then on);
+- ``reads_billing.note_tariff_change(context, at)``: the tariff section changed at ``at``
+  (TOU registers switch rates from then on);
 - ``set_esme_variant(state, variant)``, ``attach_gsme(gpf_state, gsme_eui)``: seeding;
 - ``inject_read_fault(state, use_case, times=1)``: make the next reads fail (testing).
 
@@ -216,6 +216,8 @@ class BillingData(Section):
     mode_tariff: list[list[Any]] = field(default_factory=list)
     calendar_prepayment: list[list[int]] = field(default_factory=list)
     calendar_seen: int | None = None
+    calendar_next: int | None = None
+    """The next billing date after ``calendar_seen`` (nothing to capture before it)."""
     debt_payments: list[list[int]] = field(default_factory=list)
     credits: list[list[Any]] = field(default_factory=list)
     payment_mode: str | None = None

@@ -12,12 +12,14 @@ from typing import Any
 import pytest
 
 from opendcc.devices.consumption import ConsumptionModel
+from opendcc.devices.reads_billing import note_tariff_change
 from opendcc.devices.reads_metering import Meter
 from opendcc.devices.reads_state import (
     LOG_CAPACITY,
     CustomerIdentification,
     EventLogs,
     LogKind,
+    NetworkDataLog,
     inject_read_fault,
     log_event,
     record_debt_payment,
@@ -328,3 +330,23 @@ def test_export_profile_and_daily_reads_follow_the_export_register() -> None:
     daily = _template("ECS21c_4.6.2")
     log = values(estate.answer(daily, NOW, **_period(daily, noon - timedelta(days=2), noon)))
     assert len(log["ExportDailyReadLog"]) == 2
+
+
+def test_a_tariff_change_noted_by_the_tariffs_family_switches_at_its_time() -> None:
+    estate = Estate()
+    changed_at = NOW - timedelta(days=1)
+    _with_section(estate, ESME_ID, "tariff", {"tou_rates": [5] * 48})
+    note_tariff_change(estate.state(ESME_ID), changed_at)
+    tou = values(estate.answer(_template("ECS17d_4.1.2_TWIN"), NOW))["TOUPrimaryRegisterValue"]
+    meter = Meter(ESME_ID, Fuel.ELECTRICITY, estate.state(ESME_ID))
+    assert (
+        tou[4]["value"] == meter.register(NOW) - meter.register(changed_at)
+        or abs(tou[4]["value"] - (meter.register(NOW) - meter.register(changed_at))) <= 1
+    )
+
+
+def test_gcs31_through_the_gpf_starts_the_gsmes_log() -> None:
+    estate = Estate()
+    template = _template("GCS31_14.1")
+    estate.answer(template, NOW, target=GPF_ID)
+    assert estate.state(GSME_ID).get(NetworkDataLog).started is not None

@@ -206,3 +206,15 @@ def test_a_gsme_answers_odd_gbz_requests_with_default_responses() -> None:
         values = answer["values"]
         assert isinstance(values, dict)
         assert values["outcome"]["success"] is False, use_case
+
+
+def test_a_payload_of_the_wrong_family_gets_an_empty_answer() -> None:
+    estate = Estate()
+    gbz = z.command_payload(z.component("Metering", z.read_attributes("Metering", "Divisor")))
+    dlms = b.access_request(3, [b.get(3, "1-0:1.8.0.255", 2)])
+    for use_case, target, payload in (
+        ("ECS17b", ESME_ID, encode_gbz(gbz)),
+        ("GCS13a", GSME_ID, encode_dlms(b.payload(dlms))),
+    ):
+        answer = _send(estate, use_case, target, payload)
+        assert answer["format"] in ("dlms", "gbz", "raw")
