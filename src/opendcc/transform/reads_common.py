@@ -39,7 +39,12 @@ from opendcc.gbcs import message_codes
 from opendcc.gbcs.dlms import builders as b
 from opendcc.gbcs.dlms import usecases as use_case_table
 from opendcc.gbcs.dlms.apdu import Action, Get, Request, ResponseKind
-from opendcc.gbcs.dlms.cosem import RANGE_DESCRIPTOR, AttributeDescriptor, SelectiveAccess
+from opendcc.gbcs.dlms.cosem import (
+    RANGE_DESCRIPTOR,
+    AttributeDescriptor,
+    ObisCode,
+    SelectiveAccess,
+)
 from opendcc.gbcs.dlms.data import Data, DoubleLongUnsigned, Enum, Integer, LongUnsigned, NullData
 from opendcc.gbcs.dlms.payload import encode as encode_dlms
 from opendcc.inventory.model import DeviceType
@@ -188,8 +193,8 @@ def date_range_selection(period: LogPeriod) -> Data:
 
 
 def protected_read(
-    method_obis: str,
-    protected: Sequence[tuple[int, str, int]],
+    method_obis: str | ObisCode,
+    protected: Sequence[tuple[int, str | ObisCode, int]],
     origin: Origination,
     target: Eui64,
     period: LogPeriod | None = None,
@@ -235,15 +240,15 @@ def dlms_read(
     for slot in case.variants[variant]:
         descriptor = slot.descriptor
         if slot.kind is ResponseKind.ACTION:
-            protected = [
-                (p.descriptor.class_id, str(p.descriptor.instance), p.descriptor.attribute_id)
+            protected: list[tuple[int, str | ObisCode, int]] = [
+                (p.descriptor.class_id, p.descriptor.instance, p.descriptor.attribute_id)
                 for p in slot.protects
                 if isinstance(p.descriptor, AttributeDescriptor)
             ]
             profile = any(cls == 7 for cls, _, _ in protected)
             requests.append(
                 protected_read(
-                    str(descriptor.instance),
+                    descriptor.instance,
                     protected,
                     origin,
                     request.target,
