@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
+from cryptography import x509
 from lxml import etree
 
 from opendcc.access.roles import remote_party_role_of
@@ -146,8 +147,10 @@ def ka_certificate(body: etree._Element) -> bytes | None:
         der = base64.b64decode("".join(text.split()), validate=True)
     except (binascii.Error, ValueError):
         raise x.BodyValueError("KAPublicSecurityCredentials is not base64") from None
-    if not der or der[0] != 0x30:
-        raise x.BodyValueError("KAPublicSecurityCredentials is not a DER certificate")
+    try:
+        x509.load_der_x509_certificate(der)
+    except ValueError:
+        raise x.BodyValueError("KAPublicSecurityCredentials is not a DER certificate") from None
     return der
 
 
