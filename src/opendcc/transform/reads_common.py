@@ -28,7 +28,7 @@ import base64
 import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Final
 
 from cryptography import x509
@@ -82,11 +82,27 @@ class LogPeriod:
     end: datetime
 
 
-def log_period(body: etree._Element) -> LogPeriod:
+def log_period(body: etree._Element, now: datetime | None = None) -> LogPeriod:
     """The body's ``ReadLogPeriod``; raises ``BodyValueError``. A start after the end is
-    passed on as asked: the Device then finds no entries (GBCS leaves it to the Device)."""
+    passed on as asked: the Device then finds no entries (GBCS leaves it to the Device).
+
+    A DCC-scheduled body (DUIS ``ReadLogPeriodOffset``, 5.x schedules of these reads)
+    gives day offsets (0 to -400) from the day of execution, ``now``, and times of day."""
+    if x.child(body, "StartDateOffset") is not None and now is not None:
+        today = datetime.combine(now.astimezone(UTC).date(), time(), UTC)
+        return LogPeriod(_offset(body, today, "Start"), _offset(body, today, "End"))
     period = x.require(body, "ReadLogPeriod")
     return LogPeriod(x.timestamp(period, "StartDateTime"), x.timestamp(period, "EndDateTime"))
+
+
+def _offset(body: etree._Element, today: datetime, which: str) -> datetime:
+    days = x.integer(body, f"{which}DateOffset", low=-400, high=0)
+    raw = x.text(body, f"{which}Time").rstrip("Z")
+    try:
+        at = time.fromisoformat(raw)
+    except ValueError:
+        raise x.BodyValueError(f"{which}Time is not a time of day: {raw!r}") from None
+    return today + timedelta(days=days, hours=at.hour, minutes=at.minute, seconds=at.second)
 
 
 def gbcs_seconds(moment: datetime) -> int:

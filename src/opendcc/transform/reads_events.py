@@ -87,7 +87,7 @@ def read_event_or_security_log(request: TransformInput) -> CommandSpec | Transfo
     """ECS35a-g on an ESME or CHF, CS10a/b on a GSME or GPF (see the module table)."""
     try:
         log = x.text(request.body, "LogToRead")
-        period = log_period(request.body)
+        period = log_period(request.body, request.now)
     except BodyValueError as exc:
         return refuse(request, str(exc))
     use_case = LOG_READS.get((request.device.device_type, log))

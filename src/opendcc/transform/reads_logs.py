@@ -117,7 +117,7 @@ def esme_log_read(request: TransformInput) -> CommandSpec | TransformRefusal:
     if use_case == "ECS23" and is_polyphase(request):
         use_case = "ECS23b"
     try:
-        period = log_period(request.body)
+        period = log_period(request.body, request.now)
         certificate = (
             ka_certificate(request.body) if request.variant in URP_CREDENTIAL_VARIANTS else None
         )
@@ -270,7 +270,7 @@ def gas_log_read(request: TransformInput) -> CommandSpec | TransformRefusal:
     """GCS15b-e, GCS16a, GCS17, GCS18, GCS61 to the GSME or its GPF."""
     use_case, components = GAS_LOG_READS[request.variant]
     try:
-        period = log_period(request.body)
+        period = log_period(request.body, request.now)
         certificate = (
             ka_certificate(request.body) if request.variant in URP_CREDENTIAL_VARIANTS else None
         )

@@ -200,3 +200,21 @@ def test_the_cin_is_four_digits_deterministic_and_per_request() -> None:
     } != {cin}
     assert isinstance(send_cin(other, "12a4"), TransformRefusal)
     assert isinstance(send_cin(other, "12345"), TransformRefusal)
+
+
+def test_a_dcc_scheduled_body_reads_the_days_before_its_execution() -> None:
+    template = _template("ECS21a_4.6.1_SINGLE")
+    scheduled = make_body("DSPRetrieveImportDailyReadLog", {
+        "StartDateOffset": "-3", "StartTime": "00:00:00", "EndDateOffset": "0",
+        "EndTime": "00:00:00",
+    })  # fmt: skip
+    explicit = body_with_period(
+        template, datetime(2026, 3, 12, tzinfo=UTC), datetime(2026, 3, 15, tzinfo=UTC)
+    )
+    at = datetime(2026, 3, 15, 1, 30, tzinfo=UTC)
+    assert (
+        transformed(request_for(template, body=scheduled, now=at)).payload
+        == transformed(request_for(template, body=explicit, now=at)).payload
+    )
+    scheduled.find(f"{SR}StartDateOffset").text = "-401"  # type: ignore[union-attr]
+    assert refused(request_for(template, body=scheduled, now=at)).code == "E100"
