@@ -196,27 +196,41 @@ def _answer(
 # --- registers (GCS13a/b/c) ------------------------------------------------------------
 
 
-def _registers(read: GasRead) -> dict[str, int]:
+_FORMATTING: Final[dict[str, int]] = {"Divisor": DIVISOR, "Multiplier": 1, "UnitOfMeasure": UNIT_M3}
+_ATTRIBUTE_IDS: Final[dict[str, int]] = {
+    name: z.attribute_id("Metering", name)
+    for name in (
+        *_FORMATTING,
+        "CurrentSummationDelivered",
+        *(f"CurrentTier{n}SummationDelivered" for n in range(1, 5)),
+        *(f"CurrentNoTierBlock{n}SummationDelivered" for n in range(1, 5)),
+    )
+}
+
+
+def _registers(read: GasRead, wanted: tuple[int, ...]) -> dict[int | str, int | bytes | str | None]:
+    """The Metering attributes the GSME holds, of those asked for (by attribute id)."""
     meter, at = read.meter, read.at
     assert meter is not None
-    values = {
-        "Divisor": DIVISOR,
-        "Multiplier": 1,
-        "UnitOfMeasure": UNIT_M3,
-        "CurrentSummationDelivered": meter.register(at),
+    ids = _ATTRIBUTE_IDS
+    values: dict[int | str, int | bytes | str | None] = {
+        ids[name]: value for name, value in _FORMATTING.items() if ids[name] in wanted
     }
-    for n, value in enumerate(meter.tou(at), start=1):
-        values[f"CurrentTier{n}SummationDelivered"] = value
-    for n, value in enumerate(meter.block_counters(at), start=1):
-        values[f"CurrentNoTierBlock{n}SummationDelivered"] = value
+    if ids["CurrentSummationDelivered"] in wanted:
+        values[ids["CurrentSummationDelivered"]] = meter.register(at)
+    tiers = [ids[f"CurrentTier{n}SummationDelivered"] for n in range(1, 5)]
+    if any(t in wanted for t in tiers):
+        values.update(zip(tiers, meter.tou(at), strict=True))
+    blocks = [ids[f"CurrentNoTierBlock{n}SummationDelivered"] for n in range(1, 5)]
+    if any(block in wanted for block in blocks):
+        values.update(zip(blocks, meter.block_counters(at), strict=True))
     return values
 
 
 def _read_registers(read: GasRead, position: int, cluster: int, frame: ZclFrame) -> Component:
     if cluster != METERING or not isinstance(frame.payload, ReadAttributes):
         return _not_found(cluster, frame, ZclStatus.UNSUP_CLUSTER_COMMAND)
-    values: dict[int | str, int | bytes | str | None] = {}
-    values.update(_registers(read))
+    values = _registers(read, frame.payload.attribute_ids)
     reply = z.answer_read(cluster, frame, values, disable_default_response=True)
     return read.seal(GbzComponent(cluster, reply, False), position, frame)
 
