@@ -56,10 +56,11 @@ class TransformInput:
     """``ExecutionDateTime`` of a future-dated request (None: immediate)."""
     inventory: InventoryView | None = None
     dcc_counter: int | None = None
-    """The DCC's own next originator counter, for a Command the DCC sends as Access Control
-    Broker on the User's behalf (``CommandSpec.originator`` set): the Command then carries
-    this counter and the User's RequestID counter as the supplementary remote party
-    counter. None: the transform uses ``counter``."""
+    """The Access Control Broker's own originator counter, for a Command the DCC sends as
+    ACB on the User's behalf (a CHF target, or a User the Device does not know:
+    ``CommandSpec.originator`` is the ACB and the User is the supplementary remote party,
+    with its RequestID counter). The payload's invoke id and protection parameters carry it
+    (ECS21c, GCS61, ECS50, DBCH reference vectors); None: the transform uses ``counter``."""
 
 
 @dataclass(frozen=True, slots=True)
