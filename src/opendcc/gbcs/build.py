@@ -162,6 +162,39 @@ def command(
     return security.seal(GbcsMessage(header, bytes(payload)))
 
 
+def dcc_command(
+    payload: bytes,
+    *,
+    originator: Eui64,
+    recipient: Eui64,
+    counter: int,
+    message_code: int,
+    security: GbcsSecurity,
+    signed: bool,
+    date_time: DateTimeValue = None,
+    supplementary_remote_party: Eui64 | None = None,
+    supplementary_remote_party_counter: int | None = None,
+) -> GbcsMessage:
+    """A Command a DCC party originates (the ACB on a User's behalf, the Transitional CoS
+    Party): signed with ``originator``'s own DS key when ``signed`` (a critical GBCS
+    message type such as CS03A2 to a PPMID, or the CoS credential update), then MACed with
+    the ACB's KA key like every Command."""
+    header = grouping_header(
+        Cra.COMMAND,
+        originator=originator,
+        recipient=recipient,
+        counter=counter,
+        message_code=message_code,
+        date_time=date_time,
+        supplementary_remote_party=supplementary_remote_party,
+        supplementary_remote_party_counter=supplementary_remote_party_counter,
+    )
+    message = GbcsMessage(header, bytes(payload))
+    if signed:
+        message = security.sign(message)
+    return security.seal(message)
+
+
 def critical_command(
     pre_command: GbcsMessage | bytes, signature: bytes, security: GbcsSecurity
 ) -> GbcsMessage:

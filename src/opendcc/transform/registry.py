@@ -55,6 +55,28 @@ class TransformInput:
     execution_at: datetime | None = None
     """``ExecutionDateTime`` of a future-dated request (None: immediate)."""
     inventory: InventoryView | None = None
+    dcc_counter: Callable[[Eui64], int] | None = None
+    """Allocates the next originator counter of a DCC party (the Access Control Broker,
+    the Transitional CoS Party) for a Command the DCC originates on the User's behalf
+    (see ``DccOrigination``). None: such transforms use ``counter``."""
+
+
+@dataclass(frozen=True, slots=True)
+class DccOrigination:
+    """The DCC, not the User, originates the Command.
+
+    GBCS has the Access Control Broker originate Commands to Communications Hub Functions,
+    GPFs and Type 1 HAN Devices on a User's behalf, naming the User as supplementary
+    remote party (``CommandSpec.supplementary_remote_party``), and the DCC's Transitional
+    CoS Party originate the change-of-supplier credential update (DUIS 6.23). The hub
+    builds the Command with ``party`` as originator and ``counter`` as originator counter
+    and, when ``signed``, signs it with ``party``'s Digital Signing key (the Command is of
+    a critical GBCS message type although the Service Request is not critical).
+    """
+
+    party: Eui64
+    counter: int
+    signed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +92,8 @@ class CommandSpec:
     supplementary_remote_party: Eui64 | None = None
     supplementary_remote_party_counter: int | None = None
     supplementary_remote_party_ka_certificate: bytes | None = None
+    dcc_origination: DccOrigination | None = None
+    """Set when a DCC party originates the Command (None: the User does)."""
 
 
 @dataclass(frozen=True, slots=True)
