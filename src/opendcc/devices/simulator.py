@@ -122,6 +122,14 @@ class DeviceReply:
     payload: bytes
     message_code: int | None = None
     """Override the Response's message code (default: the Command's)."""
+    signed: bool | None = None
+    """Sign the Response (True) or MAC it (False); default: signed when the Command was."""
+
+
+class DiscardCommandError(Exception):
+    """Raised by a handler for a Command the Device cannot obey at all (a payload that is
+    not its use case's structure): the Device discards it, as GBCS Devices do with a
+    Command they cannot parse, and the DCC sees no Response."""
 
 
 Handler = Callable[[DeviceCommand, DeviceContext], DeviceReply]
@@ -261,13 +269,17 @@ class DeviceSimulator:
         context = DeviceContext(
             now, device, state, self.security, self.inventory, command=command, peers=self.peers
         )
-        reply = handler(command, context)
+        try:
+            reply = handler(command, context)
+        except DiscardCommandError as exc:
+            return Simulation(Outcome.DISCARDED, reason=str(exc), use_case=use_case)
         response = build.response_to(
             message,
             reply.payload,
             security=self.security,
             date_time=now,
             message_code=reply.message_code,
+            critical=reply.signed,
         )
         return Simulation(
             Outcome.RESPONDED, response.encode(), self._alerts(context), use_case=use_case

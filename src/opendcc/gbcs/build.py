@@ -271,9 +271,11 @@ def response_to(
     date_time: DateTimeValue,
     message_code: int | None = None,
     supplementary_originator_counter: int | None = None,
+    critical: bool | None = None,
 ) -> GbcsMessage:
     """The Response to ``command_message``: swapped EUIs, the same counter and message code,
-    the supplementary remote party copied, signed when the Command was."""
+    the supplementary remote party copied, signed when the Command was (or as ``critical``
+    says: GBCS signs every credential update Response, even to the ACB's MACed CS02b)."""
     other = command_message.header.other_information
     return response(
         payload,
@@ -282,7 +284,7 @@ def response_to(
         counter=command_message.counter,
         message_code=command_message.message_code if message_code is None else message_code,
         security=security,
-        critical=command_message.signature is not None,
+        critical=command_message.signature is not None if critical is None else critical,
         date_time=date_time,
         supplementary_remote_party=other.supplementary_remote_party,
         supplementary_remote_party_counter=other.supplementary_remote_party_counter,

@@ -53,6 +53,7 @@ def _device(eui: Eui64, kind: DeviceType, **extra: object) -> Device:
         SmiStatus.COMMISSIONED,
         T0,
         CspRegion.CENTRAL,
+        firmware_version="0123ABCD",
         **extra,  # type: ignore[arg-type]
     )
 
