@@ -33,14 +33,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from opendcc.devices.security_common import next_alert_counter
+from opendcc.devices.security_common import family_handles, next_alert_counter
 from opendcc.devices.simulator import (
     AlertSpec,
     DeviceCommand,
     DeviceContext,
     DeviceReply,
     DiscardCommandError,
-    handles,
     on_wake,
 )
 from opendcc.devices.state import DeviceState, Section
@@ -136,7 +135,7 @@ def _ensure_chf(context: DeviceContext) -> ChfDeviceLog:
 # --- CCS01, CCS02, CCS03 -------------------------------------------------------------------
 
 
-@handles("CCS01", "CCS02", "CCS03")
+@family_handles("CCS01", "CCS02", "CCS03")
 def update_device_log(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     request = _request(command)
     log = _ensure_chf(context)
@@ -341,7 +340,7 @@ def _radio(device: Eui64, context: DeviceContext) -> Structure:
     )
 
 
-@handles("CCS05CCS04", "CCS06", "CCS07")
+@family_handles("CCS05CCS04", "CCS06", "CCS07")
 def read_device_log(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     request = _request(command)
     log = _ensure_chf(context)

@@ -27,16 +27,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from cryptography import x509
-
 from opendcc.devices.han_chf import whitelisted
-from opendcc.devices.security_common import der_body, der_bytes, der_reply
+from opendcc.devices.security_common import der_body, der_bytes, der_reply, family_handles
 from opendcc.devices.simulator import (
     AlertSpec,
     DeviceCommand,
     DeviceContext,
     DeviceReply,
-    handles,
     on_wake,
 )
 from opendcc.devices.state import DeviceState, Section
@@ -58,6 +55,7 @@ from opendcc.gbcs.der import (
     UnjoinResponseCode,
 )
 from opendcc.gbcs.der import DeviceType as HanType
+from opendcc.gbcs.der.common import CERTIFICATE_READ_ERRORS
 from opendcc.inventory.model import DeviceType
 from opendcc.smki.identity import KeyUsage, certificate_eui, certificate_usage
 
@@ -145,7 +143,7 @@ def joined(state: DeviceState, device: Eui64) -> bool:
 # --- join -------------------------------------------------------------------------------------
 
 
-@handles("CS03A1", "CS03A2", "CS03B", "CS03C")
+@family_handles("CS03A1", "CS03A2", "CS03B", "CS03C")
 def join_device(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     request = der_body(command, JoinDeviceCommand)
     code = _join(command.use_case or "", request, context)
@@ -191,7 +189,7 @@ def _partner_certificate_fits(request: JoinDeviceCommand) -> bool:
             certificate_eui(certificate) == request.other_device_entity_id
             and certificate_usage(certificate) is KeyUsage.KEY_AGREEMENT
         )
-    except (ValueError, x509.DuplicateExtension):
+    except CERTIFICATE_READ_ERRORS:
         return False
 
 
@@ -222,6 +220,8 @@ def _mirror_to_gpf(
     """A GSME's partners are also its GPF's (the GPF answers for the GSME on the HAN)."""
     if context.device.device_type is not DeviceType.GSME or context.device.parent_id is None:
         return
+    if other == context.device.parent_id:
+        return
     gpf = context.peer(context.device.parent_id)
     if gpf is None or gpf.device.device_type is not DeviceType.GPF:
         return
@@ -246,7 +246,7 @@ def _backup_due(gpf: DeviceState, now: datetime) -> None:
 # --- unjoin -----------------------------------------------------------------------------------
 
 
-@handles("CS04AC", "CS04B")
+@family_handles("CS04AC", "CS04B")
 def unjoin_device(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     request = der_body(command, UnjoinDeviceCommand)
     log = context.state.get(DeviceLog)
@@ -268,7 +268,7 @@ def unjoin_device(command: DeviceCommand, context: DeviceContext) -> DeviceReply
 # --- read, restore, backup --------------------------------------------------------------------
 
 
-@handles("CS07")
+@family_handles("CS07")
 def read_device_join_details(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     entries = context.state.get(DeviceLog).log_entries()
     return der_reply(
@@ -276,7 +276,7 @@ def read_device_join_details(command: DeviceCommand, context: DeviceContext) -> 
     )
 
 
-@handles("GCS59")
+@family_handles("GCS59")
 def restore_gpf_device_log(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     request = der_body(command, GpfDeviceLogRestoreCommand)
     log = context.state.get(DeviceLog)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from opendcc.devices.security_common import der_body, der_reply
+from opendcc.devices.security_common import der_body, der_reply, family_handles
 from opendcc.devices.simulator import (
     DeviceCommand,
     DeviceContext,
@@ -27,7 +27,6 @@ from opendcc.devices.simulator import (
     DiscardCommandError,
     Handler,
     handler_for,
-    handles,
 )
 from opendcc.devices.state import Section
 from opendcc.gbcs.der import DeviceTimeStatus, SetTimeCommand, SetTimeResponse
@@ -121,7 +120,7 @@ def set_clock_gsme(command: DeviceCommand, context: DeviceContext) -> DeviceRepl
 
 def _register(use_case: str, handler: Handler) -> None:
     if handler_for(use_case) is None:
-        handles(use_case)(handler)
+        family_handles(use_case)(handler)
 
 
 _register("ECS70", set_clock_esme)

@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import datetime
 from typing import Final, TypeVar
 
@@ -23,7 +25,10 @@ from opendcc.devices.simulator import (
     DeviceContext,
     DeviceReply,
     DiscardCommandError,
+    Handler,
+    handles,
 )
+from opendcc.gbcs.context import GbcsEncodeError
 from opendcc.gbcs.der import DerPayload
 from opendcc.gbcs.der import encode as encode_der
 from opendcc.gbcs.der.catalogue import DerStructure
@@ -33,6 +38,25 @@ T = TypeVar("T")
 
 CANCELLATION_YEARS: Final = frozenset({3000, 9999})
 """GBCS DER Commands cancel with 9999-12-31T23:59:59Z; DUIS writes 3000-12-31."""
+
+
+def family_handles(*use_cases: str) -> Callable[[Handler], Handler]:
+    """``simulator.handles`` for this family's handlers, with one safety net: a Command
+    whose values the Device cannot answer in its own encoding (a damaged payload that still
+    decoded: an unknown cluster, a read of the wrong kind) is discarded, as a real Device
+    drops what it cannot process, rather than failing the simulation."""
+
+    def register(fn: Handler) -> Handler:
+        @functools.wraps(fn)
+        def guarded(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
+            try:
+                return fn(command, context)
+            except GbcsEncodeError as exc:
+                raise DiscardCommandError(f"{command.use_case}: cannot answer: {exc}") from None
+
+        return handles(*use_cases)(guarded)
+
+    return register
 
 
 def der_body(command: DeviceCommand, kind: type[T]) -> T:

@@ -34,6 +34,7 @@ from opendcc.devices.security_common import (
     der_body,
     der_bytes,
     der_reply,
+    family_handles,
     hold_or_cancel,
     is_cancellation,
 )
@@ -51,7 +52,6 @@ from opendcc.devices.simulator import (
     DeviceCommand,
     DeviceContext,
     DeviceReply,
-    handles,
 )
 from opendcc.eui import Eui64
 from opendcc.gbcs.der import (
@@ -72,6 +72,7 @@ from opendcc.gbcs.der import (
     UpdateSecurityCredentialsExecutionOutcome,
     UpdateSecurityCredentialsResponse,
 )
+from opendcc.gbcs.der.common import CERTIFICATE_READ_ERRORS
 from opendcc.smki.identity import KeyUsage
 
 Mode = CredentialsReplacementMode
@@ -134,7 +135,7 @@ def _party_holds(context: DeviceContext, role: Role, party: Eui64) -> bool:
     return role in anchors.party_roles(security, party)
 
 
-@handles("CS02a", "CS02f")
+@family_handles("CS02a", "CS02f")
 def provide_security_credential_details(
     command: DeviceCommand, context: DeviceContext
 ) -> DeviceReply:
@@ -185,7 +186,7 @@ def _credentials_key(command: UpdateSecurityCredentialsCommand) -> str:
     return f"credentials:{int(mode)}"
 
 
-@handles("CS02b", "CS02g")
+@family_handles("CS02b", "CS02g")
 def update_security_credentials(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     request = der_body(command, UpdateSecurityCredentialsCommand)
     when = request.execution_date_time
@@ -308,9 +309,14 @@ def _check(
     )
     root = anchors.content(context.state, context.security, CellId(Role.ROOT, KCS))
     root_certificate = root.certificate if root is not None else None
-    if not _path_validates(
-        certificate, request, validity_at if apply_times else None, root_certificate
-    ):
+    try:
+        validated = _path_validates(
+            certificate, request, validity_at if apply_times else None, root_certificate
+        )
+    except CERTIFICATE_READ_ERRORS:
+        # cryptography reads certificate fields lazily: a damaged name or date surfaces here.
+        validated = False
+    if not validated:
         return StatusCode.NO_TRUST_ANCHOR, None
     return StatusCode.SUCCESS, CellContent(
         subject, key_id, replacement.certificate.der, pinned=True
@@ -324,7 +330,7 @@ def _usage_fits(cell: CellId, certificate: x509.Certificate, usage: KeyUsage | N
         return usage is KeyUsage.KEY_AGREEMENT
     try:
         bits = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
-    except (x509.ExtensionNotFound, ValueError):
+    except (x509.ExtensionNotFound, *CERTIFICATE_READ_ERRORS):
         return False
     return bool(bits.key_cert_sign)
 
@@ -366,7 +372,7 @@ def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
         return False
     try:
         certificate.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
+    except (*CERTIFICATE_READ_ERRORS, InvalidSignature):
         return False
     return True
 

@@ -24,13 +24,12 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from opendcc.devices.security_common import der_body, der_reply
-from opendcc.devices.simulator import DeviceCommand, DeviceContext, DeviceReply, handles
+from opendcc.devices.security_common import der_body, der_reply, family_handles
+from opendcc.devices.simulator import DeviceCommand, DeviceContext, DeviceReply
 from opendcc.devices.state import DeviceState, Section
 from opendcc.eui import Eui64
 from opendcc.gbcs.der import (
@@ -47,6 +46,7 @@ from opendcc.gbcs.der import (
     UpdateDeviceCertificateResponse,
     UpdateDeviceCertificateResponseCode,
 )
+from opendcc.gbcs.der.common import CERTIFICATE_READ_ERRORS
 from opendcc.gbcs.security import GbcsSecurity
 from opendcc.smki.identity import (
     OID_HARDWARE_MODULE_NAME,
@@ -121,7 +121,7 @@ def certification_request(device: bytes, usage: KeyUsage, key: ec.EllipticCurveP
     return builder.sign(key, hashes.SHA256()).public_bytes(Encoding.DER)
 
 
-@handles("CS02c")
+@family_handles("CS02c")
 def issue_security_credentials(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     request = der_body(command, IssueSecurityCredentialsCommand)
     usage = _usage(request.key_usage)
@@ -155,7 +155,7 @@ def current_certificate(
     if installed:
         try:
             return x509.load_der_x509_certificate(bytes.fromhex(installed))
-        except ValueError:
+        except CERTIFICATE_READ_ERRORS:
             return None
     for record in security.keystore.for_eui(state.device_id, usage):
         return record.certificate
@@ -166,7 +166,7 @@ def current_certificate(
     return None
 
 
-@handles("CS02d")
+@family_handles("CS02d")
 def update_device_certificate(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     request = der_body(command, UpdateDeviceCertificateCommand)
     code = _install(request.certificate, context)
@@ -179,7 +179,7 @@ def _install(certificate: Certificate, context: DeviceContext) -> Codes:
         subject = certificate_eui(parsed)
         usage = certificate_usage(parsed)
         public_key = parsed.public_key()
-    except (ValueError, UnsupportedAlgorithm, x509.DuplicateExtension):
+    except CERTIFICATE_READ_ERRORS:
         return Codes.INVALID_CERTIFICATE
     if not isinstance(public_key, ec.EllipticCurvePublicKey):
         return Codes.INVALID_CERTIFICATE
@@ -197,7 +197,10 @@ def _install(certificate: Certificate, context: DeviceContext) -> Codes:
         del credentials.pending[usage.value]
     else:
         current = current_certificate(context.state, context.security, usage)
-        current_key = current.public_key() if current is not None else None
+        try:
+            current_key = current.public_key() if current is not None else None
+        except CERTIFICATE_READ_ERRORS:
+            current_key = None
         if not isinstance(current_key, ec.EllipticCurvePublicKey):
             return Codes.NO_CORRESPONDING_KEY_PAIR_GENERATED
         if _point(current_key) != point:
@@ -207,7 +210,7 @@ def _install(certificate: Certificate, context: DeviceContext) -> Codes:
     return Codes.SUCCESS
 
 
-@handles("CS02e")
+@family_handles("CS02e")
 def provide_device_certificate(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     request = der_body(command, ProvideDeviceCertificateCommand)
     usage = _usage(request.key_usage)

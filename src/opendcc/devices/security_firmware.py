@@ -23,14 +23,19 @@ from datetime import datetime
 from typing import Any, Final
 
 from opendcc.devices.future_dated import executes
-from opendcc.devices.security_common import der_body, der_bytes, der_reply, hold_or_cancel
+from opendcc.devices.security_common import (
+    der_body,
+    der_bytes,
+    der_reply,
+    family_handles,
+    hold_or_cancel,
+)
 from opendcc.devices.simulator import (
     AlertSpec,
     DeviceCommand,
     DeviceContext,
     DeviceReply,
     DiscardCommandError,
-    handles,
     on_wake,
 )
 from opendcc.devices.state import DeviceState, Section
@@ -151,7 +156,7 @@ def active_version(state: DeviceState) -> bytes:
 # --- 11.2 ---------------------------------------------------------------------------------------
 
 
-@handles("ECS52")
+@family_handles("ECS52")
 def read_firmware_version_dlms(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     payload = command.payload
     if not (isinstance(payload, DlmsPayload) and isinstance(payload.apdu, AccessRequest)):
@@ -161,7 +166,7 @@ def read_firmware_version_dlms(command: DeviceCommand, context: DeviceContext) -
     return DeviceReply(encode_dlms(b.payload(b.access_response_for(payload.apdu, results))))
 
 
-@handles("GCS38")
+@family_handles("GCS38")
 def read_firmware_version_gbz(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     payload = command.payload
     if not isinstance(payload, GbzPayload):
@@ -173,7 +178,7 @@ def read_firmware_version_gbz(command: DeviceCommand, context: DeviceContext) ->
     return DeviceReply(encode_gbz(response))
 
 
-@handles("CS08")
+@family_handles("CS08")
 def read_firmware_version_der(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     version = active_version(context.state)
     return der_reply(
@@ -184,7 +189,7 @@ def read_firmware_version_der(command: DeviceCommand, context: DeviceContext) ->
 # --- 11.3 ---------------------------------------------------------------------------------------
 
 
-@handles("CS06")
+@family_handles("CS06")
 def activate_firmware(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     request = der_body(command, ActivateFirmwareCommand)
     if request.execution_date_time is not None:

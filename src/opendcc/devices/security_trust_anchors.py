@@ -38,7 +38,6 @@ from functools import lru_cache
 from typing import Any, Final
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -47,6 +46,7 @@ from opendcc.devices.state import DeviceState, Section
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.gbcs import crypto
 from opendcc.gbcs.der import CellUsage, KeyUsageFlags, TrustAnchorCellIdentifier
+from opendcc.gbcs.der.common import CERTIFICATE_READ_ERRORS
 from opendcc.gbcs.frame import GbcsMessage
 from opendcc.gbcs.security import PREPAYMENT_KEY_MARK, GbcsSecurity
 from opendcc.inventory.model import DeviceType
@@ -259,7 +259,7 @@ def _subject_key_id(entry: KeyEntry) -> bytes | None:
 def certificate_key_id(certificate: x509.Certificate) -> bytes | None:
     try:
         extension = certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
-    except (x509.ExtensionNotFound, ValueError):
+    except (x509.ExtensionNotFound, *CERTIFICATE_READ_ERRORS):
         return None
     return extension.value.digest
 
@@ -366,7 +366,7 @@ def _verify_pinned_signature(message: GbcsMessage, state: DeviceState, role: Rol
 def _public_key(der: bytes) -> ec.EllipticCurvePublicKey | None:
     try:
         key = x509.load_der_x509_certificate(der).public_key()
-    except (ValueError, UnsupportedAlgorithm):
+    except CERTIFICATE_READ_ERRORS:
         return None
     return key if isinstance(key, ec.EllipticCurvePublicKey) else None
 
@@ -379,7 +379,7 @@ def certificate_facts(der: bytes) -> tuple[x509.Certificate, Eui64, bytes, KeyUs
         subject = certificate_eui(certificate)
         usage = certificate_usage(certificate)
         role = certificate_role(certificate)
-    except (ValueError, UnsupportedAlgorithm, x509.DuplicateExtension):
+    except CERTIFICATE_READ_ERRORS:
         return None
     if subject is None and role is not Role.ROOT and not _is_ca(certificate):
         return None
@@ -390,5 +390,5 @@ def certificate_facts(der: bytes) -> tuple[x509.Certificate, Eui64, bytes, KeyUs
 def _is_ca(certificate: x509.Certificate) -> bool:
     try:
         return bool(certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-    except (x509.ExtensionNotFound, ValueError):
+    except (x509.ExtensionNotFound, *CERTIFICATE_READ_ERRORS):
         return False

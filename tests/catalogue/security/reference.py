@@ -158,6 +158,11 @@ def request_document(
     return etree.fromstring(text.encode())
 
 
+def el(name: str, *content: object) -> str:
+    """An ``sr:`` element of a request body (text or nested elements)."""
+    return f"<sr:{name}>{''.join(str(c) for c in content)}</sr:{name}>"
+
+
 def b64(der: bytes) -> str:
     return base64.b64encode(der).decode()
 
