@@ -231,7 +231,41 @@ def content(state: DeviceState, security: GbcsSecurity, cell: CellId) -> CellCon
     return CellContent(subject, _key_id(security, subject, cell))
 
 
+class _KeystoreFacts:
+    """Per-keystore caches of what the hot path asks about parties (roles, key ids).
+
+    Keyed by the keystore's identity and size, so a keystore that grows is read afresh;
+    bounded, since an estate's parties are few but a long-lived process may meet many.
+    """
+
+    LIMIT: Final = 10_000
+
+    def __init__(self) -> None:
+        self._stamp: tuple[int, int] = (0, -1)
+        self.roles: dict[Eui64, frozenset[Role]] = {}
+        self.key_ids: dict[tuple[Eui64, str], bytes] = {}
+
+    def fresh(self, security: GbcsSecurity) -> _KeystoreFacts:
+        stamp = (id(security.keystore), len(security.keystore.entries))
+        if stamp != self._stamp or len(self.roles) + len(self.key_ids) > self.LIMIT:
+            self._stamp = stamp
+            self.roles.clear()
+            self.key_ids.clear()
+        return self
+
+
+_FACTS: Final = _KeystoreFacts()
+
+
 def _key_id(security: GbcsSecurity, subject: Eui64, cell: CellId) -> bytes:
+    facts = _FACTS.fresh(security)
+    found = facts.key_ids.get((subject, cell.key))
+    if found is None:
+        found = facts.key_ids[(subject, cell.key)] = _look_up_key_id(security, subject, cell)
+    return found
+
+
+def _look_up_key_id(security: GbcsSecurity, subject: Eui64, cell: CellId) -> bytes:
     """The subject key identifier of the certificate an as-installed cell holds: the
     keystore's certificate of that party and usage (for the top-up cell its ``-pp-`` key,
     else its key agreement key, as the DCC's in a DCC-controlled hub's top-up cell), else
@@ -320,11 +354,15 @@ def provision_cell(state: DeviceState, cell: CellId, certificate: x509.Certifica
 
 def party_roles(security: GbcsSecurity, eui: Eui64) -> frozenset[Role]:
     """The remote party roles ``eui``'s SMKI certificates name."""
-    return frozenset(
-        role
-        for entry in security.keystore.find(eui)
-        if entry.record is not None and (role := entry.record.role) is not None
-    )
+    facts = _FACTS.fresh(security)
+    found = facts.roles.get(eui)
+    if found is None:
+        found = facts.roles[eui] = frozenset(
+            role
+            for entry in security.keystore.find(eui)
+            if entry.record is not None and (role := entry.record.role) is not None
+        )
+    return found
 
 
 @authorises

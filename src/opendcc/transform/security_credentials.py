@@ -283,11 +283,12 @@ def update_security_credentials_krp(request: TransformInput) -> CommandSpec | Tr
     return run(request, build)
 
 
-@transforms("6.21", *_SECURED)
+@transforms("6.21", _C, _P)
 def request_handover_of_dcc_controlled_device(
     request: TransformInput,
 ) -> CommandSpec | TransformRefusal:
-    """6.21: the DCC hands the cells it holds on a DCC-controlled Device to the User.
+    """6.21: the DCC hands the cells it holds on a DCC-controlled Device (a Communications
+    Hub function: a meter's cells are never the DCC's) to the User.
 
     The ACB originates and signs the CS02b under the authority of the cell it occupies;
     the authorising sequence number is its own originator counter.
