@@ -49,7 +49,7 @@ _CA_START: Final = datetime(2014, 1, 1, tzinfo=UTC)
 _keystore_cache: dict[str, Keystore] = {}
 
 
-def test_keystore(device_ids: list[Eui64]) -> Keystore:
+def family_keystore(device_ids: list[Eui64]) -> Keystore:
     """The reference keystore plus a Digital Signing key and certificate per Device."""
     key = ",".join(sorted(d.hex for d in device_ids))
     if key not in _keystore_cache:
@@ -79,7 +79,7 @@ class Hub:
 
     def __post_init__(self) -> None:
         self.security = GbcsSecurity(
-            test_keystore(sorted(self.premises.devices, key=lambda e: e.value))
+            family_keystore(sorted(self.premises.devices, key=lambda e: e.value))
         )
         self.simulator = DeviceSimulator(self.security, self.premises, self.state_of_known)
 
