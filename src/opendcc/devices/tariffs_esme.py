@@ -48,7 +48,7 @@ from opendcc.devices.simulator import (
 )
 from opendcc.devices.tariffs_alerts import dlms_outcome
 from opendcc.devices.tariffs_billing import settle
-from opendcc.devices.tariffs_state import EsmeTariffs, Prepayment, key
+from opendcc.devices.tariffs_state import EsmeTariffs, Prepayment, fault_index, key
 from opendcc.devices.tariffs_utrn import UtrnError, verify
 from opendcc.gbcs.dlms import builders as b
 from opendcc.gbcs.dlms.apdu import (
@@ -451,11 +451,13 @@ def activate(tariffs: EsmeTariffs, activation: str) -> None:
 def _results(request: AccessRequest, run: _Run) -> list[Response]:
     results: list[Response] = []
     failed = False
-    for item in request.requests:
+    fault = fault_index(run.context.state, run.command.use_case, len(request.requests))
+    for index, item in enumerate(request.requests):
         if failed:
             results.append(_error(item, other=True))
             continue
         try:
+            _need(index != fault, "a fault was injected")
             if isinstance(item, Set):
                 run.set(item)
                 results.append(b.set_ok())

@@ -23,7 +23,8 @@ from typing import Final
 
 from opendcc.devices.simulator import DeviceCommand, DeviceContext, DeviceReply, handles
 from opendcc.devices.tariffs_billing import esme_calendar, settle
-from opendcc.devices.tariffs_state import EsmeTariffs, Prepayment, key
+from opendcc.devices.tariffs_state import EsmeTariffs, Prepayment, fault_index, key
+from opendcc.gbcs.context import GbcsEncodeError
 from opendcc.gbcs.dlms import builders as b
 from opendcc.gbcs.dlms.apdu import (
     AccessRequest,
@@ -147,8 +148,14 @@ def esme_read(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     money = settle(context.state, context.now)
     tariffs = context.state.get(EsmeTariffs)
     results: list[Response] = []
-    for item in request.requests:
-        if isinstance(item, Get):
+    fault = fault_index(context.state, command.use_case, len(request.requests))
+    for index, item in enumerate(request.requests):
+        if fault is not None and index >= fault:
+            code = (
+                DataAccessResult.HARDWARE_FAULT if index == fault else DataAccessResult.OTHER_REASON
+            )
+            results.append(b.get_error(code))
+        elif isinstance(item, Get):
             results.append(_get(context, tariffs, money, item))
         elif isinstance(item, Action):
             results.append(b.action_error(ActionResult.OBJECT_UNDEFINED))
@@ -211,11 +218,17 @@ def esme_protected_read(command: DeviceCommand, context: DeviceContext) -> Devic
     item = request.requests[0] if request.requests else None
     if not isinstance(item, Action):
         return _reply(request, [b.action_error(ActionResult.OBJECT_UNDEFINED)])
+    if fault_index(context.state, command.use_case, len(request.requests)) is not None:
+        return _reply(request, [b.action_error(ActionResult.HARDWARE_FAULT)])
     if command.use_case == "ECS19":
         plaintext: Data = b.structure(prepayment_registers(money))
     else:
         plaintext = b.structure(daily_log(money, *_range(item)))
-    block = context.encrypt_for(command.remote_party, command.counter, encode_data(plaintext))
+    try:
+        block = context.encrypt_for(command.remote_party, command.counter, encode_data(plaintext))
+    except GbcsEncodeError:
+        # No key to protect personal data for this party: the ESME does not answer in clear.
+        return _reply(request, [b.action_error(ActionResult.HARDWARE_FAULT)])
     parameters = b.protection_parameters(
         command.counter, context.device.device_id, command.remote_party
     )

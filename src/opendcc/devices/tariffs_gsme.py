@@ -42,7 +42,7 @@ from opendcc.devices.simulator import (
 from opendcc.devices.tariffs_alerts import gbz_outcome
 from opendcc.devices.tariffs_billing import settle
 from opendcc.devices.tariffs_esme import RejectedError, apply_top_up
-from opendcc.devices.tariffs_state import GasTariffs, Prepayment, link_gpf
+from opendcc.devices.tariffs_state import GasTariffs, Prepayment, fault_index, link_gpf
 from opendcc.devices.tariffs_utrn import UtrnError, UtrnFailure, verify
 from opendcc.gbcs.dlms.datetimes import from_gbcs_seconds
 from opendcc.gbcs.gbz import builders as z
@@ -361,8 +361,8 @@ def _credit_adjustment(run: _Run, fields: Record, _frame: ZclFrame) -> None:
         _need(value >= 0, "a bill to date is not negative")
         money.bill_to_date = value
     elif kind == 3:
-        _need(money.bill_to_date - value >= 0, "a bill to date is not negative")
-        money.bill_to_date -= value
+        # BillToDateDelivered is unsigned: an adjustment larger than it leaves zero.
+        money.bill_to_date = max(money.bill_to_date - value, 0)
     else:
         raise RejectedError(f"credit adjustment type {kind}")
 
@@ -500,7 +500,8 @@ def carry_out(run: _Run, payload: GbzPayload) -> tuple[list[Component], bool]:
     """Every component answered, break on error; (answers, all succeeded)."""
     answers: list[Component] = []
     failed = False
-    for component in payload.components:
+    fault = fault_index(run.context.state, run.command.use_case, len(payload.components))
+    for index, component in enumerate(payload.components):
         frame = component.frame if isinstance(component, GbzComponent) else None
         cluster = component.cluster_id
         if frame is None:
@@ -510,7 +511,14 @@ def carry_out(run: _Run, payload: GbzPayload) -> tuple[list[Component], bool]:
         if failed:
             answers.append(GbzComponent(cluster, not_attempted(cluster, frame)))
             continue
+        if index == fault and run.command.use_case == "CS01b":
+            tsn = frame.header.transaction_sequence_number
+            answers.append(GbzComponent(cluster, _top_up_response(tsn, TOP_UP_INVALID, -1, -1)))
+            failed = True
+            continue
+        reply: ZclFrame | None
         try:
+            _need(index != fault, "a fault was injected")
             reply = run.apply(component)
         except RejectedError:
             failed = True

@@ -27,7 +27,7 @@ from opendcc.devices.simulator import DeviceCommand, DeviceContext, DeviceReply,
 from opendcc.devices.state import DeviceState
 from opendcc.devices.tariffs_billing import gas_calendar, projected, settle
 from opendcc.devices.tariffs_gsme import not_attempted
-from opendcc.devices.tariffs_state import GasTariffs, GpfMirror, Prepayment
+from opendcc.devices.tariffs_state import GasTariffs, GpfMirror, Prepayment, fault_index
 from opendcc.gbcs.context import GbcsEncodeError
 from opendcc.gbcs.dlms.datetimes import to_gbcs_seconds
 from opendcc.gbcs.gbz import builders as z
@@ -54,7 +54,16 @@ class _Gas:
         self.money = money
         self.now = now
 
-    def attributes(self) -> dict[int | str, PlainValue]:
+    def attributes(self, cluster: int) -> dict[int | str, PlainValue]:
+        """The values this device holds for the attributes of ``cluster``."""
+        known = z.cluster_def(cluster)
+        return {
+            name: value
+            for name, value in self._values().items()
+            if isinstance(name, int) or known.attribute_named(name) is not None
+        }
+
+    def _values(self) -> dict[int | str, PlainValue]:
         gas, money, tariff = self.gas, self.money, self.gas.tariff
         thresholds = list(tariff.get("thresholds", [])) + [0] * 3
         blocks = list(tariff.get("block_prices", [0] * 4))
@@ -161,8 +170,12 @@ def _publishes(
     return None
 
 
-def _current_price(read: _Gas, tsn: int) -> ZclFrame:
+def _current_price(read: _Gas, tsn: int) -> ZclFrame | None:
+    """The PublishPrice in force; None (NOT_FOUND) with no switching table at all, the
+    reference GCS21f NOT_FOUND scenario (a GSME without a tariff)."""
     gas, tariff = read.gas, read.gas.tariff
+    if not gas.calendar.get("seasons"):
+        return None
     calendar = gas_calendar(gas.calendar)
     tier = calendar.action_at(read.now) or 1
     block = int(tariff.get("charging_scheme", 0)) == 0x10
@@ -250,10 +263,15 @@ def gas_read(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     encrypt: Callable[[bytes], bytes] = lambda plain: context.encrypt_for(  # noqa: E731
         command.remote_party, command.counter, plain
     )
+    fault = fault_index(context.state, command.use_case, len(payload.components))
     for position, component in enumerate(payload.components):
         frame = component.frame if isinstance(component, GbzComponent) else None
         cluster = component.cluster_id
         if frame is None:
+            failed = True
+            continue
+        if position == fault and read is not None and not failed:
+            answers.append(GbzComponent(cluster, _faulty(read, cluster, frame)))
             failed = True
             continue
         if read is None or failed:
@@ -290,16 +308,37 @@ def _answer(read: _Gas, cluster: int, frame: ZclFrame, use_case: str | None) -> 
     if isinstance(payload, ReadAttributes):
         # The tariff read's Price answer sets disable-default-response (reference GCS21f).
         quiet = use_case == "GCS21f" and cluster == z.cluster_id("Price")
-        return [z.answer_read(cluster, frame, read.attributes(), disable_default_response=quiet)]
+        return [
+            z.answer_read(cluster, frame, read.attributes(cluster), disable_default_response=quiet)
+        ]
     if isinstance(payload, ClusterCommand):
         if payload.name.startswith("Get") and cluster == z.cluster_id("Calendar"):
             found = _publishes(read.gas, payload.name, payload.fields, tsn, read.now)
             if found:
                 return found
         elif payload.name == "GetCurrentPrice":
-            return [_current_price(read, tsn)]
+            price = _current_price(read, tsn)
+            if price is not None:
+                return [price]
         elif payload.name == "GetPrepaySnapshot":
             snapshot = _snapshot(read, payload.fields, tsn)
             if snapshot is not None:
                 return [snapshot]
     return [z.default_response(cluster, frame, ZclStatus.NOT_FOUND)]
+
+
+def _faulty(read: _Gas, cluster: int, frame: ZclFrame) -> ZclFrame:
+    """An injected hardware fault: on the first attribute of a read (the rest answered, as
+    the reference ERROR Responses show), else on the whole command."""
+    if isinstance(frame.payload, ReadAttributes) and frame.payload.attribute_ids:
+        values = read.attributes(cluster)
+        ids = frame.payload.attribute_ids
+        answers: list[tuple[int | str, PlainValue | ZclStatus]] = [
+            (ids[0], ZclStatus.HARDWARE_FAILURE)
+        ]
+        by_id = {z.attribute_id(cluster, k): v for k, v in values.items()}
+        answers += [(a, by_id.get(a, ZclStatus.UNSUPPORTED_ATTRIBUTE)) for a in ids[1:]]
+        return z.read_attributes_response(
+            cluster, answers, tsn=frame.header.transaction_sequence_number
+        )
+    return z.default_response(cluster, frame, ZclStatus.HARDWARE_FAILURE)

@@ -321,3 +321,41 @@ def octets(value: Data | None) -> bytes:
 
 def unsigned(value: Data | None) -> int:
     return value.value if isinstance(value, Unsigned) else 0
+
+
+# --- fault injection ------------------------------------------------------------------------
+
+REFERENCE_POSITION: Final = -1
+"""Fail where the reference ERROR Responses fail: the next-to-last instruction (the only
+one of a single-instruction Command)."""
+
+
+@dataclass(slots=True)
+class Faults(Section):
+    """Instructions a meter is told to fail with a hardware fault (for Users testing their
+    error handling): use case -> index of the failing instruction (``REFERENCE_POSITION``
+    for the reference ERROR Responses' place). Kept until cleared."""
+
+    NAME = "tariffs_faults"
+    planned: dict[str, int] = field(default_factory=dict)
+
+
+def inject_fault(state: DeviceState, use_case: str, at: int = REFERENCE_POSITION) -> None:
+    """Make ``use_case``'s Commands fail at instruction ``at`` (0-based) from now on."""
+    state.get(Faults).planned[use_case] = at
+    state.touch()
+
+
+def clear_faults(state: DeviceState) -> None:
+    faults = state.get(Faults)
+    if faults.planned:
+        faults.planned = {}
+        state.touch()
+
+
+def fault_index(state: DeviceState, use_case: str | None, count: int) -> int | None:
+    """The instruction of a ``count``-instruction Command to fail, if a fault is planned."""
+    at = state.get(Faults).planned.get(use_case or "")
+    if at is None or count == 0:
+        return None
+    return max(count - 2, 0) if at == REFERENCE_POSITION else min(at, count - 1)
