@@ -154,6 +154,7 @@ reason the Device discards it."""
 _HANDLERS: dict[str, Handler] = {}
 _WAKE_HANDLERS: list[WakeHandler] = []
 _AUTHORISERS: list[Authoriser] = []
+_OWN_ANTI_REPLAY: set[str] = set()
 
 
 def handles(*use_cases: str) -> Callable[[Handler], Handler]:
@@ -165,6 +166,14 @@ def handles(*use_cases: str) -> Callable[[Handler], Handler]:
         return fn
 
     return register
+
+
+def keeps_own_anti_replay(*use_cases: str) -> None:
+    """Use cases whose Commands a Device checks against a counter of their own rather than
+    the Remote Party's Command counter (GBCS 14.3: a prepayment top-up's UTRN counter):
+    the simulator neither checks nor moves the Remote Party's counter for them; their
+    handler does its own check."""
+    _OWN_ANTI_REPLAY.update(use_cases)
 
 
 def on_wake(fn: WakeHandler) -> WakeHandler:
@@ -245,12 +254,13 @@ class DeviceSimulator:
             refusal = authoriser(message, state, self.security)
             if refusal is not None:
                 return Simulation(Outcome.DISCARDED, reason=refusal)
-        replay = state.get(AntiReplay)
-        party = message.originator.hex
-        if replay.last.get(party, -1) >= message.counter:
-            return Simulation(Outcome.DISCARDED, reason="replayed originator counter")
         code = message_codes.lookup(message.message_code)
         use_case = code.use_case if code else None
+        replay = state.get(AntiReplay)
+        party = message.originator.hex
+        own_counter = use_case in _OWN_ANTI_REPLAY
+        if not own_counter and replay.last.get(party, -1) >= message.counter:
+            return Simulation(Outcome.DISCARDED, reason="replayed originator counter")
         handler = _HANDLERS.get(use_case or "")
         if handler is None:
             return Simulation(
@@ -275,7 +285,8 @@ class DeviceSimulator:
             return Simulation(
                 Outcome.DISCARDED, reason=f"unreadable payload: {exc}", use_case=use_case
             )
-        replay.last[party] = message.counter
+        if not own_counter:
+            replay.last[party] = message.counter
         state.touch()
         command = DeviceCommand(message, payload, use_case)
         context = DeviceContext(
