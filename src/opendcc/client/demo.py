@@ -128,9 +128,11 @@ class Demo:
         except GbcsDecodeError as exc:
             return f"GBCS not decodable: {exc}"
         values = decoded.payload.to_json().get("values") or {}
-        return f"{decoded.use_case} MAC {'valid' if decoded.mac.valid else 'INVALID'}: " + _summary(
-            values
-        )
+        # A Response to a critical Command is signed by the Device; others carry a MAC.
+        signed = decoded.message.signature is not None
+        check = decoded.signature if signed else decoded.mac
+        state = "valid" if check.valid else "not checked" if check.valid is None else "INVALID"
+        return f"{decoded.use_case} {'signature' if signed else 'MAC'} {state}: {_summary(values)}"
 
     def device(self, device_type: DeviceType, supplier: str) -> Device:
         estate = self.hub.estate

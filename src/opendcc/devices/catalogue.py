@@ -1,5 +1,13 @@
 """Every simulated-device family, imported so their ``@handles`` registrations run."""
 
-from opendcc.devices import esme_reads, future_dated
+from opendcc.devices import (
+    config,
+    esme_reads,
+    future_dated,
+    reads_gas,
+    supply,
+    supply_auxiliary,
+    supply_events,
+)
 
-FAMILIES = (esme_reads, future_dated)
+FAMILIES = (config, esme_reads, future_dated, reads_gas, supply, supply_auxiliary, supply_events)

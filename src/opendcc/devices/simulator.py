@@ -66,6 +66,9 @@ class AlertSpec:
     alert_code: int | None = None
     """The alert code DUIS reports (``DeviceAlertMessage/AlertCode``, e.g. 0x8F66); read
     from the payload when not given."""
+    supplementary_remote_party: Eui64 | None = None
+    """The party the Alert concerns besides its recipient (ECS200 names the Load Controller;
+    ECS100 the User whose Command the Device could not carry out)."""
 
 
 @dataclass(slots=True)
@@ -122,6 +125,12 @@ class DeviceReply:
     payload: bytes
     message_code: int | None = None
     """Override the Response's message code (default: the Command's)."""
+
+
+class CommandNotUnderstood(Exception):  # noqa: N818  (names what the Device concludes)
+    """Raised by a handler, before it changes any state, for a Command it cannot act on (a
+    payload that is not what its use case carries): the Device discards it, as it does a
+    Command that fails its checks."""
 
 
 Handler = Callable[[DeviceCommand, DeviceContext], DeviceReply]
@@ -246,7 +255,12 @@ class DeviceSimulator:
         context = DeviceContext(
             now, device, state, self.security, self.inventory, command=command, peers=self.peers
         )
-        reply = handler(command, context)
+        try:
+            reply = handler(command, context)
+        except CommandNotUnderstood as exc:
+            return Simulation(
+                Outcome.DISCARDED, reason=f"command not understood: {exc}", use_case=use_case
+            )
         response = build.response_to(
             message,
             reply.payload,
@@ -269,6 +283,12 @@ class DeviceSimulator:
             handler(context)
         return self._alerts(context)
 
+    def emit(self, context: DeviceContext) -> tuple[tuple[AlertSpec, bytes], ...]:
+        """Build the Alerts raised in ``context`` outside ``process`` and ``wake`` (events a
+        simulation drives: a power outage, a tamper), each with the Device's next alert
+        counter, in the order they were raised; the context's queue is then empty."""
+        return self._alerts(context)
+
     def _alerts(self, context: DeviceContext) -> tuple[tuple[AlertSpec, bytes], ...]:
         built = []
         counters = context.state.get(AlertCounter)
@@ -283,10 +303,12 @@ class DeviceSimulator:
                 security=self.security,
                 date_time=context.now,
                 critical=spec.critical,
+                supplementary_remote_party=spec.supplementary_remote_party,
             )
             built.append((spec, message.encode()))
         if built:
             context.state.touch()
+        context.alerts.clear()
         return tuple(built)
 
 

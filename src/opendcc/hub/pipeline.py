@@ -34,7 +34,7 @@ from opendcc.duis.messages import ServiceRequest, check_request, parse_request
 from opendcc.duis.parsing import DEFAULT_LIMITS, ParseLimits
 from opendcc.duis.schema import DuisSchema
 from opendcc.duis.signature import SignatureFailure, SignatureVerifier
-from opendcc.eui import Eui64
+from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.gbcs import build as gbcs_build
 from opendcc.gbcs.context import GbcsDecodeError, GbcsEncodeError
 from opendcc.gbcs.frame import decode_message
@@ -311,6 +311,7 @@ class Pipeline:
         header = request.header
         request_id = header.request_id
         execution = request.execution_datetime
+        dcc_counter = self.replay.next_own(str(DCC_ACCESS_CONTROL_BROKER), now)
         spec = transforms.transform(
             transforms.TransformInput(
                 variant=header.variant.code,
@@ -323,6 +324,7 @@ class Pipeline:
                 now=now,
                 execution_at=execution,
                 inventory=self.estate.inventory,
+                dcc_counter=dcc_counter,
             )
         )
         if isinstance(spec, transforms.TransformRefusal):
@@ -335,9 +337,9 @@ class Pipeline:
             if cv is CommandVariant.CRITICAL_TRANSFORM:
                 pre = gbcs_build.pre_command(
                     spec.payload,
-                    originator=request_id.originator,
+                    originator=spec.originator or request_id.originator,
                     recipient=spec.recipient,
-                    counter=request_id.counter,
+                    counter=_counter(spec, request_id.counter),
                     message_code=spec.message_code,
                     date_time=spec.date_time,
                 ).encode()
@@ -355,9 +357,9 @@ class Pipeline:
                 return HttpAnswer(200, answer)
             command = gbcs_build.command(
                 spec.payload,
-                originator=request_id.originator,
+                originator=spec.originator or request_id.originator,
                 recipient=spec.recipient,
-                counter=request_id.counter,
+                counter=_counter(spec, request_id.counter),
                 message_code=spec.message_code,
                 security=self.security,
                 date_time=spec.date_time,
@@ -579,3 +581,8 @@ class Pipeline:
                 jr.record_counter(conn, str(originator), counter)
 
         await self.db.write(job)
+
+
+def _counter(spec: transforms.CommandSpec, request_counter: int) -> int:
+    """The Command's originator counter: the ACB's when the DCC originates it."""
+    return spec.counter if spec.counter is not None else request_counter

@@ -131,6 +131,12 @@ class SqliteInventory:
 
     # --- other reads --------------------------------------------------------------------------
 
+    def esme_variant(self, device_id: Eui64) -> str | None:
+        """The DUIS ESMEVariant of an ESME (A single, B twin, C polyphase...), or None; what
+        transforms ask to choose polyphase use cases (ECS23b, ECS26k, ...)."""
+        details = self.device_details(device_id)
+        return details.esme_variant.value if details and details.esme_variant else None
+
     def device_details(self, device_id: Eui64) -> DeviceDetails | None:
         return read_details(self._db.reader(), eui_key(device_id))
 

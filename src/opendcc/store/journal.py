@@ -352,6 +352,15 @@ class ReplayGuard:
     def last(self, originator: str) -> int | None:
         return self._last.get(originator)
 
+    def next_own(self, originator: str, now: datetime) -> int:
+        """The next counter for an originator the hub itself is (the DCC's ACB): strictly
+        above every one used, at least the time in milliseconds (so it keeps increasing across
+        restarts even before its last value is reloaded)."""
+        last = self._last.get(originator, 0)
+        value = max(last + 1, int(now.timestamp() * 1000))
+        self._last[originator] = value
+        return value
+
     def claim(self, originator: str, counter: int) -> bool:
         last = self._last.get(originator)
         if last is not None and counter <= last:

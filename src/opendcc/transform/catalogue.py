@@ -1,5 +1,12 @@
 """Every transform family, imported so their ``@transforms`` registrations run."""
 
-from opendcc.transform import reads
+from opendcc.transform import (
+    config,
+    reads,
+    reads_events,
+    reads_logs,
+    supply,
+    supply_auxiliary,
+)
 
-FAMILIES = (reads,)
+FAMILIES = (config, reads, reads_events, reads_logs, supply, supply_auxiliary)

@@ -55,6 +55,12 @@ class TransformInput:
     execution_at: datetime | None = None
     """``ExecutionDateTime`` of a future-dated request (None: immediate)."""
     inventory: InventoryView | None = None
+    dcc_counter: int | None = None
+    """The Access Control Broker's own originator counter, for a Command the DCC sends as
+    ACB on the User's behalf (a CHF target, or a User the Device does not know:
+    ``CommandSpec.originator`` is the ACB and the User is the supplementary remote party,
+    with its RequestID counter). The payload's invoke id and protection parameters carry it
+    (ECS21c, GCS61, ECS50, DBCH reference vectors); None: the transform uses ``counter``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +76,13 @@ class CommandSpec:
     supplementary_remote_party: Eui64 | None = None
     supplementary_remote_party_counter: int | None = None
     supplementary_remote_party_ka_certificate: bytes | None = None
+    originator: Eui64 | None = None
+    """The GBCS originator when it is not the User: the DCC's Access Control Broker sending
+    on the User's behalf (Commands to a CHF; Users whose role holds no trust anchor on the
+    Device). The payload was built with ``TransformInput.dcc_counter``. None: the User."""
+    counter: int | None = None
+    """The GBCS originator counter when it is not the RequestID counter (with
+    ``originator``)."""
 
 
 @dataclass(frozen=True, slots=True)
