@@ -36,6 +36,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from opendcc.duis.messages import ServiceRequest
+from opendcc.duis.timestamps import parse_xs_datetime
 from opendcc.inventory.model import CspRegion, Device, DeviceType, SmiStatus
 from opendcc.roles import UserRole
 from opendcc.transform import catalogue as _catalogue  # noqa: F401  (loads every transform)
@@ -152,6 +153,9 @@ def transform_once(
     header = request.header
     rid = header.request_id
     device = profile.device
+    execution = request.execution_datetime
+    if body is not None:
+        execution = _execution_of(body)
     transform = lookup(header.variant.code, device.device_type)
     if transform is None:
         return TransformRefusal(
@@ -168,7 +172,7 @@ def transform_once(
                 device=device,
                 role=role,
                 now=now,
-                execution_at=request.execution_datetime,
+                execution_at=execution,
                 inventory=ProbeView(facts, rid.target, profile.esme_variant),
             )
         )
@@ -245,3 +249,11 @@ def dcc_time_candidates(
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _execution_of(body: Any) -> datetime | None:
+    """A body's ``ExecutionDateTime``, read as the DUIS parser reads it."""
+    for child in body:
+        if isinstance(child.tag, str) and child.tag.endswith("}ExecutionDateTime"):
+            return parse_xs_datetime((child.text or "").strip())
+    return None

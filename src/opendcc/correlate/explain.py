@@ -28,7 +28,8 @@ from lxml import etree
 
 from opendcc.duis.messages import ServiceRequest
 from opendcc.gbcs import message_codes
-from opendcc.gbcs.context import Cra, PayloadContext
+from opendcc.gbcs.context import Cra, GbcsDecodeError, PayloadContext
+from opendcc.gbcs.date_time import DlmsDateTime
 from opendcc.gbcs.frame import GbcsMessage
 from opendcc.gbcs.payload import decode_payload
 from opendcc.transform.registry import CommandSpec
@@ -59,8 +60,9 @@ SUPPLY_STATUSES: Final[dict[str, str]] = {
     "Armed": "arm supply",
 }
 """GBZ ChangeSupply ``proposed_supply_status`` (GCS32, GCS39)."""
-_EXECUTION_WORDS: Final = ("execution", "activation", "implementation")
+_EXECUTION_WORDS: Final = ("execution", "activat", "implementation")
 _GENERIC_SEGMENTS: Final = frozenset({"components", "fields", "values", "value", "data"})
+_COMMON_WORDS: Final = frozenset({"passive", "active", "value", "the", "specified", "table"})
 MAX_ATTRIBUTION_CANDIDATES: Final = 8
 _SR: Final = "{http://www.dccinterface.co.uk/ServiceUserGateway}"
 
@@ -297,7 +299,7 @@ def _describe(
         want_n, got_n = leaf.lengths
         return Explanation(
             DifferenceKind.VALUE,
-            f"the Pre-Command has {got_n} entries in {label} where the request gives {want_n}"
+            f"the Pre-Command has {got_n} entries in the {label} where the request gives {want_n}"
             f" ({gbcs_field})",
             gbcs_field,
         )
@@ -305,7 +307,7 @@ def _describe(
         what = "lacks" if leaf.missing else "adds"
         return Explanation(
             DifferenceKind.VALUE,
-            f"the Pre-Command {what} {label} ({gbcs_field}), which the request's"
+            f"the Pre-Command {what} the {label} ({gbcs_field}), which the request's"
             f" {'Command has' if leaf.missing else 'Command does not have'}",
             gbcs_field,
         )
@@ -330,24 +332,24 @@ def _describe(
     if source is not None:
         duis_path, text, identity = source
         duis_label = humanise(duis_path.rsplit("/", 1)[-1].split("[", 1)[0])
-        if identity:
+        if identity and text is not None:
             return Explanation(
                 DifferenceKind.VALUE,
                 f"the Pre-Command sets the {duis_label} to {_show(leaf.got)} where the request"
                 f" asks {text.strip()} (DUIS {duis_path}; {gbcs_field})",
                 f"DUIS {duis_path}",
             )
+        given = f" ({text.strip()})" if text is not None else ""
         return Explanation(
             DifferenceKind.VALUE,
             f"the Pre-Command's {label} is {_show(leaf.got)} where the request's"
-            f" {duis_label} ({text.strip()}) gives {_show(leaf.want)}"
-            f" (DUIS {duis_path}; {gbcs_field})",
+            f" {duis_label}{given} gives {_show(leaf.want)} (DUIS {duis_path}; {gbcs_field})",
             f"DUIS {duis_path}",
         )
     return Explanation(
         DifferenceKind.VALUE,
-        f"the Pre-Command sets {label} to {_show(leaf.got)} where the request's Command has"
-        f" {_show(leaf.want)} ({gbcs_field})",
+        f"the Pre-Command sets the {label} to {_show(leaf.got)} where the request's Command"
+        f" has {_show(leaf.want)} ({gbcs_field})",
         gbcs_field,
     )
 
@@ -419,24 +421,83 @@ def attribute(
     facts: DeviceFacts | None,
     leaf: Leaf,
     values: bool,
-) -> tuple[str, str, bool] | None:
+) -> tuple[str, str | None, bool] | None:
     """(DUIS path, the element's text, whether the payload carries the DUIS value as is)
-    of the body element the differing payload value comes from, or None."""
+    of the body element the differing payload value comes from, or None.
+
+    Candidates, each confirmed by perturbation: elements holding the request's side of the
+    value (as is, or a scaled amount or a time in another form), then elements whose name
+    or ancestors' names share words with the payload value's name (``SeasonStartDate`` /
+    ``SpecifiedMonth`` for a ``season_start``).
+    """
     body = request.body
-    tried = 0
-    for element in body.iter():
-        if tried >= MAX_ATTRIBUTION_CANDIDATES:
-            break
-        if not isinstance(element.tag, str) or len(element) or not (element.text or "").strip():
-            continue
-        text = element.text or ""
-        identity = _same_value(text, leaf.want)
-        if not identity and not _related(text, leaf.want):
-            continue
-        tried += 1
+    want = (_dlms_date_time(leaf.want) or leaf.want) if isinstance(leaf.want, str) else leaf.want
+    leaves = [
+        e for e in body.iter() if isinstance(e.tag, str) and not len(e) and (e.text or "").strip()
+    ]
+    by_value = [e for e in leaves if _same_value(e.text or "", want)]
+    by_value += [e for e in leaves if e not in by_value and _related(e.text or "", want)]
+    words = _words(leaf.path)
+    by_name = sorted(
+        (e for e in leaves if e not in by_value and _shared(words, e, body)),
+        key=lambda e: -_shared(words, e, body),
+    )
+    for element in by_value[:MAX_ATTRIBUTION_CANDIDATES]:
         if _moves(request, expected, message, facts, element, leaf, values):
-            return _duis_path(body, element), text, identity
-    return None
+            text = element.text or ""
+            return _duis_path(body, element), text, _same_value(text, want)
+    moving = [
+        e
+        for e in by_name[:MAX_ATTRIBUTION_CANDIDATES]
+        if _moves(request, expected, message, facts, e, leaf, values)
+    ]
+    if not moving:
+        return None
+    if len(moving) == 1:
+        return _duis_path(body, moving[0]), moving[0].text or "", False
+    # Several elements make the value (a date's year, month and day): name their parent.
+    common = _common_ancestor(moving, body)
+    return _duis_path(body, common), None, False
+
+
+def _common_ancestor(elements: list[etree._Element], body: etree._Element) -> etree._Element:
+    chains = []
+    for element in elements:
+        chain = []
+        node: etree._Element | None = element
+        while node is not None:
+            chain.append(node)
+            if node is body:
+                break
+            node = node.getparent()
+        chains.append(list(reversed(chain)))
+    common = body
+    for nodes in zip(*chains, strict=False):
+        if all(n is nodes[0] for n in nodes):
+            common = nodes[0]
+        else:
+            break
+    return common
+
+
+def _words(path: str) -> set[str]:
+    names = [s.split("[", 1)[0] for s in path.split("/") if s]
+    out: set[str] = set()
+    for name in names:
+        if name in _GENERIC_SEGMENTS or ":" in name:
+            continue
+        for part in name.replace(".", " ").split():
+            out.update(w for w in humanise(part).split() if len(w) > 2)
+    return out - _COMMON_WORDS
+
+
+def _shared(words: set[str], element: etree._Element, body: etree._Element) -> int:
+    found: set[str] = set()
+    node: etree._Element | None = element
+    while node is not None and node is not body:
+        found.update(w for w in humanise(etree.QName(node).localname).split() if len(w) > 2)
+        node = node.getparent()
+    return len(words & found)
 
 
 def _moves(
@@ -449,14 +510,10 @@ def _moves(
     values: bool,
 ) -> bool:
     """Whether changing ``element`` by one step moves the payload value at ``leaf.path``."""
-    tree = element.getroottree()
-    where = tree.getpath(element)
+    position = list(request.body.iter()).index(element)
     for replacement in _steps(element.text or ""):
         body = copy.deepcopy(request.body)
-        found = body.getroottree().xpath(where)
-        if not isinstance(found, list) or not found or not isinstance(found[0], etree._Element):
-            return False
-        found[0].text = replacement
+        list(body.iter())[position].text = replacement
         spec = transform_once(request, expected.profile, expected.role, expected.now, facts, body)
         if not isinstance(spec, CommandSpec) or spec.message_code != expected.spec.message_code:
             continue
@@ -547,7 +604,10 @@ def _duis_path(body: etree._Element, element: etree._Element) -> str:
 
 
 def humanise(name: str) -> str:
-    """``StandingCharge`` -> ``standing charge``; ``maximum_credit_level`` -> itself spaced."""
+    """``StandingCharge`` -> ``standing charge``; ``maximum_credit_level`` -> itself spaced.
+    Names holding an OBIS code (``Data 0-0:94.44.121.4``) stay as they are."""
+    if ":" in name:
+        return name
     if "_" in name:
         return name.replace("_", " ").strip().lower()
     words: list[str] = []
@@ -575,21 +635,33 @@ def gbcs_label(path: str, tree: Any) -> str:
     names = [s.split("[", 1)[0] for s in segments]
     meaningful = [n for n in names if n and n not in _GENERIC_SEGMENTS]
     if not meaningful:
-        return "the payload"
-    top = humanise(meaningful[0].split(".", 1)[0])
-    leaf = humanise(meaningful[-1].split(".", 1)[-1]) if len(meaningful) > 1 else None
+        return "payload"
+    first, last = meaningful[0], meaningful[-1]
+    top = humanise(first if ":" in first else first.split(".", 1)[0])
+    leaf = humanise(last.split(".", 1)[-1]) if len(meaningful) > 1 else None
     label = top if leaf is None or leaf == top else f"{top} ({leaf})"
     for node in walk(tree, path):
         if isinstance(node, dict) and "cluster" in node and "command" in node:
             return f"{humanise(meaningful[-1])} ({node['cluster']} {node['command']})"
-    return f"the {label}"
+    return label
 
 
 def _show(value: Any) -> str:
     if isinstance(value, str):
-        return value
+        return _dlms_date_time(value) or value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float | Decimal):
         return str(value)
     return json.dumps(value, separators=(",", ":"), default=str)[:200]
+
+
+def _dlms_date_time(text: str) -> str | None:
+    """A DLMS date-time octet string (24 hex digits) as ISO 8601, when it is one."""
+    if len(text) != 24:
+        return None
+    try:
+        moment = DlmsDateTime.from_bytes(bytes.fromhex(text))
+        return moment.iso()
+    except (ValueError, GbcsDecodeError):
+        return None
