@@ -38,6 +38,7 @@ from .expected import (
     transform_once,
 )
 from .explain import header_difference, humanise, payload_difference, payload_json
+from .paths import differing_leaves
 from .verdict import DccFilledField, DifferenceKind, Verdict, refuse
 
 DEFAULT_CLOCK_TOLERANCE: Final = timedelta(hours=1)
@@ -127,7 +128,7 @@ def _compare(
             refusals.append(item)
             continue
         if _same_header(item.spec, message) and item.spec.payload == message.payload:
-            return _correlates(item, None, ())
+            return _correlates(item, *_time_fields(request, item, message, facts))
         found.append(item)
     if not found:
         reasons = "; ".join(refusals[:3]) or "no transform is registered"
@@ -308,3 +309,19 @@ def _shown(fields: list[tuple[str, object]]) -> list[tuple[str, object]]:
     """The fields as the named values show them (``values/...``), else as found."""
     named = [(path.removeprefix("values/"), v) for path, v in fields if path.startswith("values/")]
     return named or fields
+
+
+def _time_fields(
+    request: ServiceRequest, item: Expected, message: GbcsMessage, facts: DeviceFacts | None
+) -> tuple[datetime | None, tuple[DccFilledField, ...]]:
+    """For a Pre-Command that matched at ``item.now``: the fields carrying the DCC's time."""
+    later = time_dependent(request, item, facts)
+    if later is None:
+        return None, ()
+    first = payload_json(item.spec.payload, message)
+    second = payload_json(later.spec.payload, message)
+    if first is None or second is None:
+        return item.now, ()
+    fields = [(path, value) for path, value, _ in differing_leaves(first, second)]
+    shown = _shown(fields)
+    return item.now, tuple(DccFilledField(p, str(v), DCC_TIME_REASON) for p, v in shown)

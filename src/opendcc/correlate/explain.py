@@ -104,7 +104,11 @@ def header_difference(expected: Expected, message: GbcsMessage) -> Explanation |
         )
     if header.message_code != spec.message_code:
         got, want = _use_case_of(header.message_code), _use_case_of(spec.message_code)
-        if got in SUPPLY_ACTIONS and want in SUPPLY_ACTIONS:
+        if (
+            got in SUPPLY_ACTIONS
+            and want in SUPPLY_ACTIONS
+            and SUPPLY_ACTIONS[got] != SUPPLY_ACTIONS[want]
+        ):
             return Explanation(
                 DifferenceKind.SUPPLY_ACTION,
                 f"the Pre-Command would {SUPPLY_ACTIONS[got]} ({got}) where the request asks"
