@@ -45,6 +45,10 @@ from opendcc.gbcs.dlms.datetimes import NOT_SPECIFIED, YEAR_NOT_SPECIFIED, Cosem
 SWITCHES: Final = 5
 LOOK_BACK_DAYS: Final = 366
 ON_LEVEL: Final = 100
+SPECIAL_DAYS_OBIS: Final = "0-0:11.0.3.255"
+"""The active auxiliary controller special days table (class 11)."""
+SCHEDULE_OBIS: Final = "0-0:12.0.2.255"
+"""The active auxiliary controller schedule (class 10)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +121,7 @@ def _within(begin: CosemDate, end: CosemDate, day: date) -> bool:
 
 
 def _special_days(state: DeviceState) -> dict[int, CosemDate]:
-    table = read_value(state, 11, "0-0:11.0.3.255", 2)
+    table = read_value(state, 11, SPECIAL_DAYS_OBIS, 2)
     out: dict[int, CosemDate] = {}
     if isinstance(table, Array):
         for entry in table.items:
@@ -139,7 +143,7 @@ class _Entry:
 
 
 def _entries(state: DeviceState) -> list[_Entry]:
-    schedule = read_value(state, 10, "0-0:12.0.2.255", 2)
+    schedule = read_value(state, 10, SCHEDULE_OBIS, 2)
     out: list[_Entry] = []
     if not isinstance(schedule, Array):
         return out
@@ -240,10 +244,13 @@ def scheduled_controller_level(
 
 
 __all__ = [
+    "SCHEDULE_OBIS",
+    "SPECIAL_DAYS_OBIS",
     "AuxiliarySwitch",
     "ScheduledAction",
     "auxiliary_switches",
     "decode_selector",
+    "read_value",
     "scheduled_action",
     "scheduled_controller_level",
     "scheduled_switch_state",

@@ -550,7 +550,7 @@ def set_clock(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
         raise CommandNotUnderstood("GCS28 Commands carry a SetTime payload")
     clock = context.state.get(ClockState)
     if body.validity_interval_start <= context.now <= body.validity_interval_end:
-        clock.offset_seconds = 0.0
+        clock.synchronise(context.now)
         clock.status = DeviceTimeStatus.RELIABLE
     else:
         clock.status = DeviceTimeStatus.UNRELIABLE

@@ -88,6 +88,9 @@ def _dlu(value: int) -> Callable[[Device], Data]:
 
 UNSET_DATE_TIME: Final = OctetString(b"\xff" * 9 + b"\x80\x00\xff")
 NO_ACTIVATION: Final = UNSET_DATE_TIME
+CLOCK_STATUS_INVALID: Final = 0x01
+"""COSEM clock status bit 0, invalid value: set when an adjustment fails (the ECS70
+ClockStatus read then answers 1)."""
 _BILLING_DEFAULT: Final = b.array(
     [b.structure(OctetString(bytes(4)), OctetString(bytes.fromhex("ffffff01ff")))]
 )
@@ -223,8 +226,9 @@ def _adjust_to_preset_time(ctx: CosemContext, _parameters: Data) -> ActionResult
     clock.window_start = clock.window_end = None
     ctx.state.touch()
     if start is None or end is None or not start <= ctx.now <= end:
+        clock.status |= CLOCK_STATUS_INVALID
         return ActionResult.OTHER_REASON
-    clock.offset_seconds = 0.0
+    clock.synchronise(ctx.now)
     clock.status = 0
     return ActionResult.SUCCESS
 

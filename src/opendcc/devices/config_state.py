@@ -111,6 +111,18 @@ class ClockState(Section):
     """COSEM clock_base: 1 internal crystal until a 6.11 sets 5 (external signal)."""
     window_start: datetime | None = None
     window_end: datetime | None = None
+    synchronised_at: datetime | None = None
+    """When the clock last took the Communications Hub's time (6.11, 8.1.1)."""
+    commissioned_at: datetime | None = None
+    """The first such time: 8.1.1 Commission Device and 6.11 send the same Command, so
+    the meter's first synchronisation is its commissioning (GBCS 9.1)."""
+
+    def synchronise(self, now: datetime) -> None:
+        """The clock takes the Communications Hub's time."""
+        self.offset_seconds = 0.0
+        self.synchronised_at = now
+        if self.commissioned_at is None:
+            self.commissioned_at = now
 
     @classmethod
     def initial(cls, device: Device) -> ClockState:

@@ -5,7 +5,10 @@ Theory of operation, per Command:
 1. Decode the frame and check its MAC (a critical Command also carries the User's
    signature, checked against the User's DS certificate). A Device silently discards a
    Command that does not authenticate: the DCC sees no Response (E21).
-2. Anti-replay: the originator counter must exceed the last one this Device accepted from
+2. Authorisation: registered authorisers (``@authorises``) may refuse an originator the
+   Device's own state does not trust (its trust anchor cells: after a change of supplier
+   the old Supplier's Commands are discarded although its certificate still verifies).
+   Anti-replay: the originator counter must exceed the last one this Device accepted from
    that Remote Party (GBCS 4.3.2.2); otherwise the Command is discarded.
 3. Decode the payload and run the handler registered for the use case. The handler reads
    and changes the Device's state (``DeviceState`` sections) and returns the Response
@@ -125,6 +128,14 @@ class DeviceReply:
     payload: bytes
     message_code: int | None = None
     """Override the Response's message code (default: the Command's)."""
+    signed: bool | None = None
+    """Sign the Response (True) or MAC it (False); default: signed when the Command was."""
+
+
+class DiscardCommandError(Exception):
+    """Raised by a handler for a Command the Device cannot obey at all (a payload that is
+    not its use case's structure): the Device discards it, as GBCS Devices do with a
+    Command they cannot parse, and the DCC sees no Response."""
 
 
 class CommandNotUnderstood(Exception):  # noqa: N818  (names what the Device concludes)
@@ -136,9 +147,14 @@ class CommandNotUnderstood(Exception):  # noqa: N818  (names what the Device con
 Handler = Callable[[DeviceCommand, DeviceContext], DeviceReply]
 PeerStates = Callable[[Eui64], DeviceState | None]
 WakeHandler = Callable[[DeviceContext], None]
+Authoriser = Callable[[GbcsMessage, DeviceState, GbcsSecurity], str | None]
+"""Given an authenticated Command, the Device's state and the keys: None to accept, or the
+reason the Device discards it."""
 
 _HANDLERS: dict[str, Handler] = {}
 _WAKE_HANDLERS: list[WakeHandler] = []
+_AUTHORISERS: list[Authoriser] = []
+_OWN_ANTI_REPLAY: set[str] = set()
 
 
 def handles(*use_cases: str) -> Callable[[Handler], Handler]:
@@ -152,9 +168,24 @@ def handles(*use_cases: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def keeps_own_anti_replay(*use_cases: str) -> None:
+    """Use cases whose Commands a Device checks against a counter of their own rather than
+    the Remote Party's Command counter (GBCS 14.3: a prepayment top-up's UTRN counter):
+    the simulator neither checks nor moves the Remote Party's counter for them; their
+    handler does its own check."""
+    _OWN_ANTI_REPLAY.update(use_cases)
+
+
 def on_wake(fn: WakeHandler) -> WakeHandler:
     if fn not in _WAKE_HANDLERS:
         _WAKE_HANDLERS.append(fn)
+    return fn
+
+
+def authorises(fn: Authoriser) -> Authoriser:
+    """Register a check every Command must pass once its MAC and signature verified."""
+    if fn not in _AUTHORISERS:
+        _AUTHORISERS.append(fn)
     return fn
 
 
@@ -219,12 +250,17 @@ class DeviceSimulator:
                 return Simulation(
                     Outcome.DISCARDED, reason=f"signature not accepted: {signed.detail}"
                 )
-        replay = state.get(AntiReplay)
-        party = message.originator.hex
-        if replay.last.get(party, -1) >= message.counter:
-            return Simulation(Outcome.DISCARDED, reason="replayed originator counter")
+        for authoriser in _AUTHORISERS:
+            refusal = authoriser(message, state, self.security)
+            if refusal is not None:
+                return Simulation(Outcome.DISCARDED, reason=refusal)
         code = message_codes.lookup(message.message_code)
         use_case = code.use_case if code else None
+        replay = state.get(AntiReplay)
+        party = message.originator.hex
+        own_counter = use_case in _OWN_ANTI_REPLAY
+        if not own_counter and replay.last.get(party, -1) >= message.counter:
+            return Simulation(Outcome.DISCARDED, reason="replayed originator counter")
         handler = _HANDLERS.get(use_case or "")
         if handler is None:
             return Simulation(
@@ -249,7 +285,8 @@ class DeviceSimulator:
             return Simulation(
                 Outcome.DISCARDED, reason=f"unreadable payload: {exc}", use_case=use_case
             )
-        replay.last[party] = message.counter
+        if not own_counter:
+            replay.last[party] = message.counter
         state.touch()
         command = DeviceCommand(message, payload, use_case)
         context = DeviceContext(
@@ -257,16 +294,15 @@ class DeviceSimulator:
         )
         try:
             reply = handler(command, context)
-        except CommandNotUnderstood as exc:
-            return Simulation(
-                Outcome.DISCARDED, reason=f"command not understood: {exc}", use_case=use_case
-            )
+        except (DiscardCommandError, CommandNotUnderstood) as exc:
+            return Simulation(Outcome.DISCARDED, reason=str(exc), use_case=use_case)
         response = build.response_to(
             message,
             reply.payload,
             security=self.security,
             date_time=now,
             message_code=reply.message_code,
+            critical=reply.signed,
         )
         return Simulation(
             Outcome.RESPONDED, response.encode(), self._alerts(context), use_case=use_case

@@ -53,6 +53,7 @@ from opendcc.devices.supply_auxiliary_state import (
     Controller,
     Period,
     as_level,
+    calendar_level,
     configuration,
 )
 from opendcc.devices.supply_parties import party, role_of
@@ -177,7 +178,12 @@ class _Session:
 
     def level(self, n: int, channel: Channel) -> int:
         kind = self.config.kinds[n - 1]
-        return as_level(kind, self.working(n).channel(channel).level(self.now))
+        return as_level(
+            kind, self.working(n).channel(channel).level(self.now, self.calendar(n, channel))
+        )
+
+    def calendar(self, n: int, channel: Channel, at: datetime | None = None) -> int | None:
+        return calendar_level(self.context.state, n, channel, self.now if at is None else at)
 
 
 # --- gets --------------------------------------------------------------------------------------
@@ -434,7 +440,7 @@ def _limit(session: _Session, n: int, input_from_load: bool, level: int) -> None
     kind = session.config.kinds[n - 1]
     if previous is not None and previous.active(session.now) and supplier is not None:
         # A new limit cancels the one in force: ECS102 with the level without it.
-        cancelled = as_level(kind, channel.commanded(session.now))
+        cancelled = as_level(kind, channel.commanded(session.now, session.calendar(n, which)))
         session.followers.append(
             lambda: context.raise_alert(apc_limit_ended(context, octet, cancelled, supplier))
         )
@@ -443,7 +449,8 @@ def _limit(session: _Session, n: int, input_from_load: bool, level: int) -> None
     session.section.record(
         session.now, n, f"APC {which.value} limit {level}% {start} to {end}", session.by
     )
-    resulting = as_level(kind, channel.level(max(start, session.now)))
+    at = max(start, session.now)
+    resulting = as_level(kind, channel.level(at, session.calendar(n, which, at)))
     if supplier is not None:
         session.followers.append(
             lambda: context.raise_alert(
@@ -555,7 +562,8 @@ def report_ended_limits(context: DeviceContext) -> None:
         for controller, which, channel in ended:
             channel.limit_reported = True
             if supplier is not None:
-                level = as_level(kinds[controller.n - 1], channel.level(context.now))
+                calendar = calendar_level(context.state, controller.n, which, context.now)
+                level = as_level(kinds[controller.n - 1], channel.level(context.now, calendar))
                 octet = controller_octet(controller.n, which is Channel.INPUT)
                 context.raise_alert(apc_limit_ended(context, octet, level, supplier))
         context.state.touch()

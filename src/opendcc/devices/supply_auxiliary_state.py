@@ -17,12 +17,14 @@ Levels are percentages; an ALCS or HCALCS is on at 100 and off at anything else 
 computed from the layers at the time asked, so nothing has to run when a period starts or
 ends; the ESME is woken only to report the end of an APC limit (ECS102).
 
-The calendar itself (special days and schedule) and the controllers' descriptions, kinds
-and HCALCS IDs are configuration, written by 6.14.2/6.14.3 (the config family). Until its
-section is on main they come from ``use_configuration_source(fn)``, ``fn(state)`` returning
-an ``AuxiliaryControllerConfiguration``; without one a meter has five ALCS controllers with
-plain descriptions and an empty calendar, whose level is the last one commanded while the
-calendar was in force (0 at installation).
+The calendar itself (special days and schedule) and the controllers' descriptions and
+HCALCS IDs are configuration, written by 6.14.1 to 6.14.3 and owned by the configuration
+family (``config_aux``): ``configuration(state)`` reads them from there, and
+``calendar_level`` asks it what the calendar has a controller do at a given time. A
+controller is an HCALCS when the configuration names one, else an ALCS; an installation
+with Auxiliary Proportional Controllers says so with ``use_configuration_source(fn)``,
+``fn(state)`` returning the whole ``AuxiliaryControllerConfiguration``. Where the calendar
+says nothing, a channel keeps the last calendar level (0 at installation).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final, Self
 
+from opendcc.devices import config_aux
 from opendcc.devices.state import DeviceState, Section
 from opendcc.gbcs.dlms.data import Array
 from opendcc.inventory.model import Device
@@ -104,13 +107,15 @@ class ChannelState:
     limit_reported: bool = False
     """ECS102 has been raised for the current limit."""
 
-    def commanded(self, at: datetime) -> int:
+    def commanded(self, at: datetime, calendar: int | None = None) -> int:
+        """The commanded level at ``at``; ``calendar`` is what the auxiliary controller
+        calendar says then (None: it says nothing, the last calendar level holds)."""
         if self.command is not None and self.command.active(at):
             return self.command.level
-        return self.calendar_level
+        return self.calendar_level if calendar is None else calendar
 
-    def level(self, at: datetime) -> int:
-        level = self.commanded(at)
+    def level(self, at: datetime, calendar: int | None = None) -> int:
+        level = self.commanded(at, calendar)
         if self.limit is not None and self.limit.active(at):
             level = min(level, self.limit.level)
         return level
@@ -266,7 +271,32 @@ def default_configuration(state: DeviceState) -> AuxiliaryControllerConfiguratio
 
 def configuration(state: DeviceState) -> AuxiliaryControllerConfiguration:
     source = _SOURCE.source
-    return default_configuration(state) if source is None else source(state)
+    return configured(state) if source is None else source(state)
+
+
+def configured(state: DeviceState) -> AuxiliaryControllerConfiguration:
+    """The configuration the configuration family holds (6.14.1 to 6.14.3)."""
+    switches = config_aux.auxiliary_switches(state)
+    special_days = config_aux.read_value(state, 11, config_aux.SPECIAL_DAYS_OBIS, 2)
+    schedule = config_aux.read_value(state, 10, config_aux.SCHEDULE_OBIS, 2)
+    return AuxiliaryControllerConfiguration(
+        descriptions=tuple(s.description or f"Auxiliary Controller {s.index}" for s in switches),
+        hcalcs_ids=tuple(NO_HCALCS if s.hcalcs is None else bytes(s.hcalcs) for s in switches),
+        kinds=tuple(
+            ControllerKind.ALCS if s.hcalcs is None else ControllerKind.HCALCS for s in switches
+        ),
+        special_days=special_days if isinstance(special_days, Array) else Array(),
+        schedule=schedule if isinstance(schedule, Array) else Array(),
+    )
+
+
+def calendar_level(state: DeviceState, n: int, channel: Channel, at: datetime) -> int | None:
+    """The level the auxiliary controller calendar gives controller ``n``'s ``channel`` at
+    ``at`` (the latest schedule entry acting on it at or before then), or None."""
+    action = config_aux.scheduled_action(state, n, at)
+    if action is None or action.input_from_load != (channel is Channel.INPUT):
+        return None
+    return action.level
 
 
 def binary(kind: ControllerKind) -> bool:

@@ -34,7 +34,7 @@ from opendcc.duis.messages import ServiceRequest, check_request, parse_request
 from opendcc.duis.parsing import DEFAULT_LIMITS, ParseLimits
 from opendcc.duis.schema import DuisSchema
 from opendcc.duis.signature import SignatureFailure, SignatureVerifier
-from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
+from opendcc.eui import Eui64
 from opendcc.gbcs import build as gbcs_build
 from opendcc.gbcs.context import GbcsDecodeError, GbcsEncodeError
 from opendcc.gbcs.frame import decode_message
@@ -311,7 +311,6 @@ class Pipeline:
         header = request.header
         request_id = header.request_id
         execution = request.execution_datetime
-        dcc_counter = self.replay.next_own(str(DCC_ACCESS_CONTROL_BROKER), now)
         spec = transforms.transform(
             transforms.TransformInput(
                 variant=header.variant.code,
@@ -324,7 +323,7 @@ class Pipeline:
                 now=now,
                 execution_at=execution,
                 inventory=self.estate.inventory,
-                dcc_counter=dcc_counter,
+                dcc_counter=self._dcc_counters(now),
             )
         )
         if isinstance(spec, transforms.TransformRefusal):
@@ -333,13 +332,16 @@ class Pipeline:
             EventKind.TRANSFORMED, now, use_case=spec.use_case, message_code=spec.message_code
         )
         cv = header.command_variant
+        origin = spec.dcc_origination
+        originator = request_id.originator if origin is None else origin.party
+        counter = request_id.counter if origin is None else origin.counter
         try:
-            if cv is CommandVariant.CRITICAL_TRANSFORM:
+            if cv is CommandVariant.CRITICAL_TRANSFORM and origin is None:
                 pre = gbcs_build.pre_command(
                     spec.payload,
-                    originator=spec.originator or request_id.originator,
+                    originator=originator,
                     recipient=spec.recipient,
-                    counter=_counter(spec, request_id.counter),
+                    counter=counter,
                     message_code=spec.message_code,
                     date_time=spec.date_time,
                 ).encode()
@@ -355,26 +357,56 @@ class Pipeline:
                     precommand=pre,
                 )
                 return HttpAnswer(200, answer)
-            command = gbcs_build.command(
-                spec.payload,
-                originator=spec.originator or request_id.originator,
-                recipient=spec.recipient,
-                counter=_counter(spec, request_id.counter),
-                message_code=spec.message_code,
-                security=self.security,
-                date_time=spec.date_time,
-                supplementary_remote_party=spec.supplementary_remote_party,
-                supplementary_remote_party_counter=spec.supplementary_remote_party_counter,
-                supplementary_remote_party_ka_certificate=(
-                    spec.supplementary_remote_party_ka_certificate
-                ),
-            ).encode()
+            if origin is not None and origin.signed:
+                # A DCC party signs a critical GBCS Command itself (the Transitional CoS
+                # Party's credential update, DUIS 6.23; the ACB's CS03A2): no Pre-Command.
+                command = gbcs_build.dcc_command(
+                    spec.payload,
+                    originator=originator,
+                    recipient=spec.recipient,
+                    counter=counter,
+                    message_code=spec.message_code,
+                    security=self.security,
+                    signed=True,
+                    date_time=spec.date_time,
+                    supplementary_remote_party=spec.supplementary_remote_party,
+                    supplementary_remote_party_counter=spec.supplementary_remote_party_counter,
+                ).encode()
+            else:
+                command = gbcs_build.command(
+                    spec.payload,
+                    originator=originator,
+                    recipient=spec.recipient,
+                    counter=counter,
+                    message_code=spec.message_code,
+                    security=self.security,
+                    date_time=spec.date_time,
+                    supplementary_remote_party=spec.supplementary_remote_party,
+                    supplementary_remote_party_counter=spec.supplementary_remote_party_counter,
+                    supplementary_remote_party_ka_certificate=(
+                        spec.supplementary_remote_party_ka_certificate
+                    ),
+                ).encode()
         except GbcsEncodeError as exc:
             log.warning("cannot build the Command for %s: %s", request_id, exc)
             return await self._refuse(
                 request, Refusal("E20", f"the Command cannot be built: {exc}"), trace, now
             )
         return await self._dispatch(request, raw, device, role, command, trace, now)
+
+    def _dcc_counters(self, now: datetime) -> Callable[[Eui64], int]:
+        """The originator-counter allocator of one transform: each DCC party's next own
+        counter, allocated on first use and the same on every later call (the payload's
+        invoke id and the header must agree)."""
+        given: dict[Eui64, int] = {}
+
+        def allocate(party: Eui64) -> int:
+            counter = given.get(party)
+            if counter is None:
+                counter = given[party] = self.replay.next_own(str(party), now)
+            return counter
+
+        return allocate
 
     async def _signed_pre_command(
         self,
@@ -581,8 +613,3 @@ class Pipeline:
                 jr.record_counter(conn, str(originator), counter)
 
         await self.db.write(job)
-
-
-def _counter(spec: transforms.CommandSpec, request_counter: int) -> int:
-    """The Command's originator counter: the ACB's when the DCC originates it."""
-    return spec.counter if spec.counter is not None else request_counter

@@ -15,7 +15,7 @@ from typing import Final
 from opendcc.inventory.model import DeviceType
 
 E, G, C, P = DeviceType.ESME, DeviceType.GSME, DeviceType.CHF, DeviceType.GPF
-PP, H, T2 = DeviceType.PPMID, DeviceType.HCALCS, DeviceType.IHD
+PP, H = DeviceType.PPMID, DeviceType.HCALCS
 
 _GAS = (G, P)
 _METERS = (E, G)
@@ -43,7 +43,7 @@ _TABLE: Final[dict[str, tuple[DeviceType, ...]]] = {
     "6.14.1": (E,), "6.14.2": (E,), "6.14.3": (E, H),
     "6.15.1": _SECURED, "6.15.2": _SECURED, "6.17": _SECURED,
     "6.18.1": (E,), "6.18.2": (E,), "6.20.1": _METERS, "6.20.2": (E,),
-    "6.21": _SECURED, "6.22": _METERS, "6.23": _METERS,
+    "6.21": (C, P), "6.22": _METERS, "6.23": _METERS,
     "6.24.1": _SECURED, "6.24.2": _SECURED,
     "6.25": (E,), "6.26": (E,), "6.27": (E,),
     "6.28": (C,), "6.29": (C,), "6.30": (C,), "6.31": (C,), "6.32": (C,),
@@ -52,8 +52,8 @@ _TABLE: Final[dict[str, tuple[DeviceType, ...]]] = {
     "7.11": (E,), "7.12": (E,), "7.13": (E, H), "7.14": (E, H), "7.15": (E, H), "7.16": (E,),
     "8.1.1": _METERS,
     "8.5": _SECURED,
-    "8.7.1": (E, G, PP, H), "8.7.2": (E, G, PP, H, T2),
-    "8.8.1": (E, G, PP, H), "8.8.2": (E, G, PP, H, T2),
+    "8.7.1": (E, G, PP, H), "8.7.2": (E, G, PP, H),
+    "8.8.1": (E, G, PP, H), "8.8.2": (E, G, PP, H),
     "8.9": (E, G, C, P), "8.11": (C,), "8.12.1": (C,), "8.12.2": (P,),
     "9.1": _METERS,
     "11.2": (E, G, C, P, PP, H), "11.3": (E, G, C, P, PP, H),

@@ -5,8 +5,29 @@ from opendcc.transform import (
     reads,
     reads_events,
     reads_logs,
+    security_credentials,
+    security_firmware,
+    security_han,
     supply,
     supply_auxiliary,
+    tariffs,
+    tariffs_gas,
+    tariffs_prepay,
+    tariffs_reads,
 )
 
-FAMILIES = (config, reads, reads_events, reads_logs, supply, supply_auxiliary)
+FAMILIES = (
+    config,
+    reads,
+    reads_events,
+    reads_logs,
+    security_credentials,
+    security_firmware,
+    security_han,
+    supply,
+    supply_auxiliary,
+    tariffs,
+    tariffs_gas,
+    tariffs_prepay,
+    tariffs_reads,
+)

@@ -48,7 +48,12 @@ from opendcc.gbcs.gbz.timefmt import utc_seconds
 from opendcc.inventory.model import DeviceType
 from opendcc.smki.identity import RemotePartyRole
 from opendcc.transform.duisxml import BodyValueError
-from opendcc.transform.registry import CommandSpec, TransformInput, TransformRefusal
+from opendcc.transform.registry import (
+    CommandSpec,
+    DccOrigination,
+    TransformInput,
+    TransformRefusal,
+)
 
 # fmt: off
 MESSAGE_CODES: Final[dict[str, int]] = {
@@ -148,9 +153,10 @@ def via_access_control_broker(request: TransformInput) -> bool:
 
 
 def originator_counter(request: TransformInput) -> int:
-    """The GBCS originator counter the Command carries (DLMS invoke ids derive from it)."""
+    """The GBCS originator counter the Command carries (DLMS invoke ids derive from it):
+    the ACB's own when it originates the Command, else the RequestID counter."""
     if via_access_control_broker(request) and request.dcc_counter is not None:
-        return request.dcc_counter
+        return request.dcc_counter(DCC_ACCESS_CONTROL_BROKER)
     return request.counter
 
 
@@ -167,8 +173,7 @@ def spec(request: TransformInput, use_case: str, payload: bytes) -> CommandSpec:
         payload,
         supplementary_remote_party=request.originator,
         supplementary_remote_party_counter=request.counter,
-        originator=DCC_ACCESS_CONTROL_BROKER,
-        counter=originator_counter(request),
+        dcc_origination=DccOrigination(DCC_ACCESS_CONTROL_BROKER, originator_counter(request)),
     )
 
 

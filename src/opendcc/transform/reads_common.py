@@ -35,7 +35,7 @@ from cryptography import x509
 from lxml import etree
 
 from opendcc.access.roles import remote_party_role_of
-from opendcc.eui import Eui64
+from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.gbcs import message_codes
 from opendcc.gbcs.dlms import builders as b
 from opendcc.gbcs.dlms import usecases as use_case_table
@@ -51,7 +51,12 @@ from opendcc.gbcs.dlms.payload import encode as encode_dlms
 from opendcc.inventory.model import DeviceType
 from opendcc.smki.identity import RemotePartyRole
 from opendcc.transform import duisxml as x
-from opendcc.transform.registry import CommandSpec, TransformInput, TransformRefusal
+from opendcc.transform.registry import (
+    CommandSpec,
+    DccOrigination,
+    TransformInput,
+    TransformRefusal,
+)
 
 GBCS_EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
 ZIGBEE_LATEST: Final = 0xFFFF_FFFE
@@ -150,7 +155,11 @@ def originate(
     )
     if not via_acb:
         return Origination(False, request.counter, request.originator)
-    counter = request.dcc_counter if request.dcc_counter is not None else request.counter
+    counter = (
+        request.dcc_counter(DCC_ACCESS_CONTROL_BROKER)
+        if request.dcc_counter is not None
+        else request.counter
+    )
     return Origination(True, counter, request.originator, ka_certificate)
 
 
@@ -197,6 +206,7 @@ def command_spec(
         supplementary_remote_party=origin.user,
         supplementary_remote_party_counter=request.counter,
         supplementary_remote_party_ka_certificate=origin.supplementary_ka_certificate,
+        dcc_origination=DccOrigination(DCC_ACCESS_CONTROL_BROKER, origin.counter),
     )
 
 

@@ -391,7 +391,7 @@ def request(
         now=now,
         execution_at=None if execution is None else timestamp(execution),
         inventory=s.Inventory(variant),
-        dcc_counter=dcc_counter,
+        dcc_counter=s.fixed_counter(dcc_counter),
     )
 
 

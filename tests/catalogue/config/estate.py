@@ -72,7 +72,7 @@ class Premises:
             now=self.now,
             execution_at=execution_at,
             inventory=s.Inventory(self.variant),
-            dcc_counter=self._next(s.ACB),
+            dcc_counter=s.fixed_counter(self._next(s.ACB)),
         )
 
     def send(self, request: TransformInput) -> Simulation:

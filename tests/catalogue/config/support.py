@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -149,12 +150,22 @@ def request_from(
         now=now,
         execution_at=None if execution is None else timestamp(execution),
         inventory=Inventory(esme_variant),
-        dcc_counter=dcc_counter,
+        dcc_counter=fixed_counter(dcc_counter),
     )
 
 
+def fixed_counter(value: int | None) -> Callable[[Eui64], int] | None:
+    """A DCC counter allocator that answers ``value`` for every DCC party."""
+    if value is None:
+        return None
+    return lambda _party: value
+
+
 def originator_of(spec: CommandSpec, request: TransformInput) -> tuple[Eui64, int]:
-    return (spec.originator or request.originator, spec.counter or request.counter)
+    origin = spec.dcc_origination
+    if origin is None:
+        return (request.originator, request.counter)
+    return (origin.party, origin.counter)
 
 
 def pre_command(spec: CommandSpec, request: TransformInput) -> GbcsMessage:

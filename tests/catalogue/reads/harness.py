@@ -192,19 +192,19 @@ def request_for(
         role=role or role_for(template.variant, originator, body, device),
         now=now,
         inventory=inventory if inventory is not None else EsmeVariants(),  # type: ignore[arg-type]
-        dcc_counter=dcc_counter,
+        dcc_counter=None if dcc_counter is None else (lambda _party: dcc_counter),
     )
 
 
 def command_for(request: TransformInput, spec: CommandSpec) -> GbcsMessage:
     """The Command the hub sends: from the User, or from the ACB on its behalf with the
     ACB's counter (``dcc_counter``)."""
-    via_acb = spec.supplementary_remote_party is not None
+    origin = spec.dcc_origination
     return build.command(
         spec.payload,
-        originator=ACB if via_acb else request.originator,
+        originator=request.originator if origin is None else origin.party,
         recipient=spec.recipient,
-        counter=(request.dcc_counter or request.counter) if via_acb else request.counter,
+        counter=request.counter if origin is None else origin.counter,
         message_code=spec.message_code,
         security=security(),
         date_time=spec.date_time,

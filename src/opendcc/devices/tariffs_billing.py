@@ -1,0 +1,474 @@
+"""The meter's money over time: consumption charged at the tariff in force, standing
+charges, debt recovery, emergency credit, and whether prepayment credit has run out.
+
+Consumption comes from ``devices.consumption`` (a pure function of time), so the money
+need not be updated every half hour: ``advance`` brings a meter's ``Prepayment`` up to
+an instant, half hour by half hour since it was last brought up to date, charging each
+half hour's energy at the price the switching table selects then:
+
+- an ESME's primary element: script 1-48 selects TOU rate n's price; 101-108 block tariff
+  n, whose block is found by that rate's block counter against its thresholds (energy
+  crossing a threshold is split between blocks). Cost = energy / 10^commodity scale x
+  price x 10^price scale (the price matrix's scaling, normally kWh and -5).
+- a GSME: a TOU tariff's day profile action is the tier (1-4); a block tariff charges the
+  block the block counter has reached against the (divisor 1000, i.e. Wh) thresholds.
+  Prices carry five decimal places (PriceTrailingDigit 0x50).
+- the standing charge is taken at each UTC midnight; time-based debts are recovered at
+  their rate each hour or day in prepayment mode, all recovery within the cap per cap
+  period (ESME: Account max_provision, read as pence, per max_provision_period; GSME:
+  OverallDebtCap per week);
+- in prepayment mode a charge comes from the meter balance while it lasts, then from
+  emergency credit when it is in use, then takes the balance below zero;
+- a daily snapshot (the prepayment daily read log) is kept at each UTC midnight;
+- block counters restart at the start of each month (opendcc's default billing period:
+  the billing calendar belongs to the configuration family), every midnight when the
+  ESME's daily reset is on (6.26), and on ECS05 (1.7).
+
+Money is in 1/100000 of the currency unit; charges below one unit carry over (``residue``).
+Twin element ESMEs charge the primary element only (the secondary element's consumption
+is the reads family's to model).
+
+For the supply family, ``credit_exhausted`` answers whether a prepayment meter's credit
+has run out as of an instant (without changing the state): available credit (the meter
+balance, plus emergency credit in use) at or below the disablement threshold (ESME: the
+Disablement Threshold register monitor; GSME: the CutOffValue), outside any
+non-disablement (friendly credit) period. The supply family owns the supply switch and
+decides what to do with the answer.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Final
+
+from opendcc.devices.consumption import ConsumptionModel
+from opendcc.devices.state import DeviceState
+from opendcc.devices.tariffs_calendar import (
+    Calendar,
+    DatePattern,
+    ScheduleRow,
+    Season,
+    in_non_disablement_period,
+)
+from opendcc.devices.tariffs_state import (
+    SNAPSHOT_DEPTH,
+    EsmeTariffs,
+    GasTariffs,
+    Prepayment,
+    is_electric,
+)
+from opendcc.gbcs.dlms.data import Array, BitString, Data, OctetString, Structure
+from opendcc.gbcs.dlms.datetimes import to_gbcs_seconds
+from opendcc.inventory.model import Fuel
+from opendcc.transform import tariffs_cosem as c
+
+SLOT: Final = timedelta(minutes=30)
+MAX_CATCH_UP: Final = timedelta(days=800)
+"""Beyond this gap the oldest part is skipped (only the last 31 days are ever read)."""
+PENCE: Final = 1_000
+"""Meter money units per penny."""
+BLOCK_SCRIPTS: Final = range(101, 109)
+
+
+@dataclass(frozen=True, slots=True)
+class TariffView:
+    """The tariff in force, decoded once per ``advance``."""
+
+    calendar: Calendar
+    price: Callable[[int, int], float]
+    """(action, block 1-4) -> money units per Wh."""
+    blocks: Callable[[int], tuple[int, ...]]
+    """Action -> the block thresholds in Wh of its block tariff (empty: no blocks)."""
+    counter_row: Callable[[int], int | None]
+    """Action -> the block counter row it accumulates into (None: none)."""
+    standing_charge: int
+    prepayment: bool
+    time_debt_rates: tuple[tuple[int, int], ...]
+    """(amount per period, period seconds) of time debts 1 and 2."""
+    recovery_cap: int
+    cap_period: timedelta
+    daily_block_reset: bool
+
+
+# --- decoding the tariff -------------------------------------------------------------------
+
+
+def _items(value: Data | None) -> tuple[Data, ...]:
+    return value.items if isinstance(value, (Array, Structure)) else ()
+
+
+def _int(value: Data | None) -> int:
+    number = getattr(value, "value", 0)
+    return number if isinstance(number, int) and not isinstance(number, bool) else 0
+
+
+def _charge(value: Data | None) -> tuple[int, int, dict[int, int]]:
+    """(commodity scale, price scale, index -> amount) of a Charge unit_charge."""
+    scaling, _, table = (*_items(value), None, None, None)[:3]
+    scales = _items(scaling)
+    entries: dict[int, int] = {}
+    for entry in _items(table):
+        index, amount = (*_items(entry), None, None)[:2]
+        raw = index.value if isinstance(index, OctetString) else b""
+        entries[raw[0] if raw else 0] = _int(amount)
+    return (_int(scales[0]) if scales else 0, _int(scales[1]) if len(scales) > 1 else 0, entries)
+
+
+def esme_calendar(tariffs: EsmeTariffs, *, secondary: bool = False) -> Calendar:
+    seasons = []
+    for season in _items(tariffs.value(20, c.CALENDAR[secondary], 3)):
+        _, start, week = (*_items(season), None, None, None)[:3]
+        raw = start.value if isinstance(start, OctetString) else b""
+        week_raw = week.value if isinstance(week, OctetString) else b""
+        if len(raw) == 12 and week_raw:
+            minute = (raw[5] if raw[5] < 24 else 0) * 60 + (raw[6] if raw[6] < 60 else 0)
+            seasons.append(Season(DatePattern.from_cosem(raw), minute, week_raw[0]))
+    weeks = []
+    for week in _items(tariffs.value(20, c.CALENDAR[secondary], 4)):
+        name, *days = _items(week)
+        if isinstance(name, OctetString) and name.value:
+            weeks.append((name.value[0], [_int(d) for d in days]))
+    profiles = []
+    for day in _items(tariffs.value(20, c.CALENDAR[secondary], 5)):
+        day_id, schedule = (*_items(day), None, None)[:2]
+        entries = []
+        for action in _items(schedule):
+            start, _, selector = (*_items(action), None, None, None)[:3]
+            raw = start.value if isinstance(start, OctetString) else b""
+            if len(raw) == 4 and raw[0] < 24 and raw[1] < 60:
+                entries.append((raw[0] * 60 + raw[1], _int(selector)))
+        profiles.append((_int(day_id), entries))
+    specials = []
+    for entry in _items(tariffs.value(11, c.SPECIAL_DAYS_ACTIVE[secondary], 2)):
+        _, when, day_id = (*_items(entry), None, None, None)[:3]
+        raw = when.value if isinstance(when, OctetString) else b""
+        if len(raw) == 5:
+            specials.append((DatePattern.from_cosem(raw), _int(day_id)))
+    return Calendar.build(seasons, weeks, profiles, specials)
+
+
+def _esme_view(tariffs: EsmeTariffs) -> TariffView:
+    commodity_scale, price_scale, matrix = _charge(tariffs.value(113, c.PRICE_MATRIX[False], 5))
+    per_wh = 10.0 ** (price_scale + 5 - commodity_scale)
+    thresholds = [
+        tuple(_int(v) for v in _items(tariffs.value(21, obis, 2))) for obis in c.THRESHOLDS_ACTIVE
+    ]
+
+    def price(action: int, block: int) -> float:
+        if action in BLOCK_SCRIPTS:
+            return matrix.get(c.block_index(action - 100, block), 0) * per_wh
+        return matrix.get(action, 0) * per_wh
+
+    def blocks(action: int) -> tuple[int, ...]:
+        return thresholds[action - 101] if action in BLOCK_SCRIPTS else ()
+
+    def row(action: int) -> int | None:
+        return action - 101 if action in BLOCK_SCRIPTS else None
+
+    _, standing_scale, standing = _charge(tariffs.value(113, c.STANDING_CHARGE, 5))
+    rates = []
+    for n in (1, 2):
+        _, scale, table = _charge(tariffs.value(113, c.TIME_DEBT[n], 5))
+        amount = round(sum(table.values()) * 10.0 ** (scale + 5))
+        rates.append((amount, tariffs.integer(113, c.TIME_DEBT[n], 8, 86_400) or 86_400))
+    return TariffView(
+        calendar=esme_calendar(tariffs),
+        price=price,
+        blocks=blocks,
+        counter_row=row,
+        standing_charge=round(sum(standing.values()) * 10.0 ** (standing_scale + 5)),
+        prepayment=tariffs.prepayment_mode,
+        time_debt_rates=tuple(rates),
+        recovery_cap=tariffs.integer(111, c.ACCOUNT_ACTIVE, 18) * PENCE,
+        cap_period=timedelta(seconds=tariffs.integer(111, c.ACCOUNT_ACTIVE, 19) or 604_800),
+        daily_block_reset=tariffs.daily_block_reset,
+    )
+
+
+def gas_calendar(table: dict[str, object]) -> Calendar:
+    def pairs(name: str) -> list[list[object]]:
+        found = table.get(name, [])
+        return found if isinstance(found, list) else []
+
+    seasons = [
+        Season(DatePattern.from_zigbee(bytes.fromhex(str(d))), 0, int(str(w)))
+        for d, w in pairs("seasons")
+    ]
+    weeks_raw = table.get("weeks", {})
+    days_raw = table.get("days", {})
+    weeks = [
+        (int(k), list(v)) for k, v in (weeks_raw.items() if isinstance(weeks_raw, dict) else ())
+    ]
+    days = [
+        (int(k), [(int(m), int(a)) for m, a in v])
+        for k, v in (days_raw.items() if isinstance(days_raw, dict) else ())
+    ]
+    specials = [
+        (DatePattern.from_zigbee(bytes.fromhex(str(d))), int(str(i)))
+        for d, i in pairs("special_days")
+    ]
+    return Calendar.build(seasons, weeks, days, specials)
+
+
+BLOCK_SCHEME: Final = 0x10
+
+
+def _gas_view(gas: GasTariffs) -> TariffView:
+    tariff = gas.tariff
+    block = int(tariff.get("charging_scheme", 0)) == BLOCK_SCHEME
+    tou_prices = [int(p) for p in tariff.get("tou_prices", [])]
+    block_prices = [int(p) for p in tariff.get("block_prices", [])]
+    thresholds = tuple(int(t) for t in tariff.get("thresholds", []))[
+        : int(tariff.get("thresholds_in_use", 0))
+    ]
+    per_wh = 1 / 1000  # price per kWh, five decimal places = money units
+
+    def price(action: int, blk: int) -> float:
+        if block:
+            return (block_prices[blk - 1] if blk <= len(block_prices) else 0) * per_wh
+        return (tou_prices[action - 1] if 1 <= action <= len(tou_prices) else 0) * per_wh
+
+    frequency = {0: 3600, 1: 86_400}
+    rates = tuple(
+        (gas.debt_recovery_amount[i], frequency.get(gas.debt_recovery_frequency[i], 86_400))
+        for i in (0, 1)
+    )
+    return TariffView(
+        calendar=gas_calendar(gas.calendar),
+        price=price,
+        blocks=lambda _action: thresholds if block else (),
+        counter_row=lambda _action: 0 if block else None,
+        standing_charge=int(tariff.get("standing_charge", 0)),
+        prepayment=gas.prepayment_mode,
+        time_debt_rates=rates,
+        recovery_cap=gas.overall_debt_cap,
+        cap_period=timedelta(days=7),
+        daily_block_reset=False,
+    )
+
+
+def view_of(state: DeviceState) -> TariffView:
+    if is_electric(state.device):
+        return _esme_view(state.get(EsmeTariffs))
+    return _gas_view(state.get(GasTariffs))
+
+
+# --- the engine ---------------------------------------------------------------------------
+
+
+def _take(money: Prepayment, amount: int, prepayment: bool) -> None:
+    """A charge: from the balance while it lasts, then emergency credit in use."""
+    money.bill_to_date += amount
+    if not prepayment or not money.emergency_active:
+        money.meter_balance -= amount
+        return
+    from_balance = min(max(money.meter_balance, 0), amount)
+    money.meter_balance -= from_balance
+    rest = amount - from_balance
+    from_emergency = min(money.emergency_credit, rest)
+    money.emergency_credit -= from_emergency
+    money.meter_balance -= rest - from_emergency
+
+
+def _charge_energy(money: Prepayment, view: TariffView, action: int | None, wh: float) -> float:
+    """The cost of ``wh`` at ``action``, moving the block counters on; energy crossing a
+    threshold is charged at each block's price."""
+    if action is None or wh <= 0:
+        return 0.0
+    row = view.counter_row(action)
+    thresholds = view.blocks(action)
+    if row is None or not thresholds or not 0 <= row < len(money.block_counters):
+        return wh * view.price(action, 1)
+    cost = 0.0
+    counters = money.block_counters[row]
+    remaining = wh
+    while remaining > 1e-9:
+        used = sum(counters)
+        block = next((i + 1 for i, t in enumerate(thresholds) if used < t), len(thresholds) + 1)
+        block = min(block, 4)
+        room = thresholds[block - 1] - used if block <= len(thresholds) else remaining
+        step = min(remaining, max(room, 1e-9))
+        cost += step * view.price(action, block)
+        counters[block - 1] += round(step)
+        remaining -= step
+    return cost
+
+
+def _recover_debts(money: Prepayment, view: TariffView, start: datetime, end: datetime) -> None:
+    """Time-based debt recovery for the periods that end in (start, end]."""
+    if not view.prepayment:
+        return
+    for index, (amount, period) in enumerate(view.time_debt_rates):
+        if amount <= 0 or money.time_debt[index] <= 0 or period <= 0:
+            continue
+        ticks = int(end.timestamp() // period) - int(start.timestamp() // period)
+        for _ in range(max(ticks, 0)):
+            if money.cap_period_start is None or end - money.cap_period_start >= view.cap_period:
+                money.cap_period_start = end
+                money.recovered_in_cap_period = 0
+            room = max(view.recovery_cap - money.recovered_in_cap_period, 0)
+            taken = min(amount, money.time_debt[index], room)
+            if taken <= 0:
+                break
+            money.time_debt[index] -= taken
+            money.accumulated_debt += taken
+            money.recovered_in_cap_period += taken
+            _take(money, taken, True)
+
+
+def _snapshot(money: Prepayment, at: datetime) -> None:
+    row = [
+        to_gbcs_seconds(at),
+        money.meter_balance,
+        money.emergency_credit if money.emergency_active else 0,
+        money.accumulated_debt,
+        money.payment_debt,
+        money.time_debt[0],
+        money.time_debt[1],
+    ]
+    money.snapshots = [*money.snapshots, row][-SNAPSHOT_DEPTH:]
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def advance(money: Prepayment, view: TariffView, model: ConsumptionModel, now: datetime) -> None:
+    """Bring ``money`` up to ``now`` (no-op if it is already there or later)."""
+    if money.as_of is None:
+        money.as_of = now
+        money.block_period_start = money.block_period_start or now
+        return
+    if now <= money.as_of:
+        return
+    at = max(money.as_of, now - MAX_CATCH_UP)
+    schedule_day: date | None = None
+    carry: int | None = None
+    entries: tuple[tuple[int, int], ...] = ()
+    while at < now:
+        day = at.date()
+        if day != schedule_day:
+            carry, entries = view.calendar.schedule_for(day)
+            schedule_day = day
+        minute = at.hour * 60 + at.minute
+        action = carry
+        for start, act in entries:
+            if start <= minute:
+                action = act
+        slot_end = at.replace(minute=0 if at.minute < 30 else 30, second=0, microsecond=0) + SLOT
+        end = min(slot_end, now, _midnight(day) + timedelta(days=1))
+        cost = _charge_energy(money, view, action, model.between_wh(at, end)) + money.residue
+        whole = int(cost)
+        money.residue = cost - whole
+        if whole:
+            _take(money, whole, view.prepayment)
+        _recover_debts(money, view, at, end)
+        at = end
+        if at == _midnight(at.date()) and at <= now:
+            _new_day(money, view, at)
+    money.as_of = now
+
+
+def _new_day(money: Prepayment, view: TariffView, at: datetime) -> None:
+    """At a UTC midnight: the day's snapshot, then the new day's standing charge and any
+    block counter restart."""
+    _snapshot(money, at)
+    if view.standing_charge:
+        _take(money, view.standing_charge, view.prepayment)
+    new_month = at.day == 1
+    if view.daily_block_reset or new_month:
+        money.block_counters = [[0] * 4 for _ in money.block_counters]
+        money.block_period_start = at
+
+
+def model_for(state: DeviceState) -> ConsumptionModel:
+    fuel = Fuel.ELECTRICITY if is_electric(state.device) else Fuel.GAS
+    return ConsumptionModel.for_meter(state.device.device_id, fuel)
+
+
+def settle(state: DeviceState, now: datetime) -> Prepayment:
+    """The meter's ``Prepayment`` brought up to ``now`` (the state is marked changed)."""
+    money = state.get(Prepayment)
+    before = money.as_of
+    advance(money, view_of(state), model_for(state), now)
+    if money.as_of != before:
+        state.touch()
+    return money
+
+
+def projected(state: DeviceState, now: datetime) -> Prepayment:
+    """A copy of the meter's ``Prepayment`` as it stands at ``now``; the state is untouched."""
+    money = copy.deepcopy(state.get(Prepayment))
+    advance(money, view_of(state), model_for(state), now)
+    return money
+
+
+# --- for the supply family --------------------------------------------------------------
+
+
+def disablement_threshold(state: DeviceState) -> int:
+    if is_electric(state.device):
+        thresholds = _items(state.get(EsmeTariffs).value(21, "0-0:16.0.1.255", 2))
+        return _int(thresholds[0]) if thresholds else 0
+    return state.get(GasTariffs).cut_off_value
+
+
+def in_friendly_credit_period(state: DeviceState, at: datetime) -> bool:
+    """Whether ``at`` falls in a non-disablement (friendly credit) period."""
+    if is_electric(state.device):
+        tariffs = state.get(EsmeTariffs)
+        rows = []
+        for entry in _items(tariffs.value(10, c.NON_DISABLEMENT_CALENDAR_ACTIVE, 2)):
+            fields = _items(entry)
+            if len(fields) < 10:
+                continue
+            time = fields[4].value if isinstance(fields[4], OctetString) else b"\0\0"
+            weekdays = fields[6].bits if isinstance(fields[6], BitString) else ""
+            specials = fields[7].bits if isinstance(fields[7], BitString) else ""
+            begin = fields[8].value if isinstance(fields[8], OctetString) else b""
+            end = fields[9].value if isinstance(fields[9], OctetString) else b""
+            if len(begin) != 5 or len(end) != 5 or len(time) < 2:
+                continue
+            rows.append(
+                ScheduleRow(
+                    _int(fields[3]) == c.START_NON_DISABLEMENT,
+                    time[0] * 60 + time[1],
+                    tuple(ch == "1" for ch in weekdays),
+                    tuple(ch == "1" for ch in specials),
+                    DatePattern.from_cosem(begin),
+                    DatePattern.from_cosem(end),
+                )
+            )
+        specials_table = []
+        for entry in _items(tariffs.value(11, c.NON_DISABLEMENT_SPECIAL_DAYS_ACTIVE, 2)):
+            index, when, _ = (*_items(entry), None, None, None)[:3]
+            raw = when.value if isinstance(when, OctetString) else b""
+            if len(raw) == 5:
+                specials_table.append((_int(index), DatePattern.from_cosem(raw)))
+        return in_non_disablement_period(rows, specials_table, at)
+    calendar = gas_calendar(state.get(GasTariffs).friendly_credit)
+    return calendar.action_at(at) == 1
+
+
+def available_credit(money: Prepayment) -> int:
+    return money.meter_balance + (money.emergency_credit if money.emergency_active else 0)
+
+
+def prepayment_mode(state: DeviceState) -> bool:
+    if is_electric(state.device):
+        return state.get(EsmeTariffs).prepayment_mode
+    return state.get(GasTariffs).prepayment_mode
+
+
+def credit_exhausted(state: DeviceState, now: datetime) -> bool:
+    """Whether a prepayment meter's credit has run out at ``now`` (see the module
+    docstring); False in credit mode. Reads the state without changing it."""
+    if not prepayment_mode(state):
+        return False
+    money = projected(state, now)
+    if available_credit(money) > disablement_threshold(state):
+        return False
+    return not in_friendly_credit_period(state, now)
