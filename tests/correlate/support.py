@@ -96,12 +96,18 @@ def reference_keystore() -> Keystore:
 
 
 def premises_facts(
-    keystore: Keystore, template: Path | None = None, pre_command: bytes | None = None
+    keystore: Keystore,
+    template: Path | None = None,
+    pre_command: bytes | None = None,
+    *,
+    by_template_generation: bool = True,
 ) -> DeviceFacts:
     """The supplier's knowledge of the premises; for a join, of the partner too, with the
     partner's certificates as the SMKI gives them (those the Pre-Command carries: the
     keystore's copies of some were reissued)."""
-    version = OLDER_GENERATION.get(stem(template).split("_")[0], "4.1") if template else "4.1"
+    version = "4.1"
+    if template is not None and by_template_generation:
+        version = OLDER_GENERATION.get(stem(template).split("_")[0], version)
     devices = [
         Device(
             eui(last),

@@ -231,6 +231,9 @@ def expected_header(spec: CommandSpec, message: GbcsMessage) -> GroupingHeader |
 
 
 def _same_header(spec: CommandSpec, message: GbcsMessage) -> bool:
+    # A Command a DCC party originates (the ACB, the CoS Party) is never the User's to sign.
+    if spec.dcc_origination is not None:
+        return False
     return expected_header(spec, message) == message.header
 
 
