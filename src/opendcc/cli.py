@@ -20,6 +20,7 @@ from opendcc.hub.cli import serve
 from opendcc.parse.cli import parse
 from opendcc.sec.cli import app as sec_app
 from opendcc.smki.cli import app as pki_app
+from opendcc.transform.cli import transform
 
 app = typer.Typer(
     name="opendcc",
@@ -38,6 +39,7 @@ app.command()(send)
 app.command()(demo)
 app.command()(parse)
 app.command()(correlate)
+app.command()(transform)
 
 
 def _version(value: bool) -> None:
