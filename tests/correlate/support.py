@@ -20,8 +20,8 @@ from cryptography import x509
 from lxml import etree
 
 from opendcc.correlate import DeviceFacts, DifferenceKind
+from opendcc.correlate.attribution import duis_path
 from opendcc.correlate.expected import Expected, attempts
-from opendcc.correlate.explain import _duis_path
 from opendcc.duis.messages import ServiceRequest, parse_request
 from opendcc.eui import Eui64
 from opendcc.gbcs import build
@@ -368,7 +368,7 @@ def body_mutations(
         if not isinstance(mutated, ServiceRequest):
             continue
         made += 1
-        yield _duis_path(body, node), mutated, name
+        yield duis_path(body, node), mutated, name
 
 
 def _changed(node: etree._Element, certificate: bool, other_certificate: bytes) -> str | None:

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from opendcc.correlate import DifferenceKind, correlate
-from opendcc.correlate.explain import humanise
+from opendcc.correlate.words import humanise
 from opendcc.duis.messages import ServiceRequest
 from opendcc.gbcs.frame import decode_message
 from opendcc.smki.identity import KeyUsage

@@ -29,6 +29,7 @@ from opendcc.gbcs.frame import GbcsMessage, GroupingHeader, decode_message
 from opendcc.roles import UserRole
 from opendcc.transform.registry import CommandSpec
 
+from .compare import payload_json
 from .devices import DeviceFacts
 from .expected import (
     Expected,
@@ -37,9 +38,10 @@ from .expected import (
     time_dependent,
     transform_once,
 )
-from .explain import header_difference, humanise, payload_difference, payload_json
+from .explain import header_difference, payload_difference
 from .paths import differing_leaves
 from .verdict import DccFilledField, DifferenceKind, Verdict, refuse
+from .words import humanise
 
 DEFAULT_CLOCK_TOLERANCE: Final = timedelta(hours=1)
 """How far the DCC's time of transformation (IssuerEventID...) may be from when the

@@ -91,7 +91,7 @@ def correlate(
         typer.echo(json.dumps(verdict.to_json(), indent=2))
     elif verdict:
         filled = "".join(f"\n  DCC filled in {f.field} = {f.value}" for f in verdict.dcc_filled)
-        typer.echo(f"correlates: {verdict.use_case} on a {verdict.device_type}{filled}")
+        typer.echo(f"correlates: {verdict.use_case} ({verdict.device_type}){filled}")
     else:
         typer.echo(f"does not correlate: {verdict.difference}")
     raise typer.Exit(0 if verdict else 1)

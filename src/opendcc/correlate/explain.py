@@ -8,36 +8,29 @@ the request's transform, this module finds the first difference and words it:
 - in the payload: both payloads are read by their codecs (DLMS, GBZ, DER) into named values
   and compared; the first differing value is described by what it is (a certificate, an
   execution date-time, a supply action, a price or amount) and traced back to the DUIS body
-  element it comes from, by *perturbation*: a body element whose value equals the request's
-  side of the difference is changed by one step, the request transformed again, and if the
-  same payload value moves the element is its source. The sentence then uses the element's
-  name ("the standing charge") and the request's own figures.
+  element it comes from (``opendcc.correlate.attribution``). The sentence then uses the
+  element's name ("the standing charge") and the request's own figures.
 """
 
 from __future__ import annotations
 
-import copy
-import json
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, datetime
 from typing import Any, Final
-
-from lxml import etree
 
 from opendcc.duis.messages import ServiceRequest
 from opendcc.gbcs import message_codes
-from opendcc.gbcs.context import Cra, GbcsDecodeError, PayloadContext
-from opendcc.gbcs.date_time import DlmsDateTime
+from opendcc.gbcs.context import Cra
 from opendcc.gbcs.frame import GbcsMessage
-from opendcc.gbcs.payload import decode_payload
 from opendcc.transform.registry import CommandSpec
 
+from .attribution import attribute
+from .compare import Leaf, first_difference, payload_json
 from .devices import DeviceFacts
-from .expected import Expected, transform_once
+from .expected import Expected
 from .paths import as_datetime, at_path, prefix, walk
 from .verdict import DifferenceKind
+from .words import gbcs_label, humanise, show
 
 SUPPLY_ACTIONS: Final[dict[str, str]] = {
     "ECS42": "enable supply",
@@ -61,10 +54,6 @@ SUPPLY_STATUSES: Final[dict[str, str]] = {
 }
 """GBZ ChangeSupply ``proposed_supply_status`` (GCS32, GCS39)."""
 _EXECUTION_WORDS: Final = ("execution", "activat", "implementation")
-_GENERIC_SEGMENTS: Final = frozenset({"components", "fields", "values", "value", "data"})
-_COMMON_WORDS: Final = frozenset({"passive", "active", "value", "the", "specified", "table"})
-MAX_ATTRIBUTION_CANDIDATES: Final = 8
-_SR: Final = "{http://www.dccinterface.co.uk/ServiceUserGateway}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,58 +183,6 @@ def _show_header(value: object) -> str:
 # --- the payload ----------------------------------------------------------------------------
 
 
-def payload_json(payload: bytes, message: GbcsMessage) -> dict[str, Any] | None:
-    """The payload read by its codec as JSON (None when no codec reads it)."""
-    code = message_codes.lookup(message.message_code)
-    context = PayloadContext(
-        Cra.COMMAND,
-        message.message_code,
-        code.use_case if code else None,
-        message.originator,
-        message.recipient,
-        message.counter,
-    )
-    decoded = decode_payload(payload, context).to_json()
-    return None if decoded.get("format") == "raw" else decoded
-
-
-@dataclass(frozen=True, slots=True)
-class Leaf:
-    """The first difference between two JSON trees."""
-
-    path: str
-    want: Any
-    got: Any
-    missing: bool = False
-    added: bool = False
-    lengths: tuple[int, int] | None = None
-
-
-def first_difference(want: Any, got: Any, path: str = "") -> Leaf | None:
-    if isinstance(want, dict) and isinstance(got, dict):
-        for key in list(want) + [k for k in got if k not in want]:
-            sub = f"{path}/{key}" if path else str(key)
-            if key not in got:
-                return Leaf(sub, want[key], None, missing=True)
-            if key not in want:
-                return Leaf(sub, None, got[key], added=True)
-            found = first_difference(want[key], got[key], sub)
-            if found is not None:
-                return found
-        return None
-    if isinstance(want, list) and isinstance(got, list):
-        for index, (a, b) in enumerate(zip(want, got, strict=False)):
-            found = first_difference(a, b, f"{path}[{index}]")
-            if found is not None:
-                return found
-        if len(want) != len(got):
-            return Leaf(path, want, got, lengths=(len(want), len(got)))
-        return None
-    if want != got or type(want) is not type(got):
-        return Leaf(path, want, got)
-    return None
-
-
 def payload_difference(
     request: ServiceRequest,
     expected: Expected,
@@ -330,7 +267,7 @@ def _describe(
         return Explanation(
             DifferenceKind.EXECUTION_DATE_TIME,
             f"a different execution date-time: the Pre-Command acts at"
-            f" {_show(leaf.got)} where the request asks {_show(leaf.want)} ({where})",
+            f" {show(leaf.got)} where the request asks {show(leaf.want)} ({where})",
             where,
         )
     if source is not None:
@@ -339,21 +276,21 @@ def _describe(
         if identity and text is not None:
             return Explanation(
                 DifferenceKind.VALUE,
-                f"the Pre-Command sets the {duis_label} to {_show(leaf.got)} where the request"
+                f"the Pre-Command sets the {duis_label} to {show(leaf.got)} where the request"
                 f" asks {text.strip()} (DUIS {duis_path}; {gbcs_field})",
                 f"DUIS {duis_path}",
             )
         given = f" ({text.strip()})" if text is not None else ""
         return Explanation(
             DifferenceKind.VALUE,
-            f"the Pre-Command's {label} is {_show(leaf.got)} where the request's"
-            f" {duis_label}{given} gives {_show(leaf.want)} (DUIS {duis_path}; {gbcs_field})",
+            f"the Pre-Command's {label} is {show(leaf.got)} where the request's"
+            f" {duis_label}{given} gives {show(leaf.want)} (DUIS {duis_path}; {gbcs_field})",
             f"DUIS {duis_path}",
         )
     return Explanation(
         DifferenceKind.VALUE,
-        f"the Pre-Command sets the {label} to {_show(leaf.got)} where the request's Command"
-        f" has {_show(leaf.want)} ({gbcs_field})",
+        f"the Pre-Command sets the {label} to {show(leaf.got)} where the request's Command"
+        f" has {show(leaf.want)} ({gbcs_field})",
         gbcs_field,
     )
 
@@ -413,259 +350,3 @@ def _supply_context(leaf: Leaf) -> Explanation | None:
         f" (GBCS {leaf.path})",
         f"GBCS {leaf.path}",
     )
-
-
-# --- tracing a payload value to the DUIS body ---------------------------------------------
-
-
-def attribute(
-    request: ServiceRequest,
-    expected: Expected,
-    message: GbcsMessage,
-    facts: DeviceFacts | None,
-    leaf: Leaf,
-    values: bool,
-) -> tuple[str, str | None, bool] | None:
-    """(DUIS path, the element's text, whether the payload carries the DUIS value as is)
-    of the body element the differing payload value comes from, or None.
-
-    Candidates, each confirmed by perturbation: elements holding the request's side of the
-    value (as is, or a scaled amount or a time in another form), then elements whose name
-    or ancestors' names share words with the payload value's name (``SeasonStartDate`` /
-    ``SpecifiedMonth`` for a ``season_start``).
-    """
-    body = request.body
-    want = (_dlms_date_time(leaf.want) or leaf.want) if isinstance(leaf.want, str) else leaf.want
-    leaves = [
-        e for e in body.iter() if isinstance(e.tag, str) and not len(e) and (e.text or "").strip()
-    ]
-    by_value = [e for e in leaves if _same_value(e.text or "", want)]
-    by_value += [e for e in leaves if e not in by_value and _related(e.text or "", want)]
-    words = _words(leaf.path)
-    by_name = sorted(
-        (e for e in leaves if e not in by_value and _shared(words, e, body)),
-        key=lambda e: -_shared(words, e, body),
-    )
-    for element in by_value[:MAX_ATTRIBUTION_CANDIDATES]:
-        if _moves(request, expected, message, facts, element, leaf, values):
-            text = element.text or ""
-            return _duis_path(body, element), text, _same_value(text, want)
-    moving = [
-        e
-        for e in by_name[:MAX_ATTRIBUTION_CANDIDATES]
-        if _moves(request, expected, message, facts, e, leaf, values)
-    ]
-    if not moving:
-        return None
-    if len(moving) == 1:
-        return _duis_path(body, moving[0]), moving[0].text or "", False
-    # Several elements make the value (a date's year, month and day): name their parent.
-    common = _common_ancestor(moving, body)
-    return _duis_path(body, common), None, False
-
-
-def _common_ancestor(elements: list[etree._Element], body: etree._Element) -> etree._Element:
-    chains = []
-    for element in elements:
-        chain = []
-        node: etree._Element | None = element
-        while node is not None:
-            chain.append(node)
-            if node is body:
-                break
-            node = node.getparent()
-        chains.append(list(reversed(chain)))
-    common = body
-    for nodes in zip(*chains, strict=False):
-        if all(n is nodes[0] for n in nodes):
-            common = nodes[0]
-        else:
-            break
-    return common
-
-
-def _words(path: str) -> set[str]:
-    names = [s.split("[", 1)[0] for s in path.split("/") if s]
-    out: set[str] = set()
-    for name in names:
-        if name in _GENERIC_SEGMENTS or ":" in name:
-            continue
-        for part in name.replace(".", " ").split():
-            out.update(w for w in humanise(part).split() if len(w) > 2)
-    return out - _COMMON_WORDS
-
-
-def _shared(words: set[str], element: etree._Element, body: etree._Element) -> int:
-    found: set[str] = set()
-    node: etree._Element | None = element
-    while node is not None and node is not body:
-        found.update(w for w in humanise(etree.QName(node).localname).split() if len(w) > 2)
-        node = node.getparent()
-    return len(words & found)
-
-
-def _moves(
-    request: ServiceRequest,
-    expected: Expected,
-    message: GbcsMessage,
-    facts: DeviceFacts | None,
-    element: etree._Element,
-    leaf: Leaf,
-    values: bool,
-) -> bool:
-    """Whether changing ``element`` by one step moves the payload value at ``leaf.path``."""
-    position = list(request.body.iter()).index(element)
-    for replacement in _steps(element.text or ""):
-        body = copy.deepcopy(request.body)
-        list(body.iter())[position].text = replacement
-        spec = transform_once(request, expected.profile, expected.role, expected.now, facts, body)
-        if not isinstance(spec, CommandSpec) or spec.message_code != expected.spec.message_code:
-            continue
-        moved = payload_json(spec.payload, message)
-        if moved is None:
-            return False
-        node = at_path(moved.get("values") if values else moved, leaf.path)
-        return bool(node != leaf.want)
-    return False
-
-
-def _steps(text: str) -> Iterator[str]:
-    stripped = text.strip()
-    try:
-        number = int(stripped)
-    except ValueError:
-        pass
-    else:
-        yield str(number + 1)
-        yield str(number - 1)
-        return
-    moment = as_datetime(stripped)
-    if moment is not None:
-        yield (moment + timedelta(days=1)).isoformat().replace("+00:00", "Z")
-        return
-    try:
-        amount = Decimal(stripped)
-    except InvalidOperation:
-        return
-    if amount.is_finite():
-        unit = Decimal(1).scaleb(amount.as_tuple().exponent)  # type: ignore[arg-type]
-        yield str(amount + unit)
-        yield str(amount - unit)
-
-
-def _same_value(text: str, value: Any) -> bool:
-    stripped = text.strip()
-    if isinstance(value, bool):
-        return stripped.lower() == str(value).lower()
-    if isinstance(value, int):
-        try:
-            return Decimal(stripped) == value
-        except InvalidOperation:
-            return False
-    if isinstance(value, str):
-        moment, other = as_datetime(stripped), as_datetime(value)
-        if moment is not None and other is not None:
-            return moment == other
-        return stripped.lower() == value.strip().lower()
-    return False
-
-
-def _related(text: str, value: Any) -> bool:
-    """A body value that could map to ``value`` other than as is (a scaled amount, a time
-    given in another form): worth a perturbation to find out."""
-    stripped = text.strip()
-    if isinstance(value, int) and not isinstance(value, bool):
-        try:
-            amount = Decimal(stripped)
-        except InvalidOperation:
-            return False
-        return amount != 0 and value != 0 and amount.is_finite() and "." in stripped
-    return (
-        isinstance(value, str)
-        and as_datetime(value) is not None
-        and (as_datetime(stripped) is not None)
-    )
-
-
-def _duis_path(body: etree._Element, element: etree._Element) -> str:
-    parts: list[str] = []
-    node: etree._Element | None = element
-    while node is not None and node is not body:
-        name = etree.QName(node).localname
-        parent = node.getparent()
-        index = node.get("index")
-        if index is None and parent is not None:
-            same = [c for c in parent if c.tag == node.tag]
-            if len(same) > 1:
-                index = str(same.index(node) + 1)
-        parts.append(f"{name}[{index}]" if index else name)
-        node = parent
-    parts.append(etree.QName(body).localname)
-    return "/".join(reversed(parts))
-
-
-# --- names and values ---------------------------------------------------------------------
-
-
-def humanise(name: str) -> str:
-    """``StandingCharge`` -> ``standing charge``; ``maximum_credit_level`` -> itself spaced.
-    Names holding an OBIS code (``Data 0-0:94.44.121.4``) stay as they are."""
-    if ":" in name:
-        return name
-    if "_" in name:
-        return name.replace("_", " ").strip().lower()
-    words: list[str] = []
-    current = ""
-    for index, char in enumerate(name):
-        upper_run = (
-            char.isupper()
-            and current
-            and (not current[-1].isupper() or (index + 1 < len(name) and name[index + 1].islower()))
-        )
-        if upper_run or (char.isdigit() and current and not current[-1].isdigit()):
-            words.append(current)
-            current = char
-        else:
-            current += char
-    if current:
-        words.append(current)
-    return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in words)
-
-
-def gbcs_label(path: str, tree: Any) -> str:
-    """A readable name for a payload path: the named value, and the component's command
-    for GBZ (``maximum credit level (Prepayment SetMaximumCreditLimit)``)."""
-    segments = [s for s in path.split("/") if s]
-    names = [s.split("[", 1)[0] for s in segments]
-    meaningful = [n for n in names if n and n not in _GENERIC_SEGMENTS]
-    if not meaningful:
-        return "payload"
-    first, last = meaningful[0], meaningful[-1]
-    top = humanise(first if ":" in first else first.split(".", 1)[0])
-    leaf = humanise(last.split(".", 1)[-1]) if len(meaningful) > 1 else None
-    label = top if leaf is None or leaf == top else f"{top} ({leaf})"
-    for node in walk(tree, path):
-        if isinstance(node, dict) and "cluster" in node and "command" in node:
-            return f"{humanise(meaningful[-1])} ({node['cluster']} {node['command']})"
-    return label
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return _dlms_date_time(value) or value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | Decimal):
-        return str(value)
-    return json.dumps(value, separators=(",", ":"), default=str)[:200]
-
-
-def _dlms_date_time(text: str) -> str | None:
-    """A DLMS date-time octet string (24 hex digits) as ISO 8601, when it is one."""
-    if len(text) != 24:
-        return None
-    try:
-        moment = DlmsDateTime.from_bytes(bytes.fromhex(text))
-        return moment.iso()
-    except (ValueError, GbcsDecodeError):
-        return None
