@@ -112,9 +112,10 @@ def _publishes(
     table = gas.friendly_credit if friendly else gas.calendar
     calendar_id = gas.friendly_credit_id if friendly else gas.calendar_id
     kind = 3 if friendly else 0
+    event = gas.friendly_credit_event_id if friendly else gas.calendar_event_id
     ids = {
         "provider_id": 0,
-        "issuer_event_id": gas.last_issuer_event_id,
+        "issuer_event_id": event or gas.last_issuer_event_id,
         "issuer_calendar_id": calendar_id,
     }
 
