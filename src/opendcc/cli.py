@@ -10,8 +10,12 @@ from __future__ import annotations
 import typer
 
 from opendcc import __version__
+from opendcc.benchmark.cli import bench
+from opendcc.client.cli import demo, send
 from opendcc.duis.cli import app as duis_app
+from opendcc.estate.cli import app as estate_app
 from opendcc.gbcs.cli import app as gbcs_app
+from opendcc.hub.cli import serve
 from opendcc.sec.cli import app as sec_app
 from opendcc.smki.cli import app as pki_app
 
@@ -22,9 +26,14 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(duis_app, name="duis")
+app.add_typer(estate_app, name="estate")
 app.add_typer(gbcs_app, name="gbcs")
 app.add_typer(pki_app, name="pki")
 app.add_typer(sec_app, name="sec")
+app.command()(serve)
+app.command()(bench)
+app.command()(send)
+app.command()(demo)
 
 
 def _version(value: bool) -> None:

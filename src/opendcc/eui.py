@@ -56,3 +56,13 @@ class Eui64:
 
 DCC_ACCESS_CONTROL_BROKER: Final = Eui64.parse("90-B3-D5-1F-30-00-00-02")
 """The DCC's own EUI: target of non-device requests and originator of DSP responses."""
+DCC_RECOVERY: Final = Eui64.parse("90-B3-D5-1F-30-00-00-01")
+"""The DCC's Recovery party (GBCS Remote Party Role 1)."""
+DCC_TRANSITIONAL_COS: Final = Eui64.parse("90-B3-D5-1F-30-00-00-04")
+"""The DCC's Transitional Change of Supplier party (Remote Party Role 5), which originates
+the change-of-supplier credential update (DUIS 6.23)."""
+DCC_WAN_PROVIDER: Final = Eui64.parse("90-B3-D5-1F-30-00-00-07")
+"""The DCC's WAN Provider party (Remote Party Role 6).
+
+The four DCC EUIs are those of the DCC Boxed test PKI, so the demo PKI and reference-key
+estates name the DCC's parties alike."""

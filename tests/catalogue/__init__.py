@@ -1,0 +1,1 @@
+"""Service Request catalogue tests, one folder per family."""

@@ -11,7 +11,13 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
+from opendcc.eui import (
+    DCC_ACCESS_CONTROL_BROKER,
+    DCC_RECOVERY,
+    DCC_TRANSITIONAL_COS,
+    DCC_WAN_PROVIDER,
+    Eui64,
+)
 from opendcc.smki import estates
 from opendcc.smki.authority import CaLevel
 from opendcc.smki.identity import KeyUsage, RemotePartyRole
@@ -32,8 +38,16 @@ def demo_pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_demo_estate_euis_are_opendccs_own() -> None:
     euis = [identity.eui for identity in estates.DEMO.identities]
     assert len(set(euis)) == len(euis)
+    dcc_parties = {i.eui for i in estates.DCC_IDENTITIES}
+    # The DCC's own parties keep the DCC's EUIs (those Devices' trust anchors name).
+    assert dcc_parties == {
+        DCC_ACCESS_CONTROL_BROKER,
+        DCC_RECOVERY,
+        DCC_TRANSITIONAL_COS,
+        DCC_WAN_PROVIDER,
+    }
     for eui in euis:
-        if eui == DCC_ACCESS_CONTROL_BROKER:
+        if eui in dcc_parties:
             continue
         assert bytes(eui)[0] & 0x02, f"{eui} is not locally administered"
         assert eui.value >> 40 == estates.OPENDCC_EUI_PREFIX

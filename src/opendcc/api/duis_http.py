@@ -14,11 +14,12 @@ the client is never left hanging, and the failure is visible in the logs and met
 
 from __future__ import annotations
 
-import enum
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from opendcc.duis.command_variant import ServiceEndpoint as Endpoint
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -29,13 +30,7 @@ Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
 log = logging.getLogger("opendcc.api.duis")
 
 
-class Endpoint(enum.StrEnum):
-    SEND_COMMAND = "serviceS"
-    TRANSFORM = "serviceT"
-    NON_DEVICE = "serviceD"
-
-
-_PATHS = {f"/api/v1/{e.value}": e for e in Endpoint}
+_PATHS = {e.path: e for e in Endpoint}
 _XML_TYPES = {b"application/xml", b"text/xml"}
 
 
@@ -77,34 +72,34 @@ class DuisApp:
         if endpoint is None:
             if path == "/healthz":
                 ok = self.service.ready()
-                await _answer(send, plain(200 if ok else 503, "ok" if ok else "starting"))
+                await send_answer(send, plain(200 if ok else 503, "ok" if ok else "starting"))
             elif self.fallback is not None:
                 await self.fallback(scope, receive, send)
             else:
-                await _answer(send, plain(404, f"no such endpoint: {path}"))
+                await send_answer(send, plain(404, f"no such endpoint: {path}"))
             return
         if scope["method"] != "POST":
-            await _answer(send, plain(405, "DUIS endpoints accept POST only"), allow=b"POST")
+            await send_answer(send, plain(405, "DUIS endpoints accept POST only"), allow=b"POST")
             return
         headers = dict(scope["headers"])
         content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         if content_type not in _XML_TYPES:
-            await _answer(send, plain(415, "DUIS requests are application/xml"))
+            await send_answer(send, plain(415, "DUIS requests are application/xml"))
             return
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
-            await _answer(send, plain(413, f"request body larger than {self.max_body} bytes"))
+            await send_answer(send, plain(413, f"request body larger than {self.max_body} bytes"))
             return
         body = await self._read(receive)
         if body is None:
-            await _answer(send, plain(413, f"request body larger than {self.max_body} bytes"))
+            await send_answer(send, plain(413, f"request body larger than {self.max_body} bytes"))
             return
         try:
             answer = await self.service.submit(endpoint, body)
         except Exception:
             log.exception("the DUIS service failed on a request to %s", path)
             answer = plain(500, "internal error: the request was not accepted")
-        await _answer(send, answer)
+        await send_answer(send, answer)
 
     async def _read(self, receive: Receive) -> bytes | None:
         chunks: list[bytes] = []
@@ -131,7 +126,7 @@ class DuisApp:
                 return
 
 
-async def _answer(send: Send, answer: HttpAnswer, allow: bytes | None = None) -> None:
+async def send_answer(send: Send, answer: HttpAnswer, allow: bytes | None = None) -> None:
     headers = [
         (b"content-type", answer.content_type.encode()),
         (b"content-length", str(len(answer.body)).encode()),

@@ -5,8 +5,13 @@ Theory of operation, per Command:
 1. Decode the frame and check its MAC (a critical Command also carries the User's
    signature, checked against the User's DS certificate). A Device silently discards a
    Command that does not authenticate: the DCC sees no Response (E21).
-2. Anti-replay: the originator counter must exceed the last one this Device accepted from
-   that Remote Party (GBCS 4.3.2.2); otherwise the Command is discarded.
+2. Authorisation: registered authorisers (``@authorises``) may refuse an originator the
+   Device's own state does not trust (its trust anchor cells: after a change of supplier
+   the old Supplier's Commands are discarded although its certificate still verifies).
+   Anti-replay: the originator counter must exceed the last one this Device accepted from
+   that Remote Party (GBCS 4.3.2.2); otherwise the Command is discarded. Use cases named
+   with ``keeps_own_anti_replay`` (the top-ups CS01a/CS01b, whose counter is the UTRN's,
+   GBCS 14.3) skip this check and leave the counter alone: their handler checks its own.
 3. Decode the payload and run the handler registered for the use case. The handler reads
    and changes the Device's state (``DeviceState`` sections) and returns the Response
    payload, and may raise Alerts or ask to be woken later (Device-held future-dated
@@ -63,6 +68,12 @@ class AlertSpec:
     payload: bytes
     recipient: Eui64
     critical: bool | None = None
+    alert_code: int | None = None
+    """The alert code DUIS reports (``DeviceAlertMessage/AlertCode``, e.g. 0x8F66); read
+    from the payload when not given."""
+    supplementary_remote_party: Eui64 | None = None
+    """The party the Alert concerns besides its recipient (ECS200 names the Load Controller;
+    ECS100 the User whose Command the Device could not carry out)."""
 
 
 @dataclass(slots=True)
@@ -119,14 +130,32 @@ class DeviceReply:
     payload: bytes
     message_code: int | None = None
     """Override the Response's message code (default: the Command's)."""
+    signed: bool | None = None
+    """Sign the Response (True) or MAC it (False); default: signed when the Command was."""
+
+
+class DiscardCommandError(Exception):
+    """Raised by a handler for a Command the Device cannot obey at all (a payload that is
+    not its use case's structure): the Device discards it, as GBCS Devices do with a
+    Command they cannot parse, and the DCC sees no Response."""
+
+
+class CommandNotUnderstood(Exception):  # noqa: N818  (names what the Device concludes)
+    """Raised by a handler, before it changes any state, for a Command it cannot act on (a
+    payload that is not what its use case carries): the Device discards it, as it does a
+    Command that fails its checks."""
 
 
 Handler = Callable[[DeviceCommand, DeviceContext], DeviceReply]
 PeerStates = Callable[[Eui64], DeviceState | None]
 WakeHandler = Callable[[DeviceContext], None]
+Authoriser = Callable[[GbcsMessage, DeviceState, GbcsSecurity], str | None]
+"""Given an authenticated Command, the Device's state and the keys: None to accept, or the
+reason the Device discards it."""
 
 _HANDLERS: dict[str, Handler] = {}
 _WAKE_HANDLERS: list[WakeHandler] = []
+_AUTHORISERS: list[Authoriser] = []
 _OWN_ANTI_REPLAY: set[str] = set()
 
 
@@ -152,6 +181,13 @@ def keeps_own_anti_replay(*use_cases: str) -> None:
 def on_wake(fn: WakeHandler) -> WakeHandler:
     if fn not in _WAKE_HANDLERS:
         _WAKE_HANDLERS.append(fn)
+    return fn
+
+
+def authorises(fn: Authoriser) -> Authoriser:
+    """Register a check every Command must pass once its MAC and signature verified."""
+    if fn not in _AUTHORISERS:
+        _AUTHORISERS.append(fn)
     return fn
 
 
@@ -216,6 +252,10 @@ class DeviceSimulator:
                 return Simulation(
                     Outcome.DISCARDED, reason=f"signature not accepted: {signed.detail}"
                 )
+        for authoriser in _AUTHORISERS:
+            refusal = authoriser(message, state, self.security)
+            if refusal is not None:
+                return Simulation(Outcome.DISCARDED, reason=refusal)
         code = message_codes.lookup(message.message_code)
         use_case = code.use_case if code else None
         replay = state.get(AntiReplay)
@@ -254,13 +294,17 @@ class DeviceSimulator:
         context = DeviceContext(
             now, device, state, self.security, self.inventory, command=command, peers=self.peers
         )
-        reply = handler(command, context)
+        try:
+            reply = handler(command, context)
+        except (DiscardCommandError, CommandNotUnderstood) as exc:
+            return Simulation(Outcome.DISCARDED, reason=str(exc), use_case=use_case)
         response = build.response_to(
             message,
             reply.payload,
             security=self.security,
             date_time=now,
             message_code=reply.message_code,
+            critical=reply.signed,
         )
         return Simulation(
             Outcome.RESPONDED, response.encode(), self._alerts(context), use_case=use_case
@@ -277,6 +321,12 @@ class DeviceSimulator:
             handler(context)
         return self._alerts(context)
 
+    def emit(self, context: DeviceContext) -> tuple[tuple[AlertSpec, bytes], ...]:
+        """Build the Alerts raised in ``context`` outside ``process`` and ``wake`` (events a
+        simulation drives: a power outage, a tamper), each with the Device's next alert
+        counter, in the order they were raised; the context's queue is then empty."""
+        return self._alerts(context)
+
     def _alerts(self, context: DeviceContext) -> tuple[tuple[AlertSpec, bytes], ...]:
         built = []
         counters = context.state.get(AlertCounter)
@@ -291,10 +341,12 @@ class DeviceSimulator:
                 security=self.security,
                 date_time=context.now,
                 critical=spec.critical,
+                supplementary_remote_party=spec.supplementary_remote_party,
             )
             built.append((spec, message.encode()))
         if built:
             context.state.touch()
+        context.alerts.clear()
         return tuple(built)
 
 

@@ -11,6 +11,7 @@ versions.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 from datetime import datetime
@@ -109,6 +110,22 @@ class DeviceState:
             self._loaded[section.NAME] = found
         assert isinstance(found, section)
         return found
+
+    def has(self, section: type[Section]) -> bool:
+        """Whether the Device has this section yet (stored, or loaded by a handler): lets a
+        wake handler skip Devices it never touched without creating the section."""
+        return section.NAME in self._loaded or section.NAME in self._raw
+
+    def peek(self, name: str) -> dict[str, Any] | None:
+        """The JSON form of section ``name`` as it stands (loaded or stored), or None.
+
+        Read-only: for reading another family's section by name without importing its
+        module (the section stays unloaded; changing the result changes nothing)."""
+        loaded = self._loaded.get(name)
+        if loaded is not None:
+            return loaded.to_json()
+        raw = self._raw.get(name)
+        return copy.deepcopy(raw) if isinstance(raw, dict) else None
 
     def touch(self) -> None:
         """Mark the state changed: the hub writes it back with the Device's response."""

@@ -246,3 +246,33 @@ def lookup(value: int) -> AlertCode | None:
 def carried_by(message_code: int) -> tuple[AlertCode, ...]:
     """The alert codes a message code is known to carry."""
     return tuple(row for row in TABLE if message_code in row.carried_by)
+
+
+def alert_code_in(data: bytes) -> int | None:
+    """The 0x8Fxx (or other) alert code a GBCS Alert carries, whatever its payload family.
+
+    DUIS reports it as ``DeviceAlertMessage/AlertCode``. None when ``data`` is not an Alert
+    or the code cannot be read.
+    """
+    # Imported here: the payload codecs import this module's table.
+    from opendcc.gbcs.codec import decode  # noqa: PLC0415
+    from opendcc.gbcs.context import GbcsDecodeError  # noqa: PLC0415
+
+    try:
+        decoded = decode(data)
+    except GbcsDecodeError:
+        return None
+    values = decoded.payload.to_json().get("values") or {}
+    candidates = [values.get("AlertCode"), values.get("alert_code")]
+    alert = values.get("alert")
+    if isinstance(alert, dict):
+        candidates.append(alert.get("AlertCode"))
+    for candidate in candidates:
+        if isinstance(candidate, str):
+            try:
+                return int(candidate, 16)
+            except ValueError:
+                continue
+        if isinstance(candidate, int):
+            return candidate
+    return None

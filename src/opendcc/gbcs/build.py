@@ -162,6 +162,39 @@ def command(
     return security.seal(GbcsMessage(header, bytes(payload)))
 
 
+def dcc_command(
+    payload: bytes,
+    *,
+    originator: Eui64,
+    recipient: Eui64,
+    counter: int,
+    message_code: int,
+    security: GbcsSecurity,
+    signed: bool,
+    date_time: DateTimeValue = None,
+    supplementary_remote_party: Eui64 | None = None,
+    supplementary_remote_party_counter: int | None = None,
+) -> GbcsMessage:
+    """A Command a DCC party originates (the ACB on a User's behalf, the Transitional CoS
+    Party): signed with ``originator``'s own DS key when ``signed`` (a critical GBCS
+    message type such as CS03A2 to a PPMID, or the CoS credential update), then MACed with
+    the ACB's KA key like every Command."""
+    header = grouping_header(
+        Cra.COMMAND,
+        originator=originator,
+        recipient=recipient,
+        counter=counter,
+        message_code=message_code,
+        date_time=date_time,
+        supplementary_remote_party=supplementary_remote_party,
+        supplementary_remote_party_counter=supplementary_remote_party_counter,
+    )
+    message = GbcsMessage(header, bytes(payload))
+    if signed:
+        message = security.sign(message)
+    return security.seal(message)
+
+
 def critical_command(
     pre_command: GbcsMessage | bytes, signature: bytes, security: GbcsSecurity
 ) -> GbcsMessage:
@@ -238,9 +271,11 @@ def response_to(
     date_time: DateTimeValue,
     message_code: int | None = None,
     supplementary_originator_counter: int | None = None,
+    critical: bool | None = None,
 ) -> GbcsMessage:
     """The Response to ``command_message``: swapped EUIs, the same counter and message code,
-    the supplementary remote party copied, signed when the Command was."""
+    the supplementary remote party copied, signed when the Command was (or as ``critical``
+    says: GBCS signs every credential update Response, even to the ACB's MACed CS02b)."""
     other = command_message.header.other_information
     return response(
         payload,
@@ -249,7 +284,7 @@ def response_to(
         counter=command_message.counter,
         message_code=command_message.message_code if message_code is None else message_code,
         security=security,
-        critical=command_message.signature is not None,
+        critical=command_message.signature is not None if critical is None else critical,
         date_time=date_time,
         supplementary_remote_party=other.supplementary_remote_party,
         supplementary_remote_party_counter=other.supplementary_remote_party_counter,

@@ -385,23 +385,7 @@ class Deliverer:
                 dv.DeliveryState.REJECTED,
                 dv.DeliveryState.EXPIRED,
             ):
-                entry = jr.get_by_row(conn, ready.request_row)
-                if entry is not None and entry.state is jr.RequestState.RESPONDED:
-                    jr.advance(conn, ready.request_row, jr.Step.DELIVERED, at)
-                    append_events(
-                        conn,
-                        [
-                            Event(
-                                EventKind.COMPLETED,
-                                at,
-                                ready.request_id,
-                                entry.originator,
-                                entry.target,
-                                entry.variant,
-                                entry.response_code,
-                            )
-                        ],
-                    )
+                _complete(conn, ready.request_row, at)
             append_events(conn, events)
 
         await self.db.write(job)
@@ -472,8 +456,16 @@ class Deliverer:
                 ],
             )
             if ready.request_row is not None:
-                entry = jr.get_by_row(conn, ready.request_row)
-                if entry is not None and entry.state is jr.RequestState.RESPONDED:
-                    jr.advance(conn, ready.request_row, jr.Step.DELIVERED, at)
+                _complete(conn, ready.request_row, at)
 
         await self.db.write(job)
+
+
+def _complete(conn: Any, row: int, at: datetime) -> None:
+    """The request whose response this was is complete (logged with its outcome)."""
+    moved = jr.complete(conn, row, at)
+    if moved is not None:
+        request_id, originator, target, variant, code = moved
+        append_events(
+            conn, [Event(EventKind.COMPLETED, at, request_id, originator, target, variant, code)]
+        )

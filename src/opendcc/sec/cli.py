@@ -28,7 +28,7 @@ from opendcc.sec.bmit import (
     baseline_margin_implementation_total,
     parse_baseline_margins,
 )
-from opendcc.sec.compromise import security_report
+from opendcc.sec.compromise import SecurityReport, security_report
 from opendcc.sec.confidentiality import Marking
 from opendcc.sec.liability import liability_limit
 from opendcc.sec.m86 import DraftingId, DraftingTimeline, load_timeline
@@ -335,10 +335,13 @@ def security_report_command(
         Path | None,
         typer.Option(
             "--from",
-            help="JSON file of devices, identities, credentials and events. The hub's store "
-            "will be the default once it exists.",
+            help="JSON file of devices, identities, credentials and events, instead of the "
+            "hub's store.",
         ),
     ] = None,
+    data_dir: Annotated[
+        Path, typer.Option("--data", help="The hub's data directory (its store and keys).")
+    ] = Path("var/opendcc"),
     at: Annotated[
         str | None, typer.Option(help="Instant of the report (default: the file's, or now).")
     ] = None,
@@ -359,10 +362,11 @@ def security_report_command(
     except ValueError as exc:
         _fail(f"SUPPLIER: {exc}")
     if inputs is None:
-        _fail(
-            "no inputs: pass --from FILE (the hub's store will provide them by default once "
-            "it exists; docs/sec-rules.md describes the file)"
+        report = _report_from_store(
+            eui, data_dir, _parse_time(at, "--at"), _parse_time(since, "--since")
         )
+        _show_report(report, as_json)
+        return
     try:
         data = load_security_inputs(inputs)
         instant = _parse_time(at, "--at") or data.at or datetime.now(UTC)
@@ -379,6 +383,40 @@ def security_report_command(
         )
     except SecInputError as exc:
         _fail(str(exc))
+    _show_report(report, as_json)
+
+
+def _report_from_store(
+    eui: Eui64, data_dir: Path, at: datetime | None, since: datetime | None
+) -> SecurityReport | Refusal:
+    """The report over a hub's data directory (read-only; the hub may be running)."""
+    import opendcc.store.estate as estate_store  # noqa: PLC0415
+    from opendcc.hub.sec_bridge import security_inputs  # noqa: PLC0415
+    from opendcc.smki.keystore import Keystore  # noqa: PLC0415
+    from opendcc.store.database import Database  # noqa: PLC0415
+    from opendcc.store.events import SCHEMA as EVENTS  # noqa: PLC0415
+
+    path = data_dir / "hub.sqlite"
+    if not path.exists():
+        _fail(f"no hub store at {path}: give --data DIR (or --from FILE)")
+    with Database(path, parts=[*estate_store.ESTATE_SCHEMA, EVENTS]) as db:
+        estate = estate_store.open_estate(db)
+        keystore = Keystore.load(data_dir / "pki") if (data_dir / "pki").is_dir() else Keystore()
+        inputs = security_inputs(estate, keystore, eui, at or datetime.now(UTC), since)
+        return security_report(
+            inputs["supplier"],
+            inputs["at"],
+            inputs["devices"],
+            inputs["identities"],
+            inputs["credentials"],
+            (),
+            inputs["events"],
+            since=since,
+            parameters=_parameters(),
+        )
+
+
+def _show_report(report: SecurityReport | Refusal, as_json: bool) -> None:
     if isinstance(report, Refusal):
         if as_json:
             _emit(report.to_json())

@@ -33,7 +33,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
+from opendcc.eui import (
+    DCC_ACCESS_CONTROL_BROKER,
+    DCC_RECOVERY,
+    DCC_TRANSITIONAL_COS,
+    DCC_WAN_PROVIDER,
+    Eui64,
+)
 from opendcc.roles import UserRole
 from opendcc.smki.identity import KeyUsage, RemotePartyRole
 
@@ -99,9 +105,6 @@ OPENDCC_EUI_PREFIX: Final = 0x020DCC
 """The top 24 bits of every opendcc-assigned EUI-64 (locally administered, "0DCC")."""
 
 DCC: Final = DCC_ACCESS_CONTROL_BROKER
-DCC_RECOVERY: Final = Eui64.parse("02-0D-CC-00-00-00-00-01")
-DCC_TRANSITIONAL_COS: Final = Eui64.parse("02-0D-CC-00-00-00-00-05")
-DCC_WAN_PROVIDER: Final = Eui64.parse("02-0D-CC-00-00-00-00-06")
 
 DEMO_SUPPLIER_A: Final = Eui64.parse("02-0D-CC-00-00-01-00-01")
 DEMO_SUPPLIER_B: Final = Eui64.parse("02-0D-CC-00-00-01-00-02")

@@ -1,17 +1,23 @@
-"""One SQLite database in WAL mode, written by a single thread with group commit.
+"""One SQLite database in WAL mode, written with group commit on the event loop.
 
-Why this shape: the hub must persist every accepted request before answering I99 and
-still carry 1,200 requests a second on two cores. A single writer thread takes every
-pending write job, runs them all in one transaction (each job in its own SAVEPOINT, so a
-failing job rolls back alone) and commits once: the cost of a commit is shared by
-everything that arrived meanwhile, and the ``sqlite3`` module releases the GIL while
-SQLite works, so the event loop keeps running. Reads use a separate connection per
-thread; WAL lets them proceed while the writer commits.
+Why this shape: the hub must persist every accepted request before answering I99 and still
+carry 1,200 requests a second on two cores. Every write job submitted while an event loop is
+running in this thread is queued; at the end of the loop iteration all queued jobs run in
+one transaction (each in its own SAVEPOINT, so a failing job rolls back alone) and commit
+once: the cost of a commit is shared by everything that arrived meanwhile. Writing on the
+loop's own thread matters: a separate writer thread has to win the GIL back from the busy
+loop after every SQLite call, which costs up to the interpreter's switch interval (5 ms)
+each time and dominated the request latency when this module used one.
+
+Jobs submitted from another thread (command-line seeding, ``asyncio.to_thread`` work) run
+at once in that thread, serialised with the loop's batches by a lock. WAL checkpoints, the
+only writes that fsync with ``synchronous=NORMAL``, run on a background thread with its
+own connection so they never stall the loop.
 
 Durability: with ``synchronous=NORMAL`` (the default) a committed transaction survives the
 process being killed (it is in the WAL file) but not a power cut; ``synchronous=FULL``
-survives both at the price of an fsync per group commit. ``OPENDCC_SQLITE_SYNCHRONOUS``
-or the ``synchronous`` argument chooses.
+survives both at the price of an fsync per group commit. ``OPENDCC_SQLITE_SYNCHRONOUS`` or
+the ``synchronous`` argument chooses.
 
 Schemas: each store module declares its tables as ``SchemaPart``s; ``Database.open``
 applies every registered part once, in order, recording it in ``schema_parts``.
@@ -21,18 +27,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
-
-_STOP: Final = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +67,8 @@ class _Job:
 
 
 class Database:
-    """An SQLite file: ``write`` jobs go to the writer thread, ``reader()`` serves reads."""
+    """An SQLite file: ``write``/``submit`` run jobs in committed transactions, ``reader()``
+    serves reads."""
 
     def __init__(
         self,
@@ -72,18 +76,24 @@ class Database:
         *,
         synchronous: str = "NORMAL",
         parts: Sequence[SchemaPart] | None = None,
+        checkpoint_every: float = 1.0,
     ) -> None:
         self.path = Path(path)
         self.synchronous = synchronous.upper()
         if self.synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise ValueError(f"unknown synchronous mode {synchronous!r}")
         self._parts = list(parts) if parts is not None else None
-        self._jobs: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
-        self._writer: threading.Thread | None = None
+        self._writer: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+        self._pending: list[_Job] = []
+        self._flush_scheduled = False
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._closed = False
+        self._checkpoint_every = checkpoint_every
+        self._checkpointer: threading.Thread | None = None
+        self._stop = threading.Event()
         self.commits = 0
         self.jobs_committed = 0
 
@@ -92,23 +102,31 @@ class Database:
     def open(self) -> Database:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = self._connect()
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            self._apply_schema(conn)
-        finally:
-            conn.close()
-        self._writer = threading.Thread(target=self._write_loop, name="opendcc-sqlite-writer")
-        self._writer.daemon = True
-        self._writer.start()
+        conn.execute("PRAGMA journal_mode=WAL")
+        self._apply_schema(conn)
+        conn.execute("PRAGMA wal_autocheckpoint=0")
+        self._writer = conn
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint_loop, name="opendcc-sqlite-checkpoint", daemon=True
+        )
+        self._checkpointer.start()
         return self
 
     def close(self) -> None:
         if self._closed:
             return
+        if self._pending:
+            self._flush()
         self._closed = True
-        if self._writer is not None:
-            self._jobs.put(_STOP)
-            self._writer.join()
+        self._stop.set()
+        if self._checkpointer is not None:
+            self._checkpointer.join()
+        with self._lock:
+            if self._writer is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                self._writer.close()
+                self._writer = None
         with self._readers_lock:
             for conn in self._readers:
                 with contextlib.suppress(sqlite3.Error):
@@ -149,6 +167,15 @@ class Database:
                 conn.execute("ROLLBACK")
                 raise
 
+    def _checkpoint_loop(self) -> None:
+        conn = self._connect()
+        try:
+            while not self._stop.wait(self._checkpoint_every):
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            conn.close()
+
     # --- reads -----------------------------------------------------------------------------
 
     def reader(self) -> sqlite3.Connection:
@@ -167,77 +194,111 @@ class Database:
     # --- writes ----------------------------------------------------------------------------
 
     def submit(self, work: Callable[[sqlite3.Connection], T]) -> Future[T]:
-        """Queue ``work(conn)`` to run inside a transaction on the writer thread."""
+        """Run ``work(conn)`` inside a committed transaction.
+
+        On a thread running an event loop the job joins this loop iteration's group commit
+        and the future completes after it; elsewhere it runs now, and the future is done
+        on return. A job must only change the database: it may run a second time when a
+        job committed with it fails.
+        """
         if self._closed or self._writer is None:
             raise StoreError("database is not open")
         done: Future[T] = Future()
-        self._jobs.put(_Job(work, done))
+        job = _Job(work, done)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None:
+            self._run_batch([job])
+            return done
+        self._pending.append(job)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            loop.call_soon(self._flush)
         return done
 
     async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work(conn)`` in a committed transaction; returns once it is durable."""
-        return await asyncio.wrap_future(self.submit(work))
+        future = self.submit(work)
+        if future.done():
+            return future.result()
+        return await asyncio.wrap_future(future)
 
     def write_now(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Blocking form of ``write`` for command-line tools and tests."""
-        return self.submit(work).result()
+        """Blocking form of ``write`` for command-line tools and tests (no running loop)."""
+        if self._closed or self._writer is None:
+            raise StoreError("database is not open")
+        done: Future[T] = Future()
+        self._run_batch([_Job(work, done)])
+        return done.result()
 
-    def _write_loop(self) -> None:
-        conn = self._connect()
-        try:
-            while True:
-                first = self._jobs.get()
-                if first is _STOP:
-                    return
-                batch = [first]
-                stop = False
-                while True:
-                    try:
-                        more = self._jobs.get_nowait()
-                    except queue.Empty:
-                        break
-                    if more is _STOP:
-                        stop = True
-                        break
-                    batch.append(more)
-                self._run_batch(conn, [j for j in batch if isinstance(j, _Job)])
-                if stop:
-                    return
-        finally:
-            conn.close()
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        batch, self._pending = self._pending, []
+        if batch:
+            self._run_batch(batch)
 
-    def _run_batch(self, conn: sqlite3.Connection, batch: list[_Job]) -> None:
-        results: list[tuple[_Job, bool, Any]] = []
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            for index, job in enumerate(batch):
-                savepoint = f"job{index}"
-                conn.execute(f"SAVEPOINT {savepoint}")
-                try:
-                    value = job.work(conn)
-                except BaseException as exc:  # the job's own failure: roll back just it
-                    conn.execute(f"ROLLBACK TO {savepoint}")
-                    conn.execute(f"RELEASE {savepoint}")
-                    results.append((job, False, exc))
-                else:
-                    conn.execute(f"RELEASE {savepoint}")
-                    results.append((job, True, value))
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            failure = StoreError(f"commit failed: {exc}")
-            for job in batch:
-                if not job.done.done():
+    def _run_batch(self, batch: list[_Job]) -> None:
+        """Run ``batch`` in one transaction and commit once.
+
+        The common case costs no savepoints: jobs run straight. If one raises, the whole
+        transaction is rolled back and the batch is run again with a savepoint around each
+        job, so only the failing job's changes are discarded and the others still commit.
+        """
+        with self._lock:
+            conn = self._writer
+            if conn is None:
+                failure = StoreError("database is closed")
+                for job in batch:
                     job.done.set_exception(failure)
-            return
-        self.commits += 1
-        self.jobs_committed += len(batch)
+                return
+            try:
+                results = self._attempt(conn, batch, isolated=False)
+                if results is None:
+                    results = self._attempt(conn, batch, isolated=True)
+                    assert results is not None
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                failure = StoreError(f"commit failed: {exc}")
+                for job in batch:
+                    if not job.done.done():
+                        job.done.set_exception(failure)
+                return
+            self.commits += 1
+            self.jobs_committed += len(batch)
         for job, ok, value in results:
             if ok:
                 job.done.set_result(value)
             else:
                 job.done.set_exception(value)
+
+    @staticmethod
+    def _attempt(
+        conn: sqlite3.Connection, batch: list[_Job], *, isolated: bool
+    ) -> list[tuple[_Job, bool, Any]] | None:
+        """One try at the batch; None when a job failed and isolation is needed."""
+        results: list[tuple[_Job, bool, Any]] = []
+        conn.execute("BEGIN IMMEDIATE")
+        for index, job in enumerate(batch):
+            if isolated:
+                conn.execute(f"SAVEPOINT job{index}")
+            try:
+                value = job.work(conn)
+            except BaseException as exc:  # the job's own failure
+                if not isolated:
+                    conn.execute("ROLLBACK")
+                    return None
+                conn.execute(f"ROLLBACK TO job{index}")
+                conn.execute(f"RELEASE job{index}")
+                results.append((job, False, exc))
+            else:
+                if isolated:
+                    conn.execute(f"RELEASE job{index}")
+                results.append((job, True, value))
+        conn.execute("COMMIT")
+        return results
 
 
 def _statements(script: str) -> Iterator[str]:

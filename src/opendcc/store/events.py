@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from opendcc.store.database import SchemaPart, register_schema
 
 
@@ -34,6 +36,7 @@ class EventKind(enum.StrEnum):
     ANOMALY_CHECKED = "anomaly_checked"
     TRANSFORMED = "transformed"
     PRECOMMAND_ISSUED = "precommand_issued"
+    PRECOMMAND_SIGNED = "precommand_signed"
     PRECOMMAND_SIGNATURE_FAILED = "precommand_signature_failed"
     ACCEPTED = "accepted"
     """Persisted and acknowledged with I99."""
@@ -119,6 +122,14 @@ def from_us(value: int) -> datetime:
     return datetime.fromtimestamp(value / 1_000_000, UTC)
 
 
+def _json(detail: Mapping[str, Any]) -> str:
+    """orjson for speed; the standard encoder when a value is beyond it (128-bit serials)."""
+    try:
+        return orjson.dumps(detail, default=str).decode()
+    except TypeError:
+        return json.dumps(detail, separators=(",", ":"), default=str)
+
+
 def append_events(conn: sqlite3.Connection, events: Iterable[Event]) -> None:
     """Append ``events`` within the caller's transaction (inside a ``Database`` write job)."""
     conn.executemany(
@@ -132,7 +143,7 @@ def append_events(conn: sqlite3.Connection, events: Iterable[Event]) -> None:
                 e.target,
                 e.variant,
                 e.code,
-                json.dumps(e.detail, separators=(",", ":"), default=str) if e.detail else None,
+                _json(e.detail) if e.detail else None,
             )
             for e in events
         ],

@@ -199,6 +199,26 @@ def insert_request(
     return cursor.lastrowid
 
 
+_SOURCES: Final = {
+    step: tuple(sorted({source.value for (source, s) in TRANSITIONS if s is step})) for step in Step
+}
+_ADVANCE: Final = {
+    step: (
+        "UPDATE requests SET state = CASE state "
+        + " ".join(
+            f"WHEN '{source.value}' THEN '{target.value}'"
+            for (source, s), target in TRANSITIONS.items()
+            if s is step
+        )
+        + " END, updated_us = ?, command = COALESCE(?, command),"
+        " response_code = COALESCE(?, response_code), due_us = COALESCE(?, due_us)"
+        f" WHERE id = ? AND state IN ({', '.join(repr(v) for v in _SOURCES[step])})"
+        " RETURNING state"
+    )
+    for step in Step
+}
+
+
 def advance(
     conn: sqlite3.Connection,
     row: int,
@@ -209,28 +229,34 @@ def advance(
     response_code: str | None = None,
     due_at: datetime | None = None,
 ) -> RequestState:
-    """Move entry ``row`` along the lifecycle table (inside a write job)."""
-    found = conn.execute("SELECT state FROM requests WHERE id = ?", (row,)).fetchone()
-    if found is None:
+    """Move entry ``row`` along the lifecycle table (inside a write job): one statement."""
+    found = conn.execute(
+        _ADVANCE[step],
+        (to_us(at), command, response_code, to_us(due_at) if due_at else None, row),
+    ).fetchone()
+    if found is not None:
+        return RequestState(found[0])
+    current = conn.execute("SELECT state FROM requests WHERE id = ?", (row,)).fetchone()
+    if current is None:
         raise LifecycleError(f"no journal entry {row}")
-    current = RequestState(found[0])
-    target = TRANSITIONS.get((current, step))
-    if target is None:
-        raise LifecycleError(f"request {row} is {current.value}: no transition for {step.value}")
-    conn.execute(
-        "UPDATE requests SET state = ?, updated_us = ?,"
-        " command = COALESCE(?, command), response_code = COALESCE(?, response_code),"
-        " due_us = COALESCE(?, due_us) WHERE id = ?",
-        (
-            target.value,
-            to_us(at),
-            command,
-            response_code,
-            to_us(due_at) if due_at else None,
-            row,
-        ),
-    )
-    return target
+    raise LifecycleError(f"request {row} is {current[0]}: no transition for {step.value}")
+
+
+def complete(
+    conn: sqlite3.Connection, row: int, at: datetime
+) -> tuple[str, str, str, str, str | None] | None:
+    """RESPONDED -> COMPLETED once the response is delivered (or given up): one statement.
+
+    Returns (request_id, originator, target, variant, response_code) when the entry moved,
+    None when it was not RESPONDED (already completed, for example).
+    """
+    found = conn.execute(
+        "UPDATE requests SET state = 'completed', updated_us = ? WHERE id = ?"
+        " AND state = 'responded' RETURNING request_id, originator, target, variant,"
+        " response_code",
+        (to_us(at), row),
+    ).fetchone()
+    return None if found is None else (found[0], found[1], found[2], found[3], found[4])
 
 
 def get_by_request_id(conn: sqlite3.Connection, request_id: str) -> JournalEntry | None:
@@ -325,6 +351,15 @@ class ReplayGuard:
 
     def last(self, originator: str) -> int | None:
         return self._last.get(originator)
+
+    def next_own(self, originator: str, now: datetime) -> int:
+        """The next counter for an originator the hub itself is (the DCC's ACB): strictly
+        above every one used, at least the time in milliseconds (so it keeps increasing across
+        restarts even before its last value is reloaded)."""
+        last = self._last.get(originator, 0)
+        value = max(last + 1, int(now.timestamp() * 1000))
+        self._last[originator] = value
+        return value
 
     def claim(self, originator: str, counter: int) -> bool:
         last = self._last.get(originator)

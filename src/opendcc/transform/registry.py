@@ -25,7 +25,7 @@ from typing import Protocol
 
 from lxml import etree
 
-from opendcc.eui import Eui64
+from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.inventory.model import Device, DeviceType
 from opendcc.roles import UserRole
 
@@ -55,6 +55,39 @@ class TransformInput:
     execution_at: datetime | None = None
     """``ExecutionDateTime`` of a future-dated request (None: immediate)."""
     inventory: InventoryView | None = None
+    dcc_counter: Callable[[Eui64], int] | None = None
+    """The originator counter a DCC party (the Access Control Broker, the Transitional CoS
+    Party) uses for this request's Command, when the DCC originates it on the User's behalf
+    (see ``DccOrigination``): strictly above every counter the party used before, and the
+    same value however often it is asked within one transform (the payload's invoke id and
+    protection parameters must agree with the header). None: transforms use ``counter``."""
+
+
+@dataclass(frozen=True, slots=True)
+class DccOrigination:
+    """The DCC, not the User, originates the Command.
+
+    GBCS has the Access Control Broker originate Commands to Communications Hub Functions,
+    GPFs and Type 1 HAN Devices on a User's behalf, naming the User as supplementary
+    remote party (``CommandSpec.supplementary_remote_party``), and the DCC's Transitional
+    CoS Party originate the change-of-supplier credential update (DUIS 6.23). The hub
+    builds the Command with ``party`` as originator and ``counter`` as originator counter
+    and, when ``signed``, signs it with ``party``'s Digital Signing key (the Command is of
+    a critical GBCS message type although the Service Request is not critical).
+    """
+
+    party: Eui64
+    counter: int
+    signed: bool = False
+
+
+def dcc_origination(
+    request: TransformInput, party: Eui64 = DCC_ACCESS_CONTROL_BROKER, *, signed: bool = False
+) -> DccOrigination:
+    """``party`` originates the Command, with the counter the hub allocates for it
+    (``TransformInput.dcc_counter``; the RequestID counter when none is given)."""
+    counter = request.dcc_counter(party) if request.dcc_counter is not None else request.counter
+    return DccOrigination(party, counter, signed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +103,8 @@ class CommandSpec:
     supplementary_remote_party: Eui64 | None = None
     supplementary_remote_party_counter: int | None = None
     supplementary_remote_party_ka_certificate: bytes | None = None
+    dcc_origination: DccOrigination | None = None
+    """Set when a DCC party originates the Command (None: the User does)."""
 
 
 @dataclass(frozen=True, slots=True)

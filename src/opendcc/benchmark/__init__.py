@@ -1,0 +1,1 @@
+"""Benchmarks that ``opendcc bench`` and the scripts in ``bench/`` run."""

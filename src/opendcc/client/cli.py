@@ -1,0 +1,92 @@
+"""``opendcc send``: sign a DUIS request as a User, send it, print every answer."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+
+def send(
+    file: Annotated[Path, typer.Argument(help="A DUIS request (e.g. a reference template).")],
+    as_user: Annotated[str, typer.Option("--as", help="User name (demo PKI) or EUI-64.")],
+    hub: Annotated[str, typer.Option(help="The hub's DUIS base URL.")] = "http://127.0.0.1:8079",
+    data: Annotated[Path, typer.Option(help="The hub's data directory (its PKI).")] = Path(
+        "var/opendcc"
+    ),
+    boxed_keys: Annotated[
+        Path | None, typer.Option(help="DCC Boxed keys instead of a PKI.")
+    ] = None,
+    target: Annotated[str | None, typer.Option(help="Send to this Device instead.")] = None,
+    keep_counter: Annotated[bool, typer.Option(help="Keep the file's RequestID counter.")] = False,
+    wait: Annotated[float, typer.Option(help="Seconds to wait for asynchronous answers.")] = 15.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Sign FILE as a User, send it (with the CV 4/5 round for critical requests) and print
+    the synchronous answer and the asynchronous response delivered to the User."""
+    from opendcc.client.run import SendError, run_send  # noqa: PLC0415
+
+    try:
+        report = asyncio.run(
+            run_send(
+                file,
+                as_user,
+                hub=hub,
+                data=data,
+                boxed_keys=boxed_keys,
+                target=target,
+                keep_counter=keep_counter,
+                wait=wait,
+            )
+        )
+    except SendError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, default=str))
+        return
+    _print(report)
+
+
+def _print(report: dict[str, Any]) -> None:
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    console = Console()
+    table = Table(title=f"{report['variant']} {report['request_id']}")
+    for column in ("step", "HTTP", "code", "detail"):
+        table.add_column(column)
+    for step in report["steps"]:
+        table.add_row(
+            step["step"],
+            str(step.get("http", "")),
+            step.get("code") or "",
+            step.get("detail") or "",
+        )
+    console.print(table)
+    for value in report.get("values", []):
+        console.print_json(json.dumps(value, default=str))
+
+
+def demo(
+    port: Annotated[int, typer.Option(help="Port for the demo hub (SMKI on port+4).")] = 8079,
+    data: Annotated[Path | None, typer.Option(help="Keep the demo's data here.")] = None,
+    premises: Annotated[int, typer.Option(help="Premises in the demo estate.")] = 12,
+) -> None:
+    """Seed a small estate, start the hub and play a signed supplier/network operator
+    conversation against it; print what each User saw."""
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    from opendcc.client.demo import play  # noqa: PLC0415
+
+    lines = asyncio.run(play(data, port, premises))
+    table = Table(title="opendcc demo: what each DCC User saw")
+    for column in ("User", "request", "synchronous answer", "final", "detail", "ms"):
+        table.add_column(column)
+    for line in lines:
+        table.add_row(line.user, line.request, line.sync, line.final, line.detail, f"{line.ms:.0f}")
+    Console().print(table)

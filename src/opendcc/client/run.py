@@ -1,0 +1,198 @@
+"""What ``opendcc send`` does, step by step, as a User's system would."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+
+from opendcc.client.identity import IdentityError, UserIdentity, resolve
+from opendcc.client.receiver import CallbackReceiver
+from opendcc.client.requests import Counter, RequestError, prepare
+from opendcc.client.session import ClientError, DuisClient
+from opendcc.client.smki import add_device_certificates
+from opendcc.correlate import correlate
+from opendcc.duis.command_variant import CommandVariant
+from opendcc.duis.messages import ServiceRequest, ServiceResponse
+from opendcc.duis.signature import SignatureVerifier
+from opendcc.eui import Eui64
+from opendcc.gbcs.codec import decode
+from opendcc.gbcs.context import GbcsDecodeError
+from opendcc.gbcs.security import GbcsSecurity
+from opendcc.smki.keystore import Keystore
+
+
+class SendError(RuntimeError):
+    """``opendcc send`` cannot go on; the message says why."""
+
+
+def smki_url(hub: str) -> str:
+    """The SMKI service beside a hub: the same host, the DUIS port + 4 (DCC Boxed's layout)."""
+    parts = urlsplit(hub)
+    port = (parts.port or (443 if parts.scheme == "https" else 80)) + 4
+    return urlunsplit((parts.scheme, f"{parts.hostname}:{port}", "", "", ""))
+
+
+def _keys(data: Path, boxed_keys: Path | None) -> tuple[Keystore, dict[str, Eui64]]:
+    names: dict[str, Eui64] = {}
+    if boxed_keys is not None:
+        return Keystore.load(boxed_keys), names
+    pki = data / "pki"
+    if not (pki / "index.json").exists():
+        raise SendError(
+            f"no PKI in {pki}: start the hub (opendcc serve) with --data {data}, "
+            "or give --boxed-keys"
+        )
+    index = json.loads((pki / "index.json").read_text())
+    for party in index.get("parties", []):
+        names[party["name"]] = Eui64.parse(party["eui"])
+    return Keystore.load(pki), names
+
+
+@contextlib.asynccontextmanager
+async def callback_at(
+    session: aiohttp.ClientSession, hub: str, user: Eui64, url: str
+) -> AsyncIterator[None]:
+    """Point ``user``'s Receive Response Service at ``url`` (admin API), restore it after."""
+    admin = f"{hub}/admin/v1/users/{user}"
+    async with session.get(admin) as reply:
+        if reply.status != 200:
+            raise SendError(f"the hub does not know User {user} ({reply.status})")
+        previous = (await reply.json()).get("callback_url")
+    async with session.patch(admin, json={"callback_url": url}) as reply:
+        if reply.status != 200:
+            raise SendError(f"cannot set the callback URL: {await reply.text()}")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(aiohttp.ClientError):
+            async with session.patch(admin, json={"callback_url": previous}):
+                pass
+
+
+async def run_send(
+    file: Path,
+    who: str,
+    *,
+    hub: str,
+    data: Path,
+    boxed_keys: Path | None,
+    target: str | None,
+    keep_counter: bool,
+    wait: float,
+) -> dict[str, Any]:
+    hub = hub.rstrip("/")
+    keystore, names = _keys(data, boxed_keys)
+    try:
+        identity = resolve(keystore, who, names)
+        root = prepare(
+            file.read_bytes(),
+            originator=identity.eui,
+            target=Eui64.parse(target) if target else None,
+            counter=None if keep_counter else Counter().next(datetime.now(UTC)),
+        )
+    except (IdentityError, RequestError, OSError, ValueError) as exc:
+        raise SendError(str(exc)) from None
+    verifier = SignatureVerifier(keystore, check_validity=boxed_keys is None)
+    receiver = await CallbackReceiver(verifier).start()
+    steps: list[dict[str, Any]] = []
+    report: dict[str, Any] = {"steps": steps, "values": []}
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            callback_at(session, hub, identity.eui, receiver.url),
+        ):
+            client = DuisClient(hub, identity, verifier, session=session)
+            request, final = await _exchange(client, root, steps, identity)
+            report["request_id"] = str(request.header.request_id)
+            report["variant"] = request.header.variant.code
+            if final is not None and final.code == "I99":
+                received = await receiver.response_for(str(request.header.request_id), wait)
+                if received is None:
+                    steps.append(
+                        {"step": "asynchronous response", "detail": f"none within {wait:.0f} s"}
+                    )
+                else:
+                    steps.append(_step("asynchronous response", 204, received.response))
+                    report["values"] += await _values(received.response, keystore, session, hub)
+            elif final is not None and final.response is not None:
+                report["values"] += await _values(final.response, keystore, session, hub)
+    except (aiohttp.ClientError, ClientError) as exc:
+        raise SendError(f"talking to {hub}: {exc}") from None
+    finally:
+        await receiver.stop()
+    return report
+
+
+async def _exchange(
+    client: DuisClient, root: Any, steps: list[dict[str, Any]], identity: UserIdentity
+) -> tuple[ServiceRequest, Any]:
+    cv = root.findtext("{*}Header/{*}CommandVariant")
+    if cv is not None and cv.strip() == str(int(CommandVariant.CRITICAL_TRANSFORM)):
+
+        def check(request: ServiceRequest, pre: bytes) -> str | None:
+            verdict = correlate(request, pre)
+            steps.append(
+                {"step": "correlate", "detail": "correlates" if verdict else verdict.difference}
+            )
+            return None if verdict else verdict.difference
+
+        request, transformed, sent = await client.critical(root, check)
+        steps.append(
+            _step("CV 4 transform", transformed.status, transformed.response, transformed.problem)
+        )
+        if sent is not None:
+            steps.append(_step("CV 5 signed Pre-Command", sent.status, sent.response, sent.problem))
+        return request, sent or transformed
+    request, answer = await client.send(root)
+    steps.append(
+        _step(
+            f"CV {int(request.header.command_variant)}",
+            answer.status,
+            answer.response,
+            answer.problem,
+        )
+    )
+    return request, answer
+
+
+def _step(
+    name: str, status: int, response: ServiceResponse | None, problem: str | None = None
+) -> dict[str, Any]:
+    return {
+        "step": name,
+        "http": status,
+        "code": response.header.response_code.value if response else None,
+        "detail": problem or (response.body_kind.value if response else None),
+    }
+
+
+async def _values(
+    response: ServiceResponse, keystore: Keystore, session: aiohttp.ClientSession, hub: str
+) -> list[dict[str, Any]]:
+    payload = response.gbcs_payload()
+    if not isinstance(payload, bytes):
+        return []
+    try:
+        from opendcc.gbcs.frame import decode_message  # noqa: PLC0415
+
+        device = decode_message(payload).originator
+        await add_device_certificates(keystore, session, smki_url(hub), device)
+        decoded = decode(payload, GbcsSecurity(keystore))
+    except (GbcsDecodeError, aiohttp.ClientError) as exc:
+        return [{"gbcs": f"undecodable: {exc}"}]
+    body = decoded.to_json()
+    return [
+        {
+            "use_case": body.get("use_case"),
+            "mac_valid": body.get("mac_valid"),
+            "signature_valid": body.get("signature_valid"),
+            "values": body.get("payload", {}).get("values"),
+        }
+    ]

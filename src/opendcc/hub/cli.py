@@ -1,0 +1,96 @@
+"""``opendcc serve``: run the hub."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from opendcc.eui import Eui64
+
+
+def _callbacks(values: list[str]) -> dict[Eui64, str]:
+    found: dict[Eui64, str] = {}
+    for value in values:
+        eui, sep, url = value.partition("=")
+        if not sep or not url.startswith(("http://", "https://")):
+            raise typer.BadParameter(f"--callback takes EUI=URL, got {value!r}")
+        try:
+            found[Eui64.parse(eui.strip())] = url.strip()
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+    return found
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(help="DUIS port; the SMKI service listens on port+4.")
+    ] = 8079,
+    estate: Annotated[str, typer.Option(help="demo, rtds, or existing.")] = "demo",
+    premises: Annotated[int, typer.Option(help="Premises in a new demo estate.")] = 20,
+    data: Annotated[Path, typer.Option(help="Data directory (database, PKI).")] = Path(
+        "var/opendcc"
+    ),
+    boxed_keys: Annotated[Path | None, typer.Option(help="DCC Boxed key folder (rtds).")] = None,
+    keystore: Annotated[list[Path], typer.Option(help="Extra certificates and keys.")] = [],  # noqa: B006
+    callback: Annotated[
+        list[str], typer.Option(help="A User's Receive Response Service: EUI=URL.")
+    ] = [],  # noqa: B006
+    schema_dir: Annotated[
+        Path | None, typer.Option(help="DUIS XSD folder: validate requests.")
+    ] = None,
+    tls_cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
+    wan_latency: Annotated[float, typer.Option(help="Simulated WAN round trip, seconds.")] = 0.0,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning.")] = "info",
+) -> None:
+    """Start the hub: DUIS on PORT, the SMKI certificate service on PORT+4."""
+    from opendcc.api.server import Tls, install_uvloop  # noqa: PLC0415
+    from opendcc.hub.runtime import Hub, HubConfig, HubError  # noqa: PLC0415
+    from opendcc.inventory.model import CspRegion  # noqa: PLC0415
+    from opendcc.wan.network import RegionProfile, SmWan  # noqa: PLC0415
+
+    if estate not in ("demo", "rtds", "existing"):
+        raise typer.BadParameter("--estate is demo, rtds or existing")
+    if (tls_cert is None) != (tls_key is None):
+        raise typer.BadParameter("give both --tls-cert and --tls-key, or neither")
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    wan = (
+        SmWan({r: RegionProfile(floor_s=wan_latency) for r in CspRegion})
+        if wan_latency
+        else SmWan()
+    )
+    config = HubConfig(
+        data_dir=data,
+        host=host,
+        port=port,
+        estate=estate,
+        premises=premises,
+        boxed_keys=boxed_keys,
+        keystores=tuple(keystore),
+        callbacks=_callbacks(callback),
+        schema_dir=schema_dir,
+        wan=wan,
+        log_level=log_level.lower(),
+        tls=Tls(tls_cert, tls_key) if tls_cert and tls_key else None,
+    )
+    install_uvloop()
+
+    async def announce() -> None:
+        scheme = "https" if config.tls else "http"
+        typer.echo(
+            f"opendcc hub: DUIS {scheme}://{host}:{port}/api/v1/serviceS|T|D, "
+            f"SMKI {scheme}://{host}:{port + 4}, admin {scheme}://{host}:{port}/docs"
+        )
+
+    try:
+        asyncio.run(Hub(config).run(on_started=announce))
+    except HubError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None

@@ -1,0 +1,352 @@
+"""Non-device Service Requests (Command Variant 8): the DCC answers them itself, at once.
+
+Served here: 8.2 Read Inventory, 8.3 Decommission Device, 8.4 Update Inventory, 8.14.1
+Communications Hub Status Update (Install Success), 12.2 Device Pre-notification. Each
+changes the Smart Metering Inventory through the estate's repositories, whose write jobs
+also append this request's events and journal entry, so the inventory change and its record
+are one transaction. The other non-device variants (5.x schedules, 8.6, 8.13, 8.14.2-4,
+11.1, 11.4, 12.1) are answered E11 with the reason until they are built (docs/hub.md lists
+what is served).
+
+Response codes: success is I0. Refusals use the generic codes where they fit (E19 unknown
+Device, E5 status, E4 eligibility) and otherwise the variant's own code from the DUIS
+schema's list (``E0802nn`` for 8.2 and so on); the schema gives no meanings, so the choice
+of the first code of the variant's range for "the request cannot be carried out as asked"
+is opendcc's, recorded in docs/duis-errors.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from lxml import etree
+
+from opendcc.access.users import DccUser
+from opendcc.duis import build
+from opendcc.duis.codes import ResponseCode
+from opendcc.duis.messages import ServiceRequest
+from opendcc.estate.records import DeviceDetails, DeviceUpdate, EstateRefusal, NewDevice
+from opendcc.eui import Eui64
+from opendcc.hub.pipeline import NonDeviceHandler, RequestTrace
+from opendcc.hub.responses import ResponseSigner
+from opendcc.inventory.model import CspRegion, DeviceType, SmiStatus, StatusChange
+from opendcc.inventory.transitions import InventoryEvent, TransitionRefused
+from opendcc.roles import UserRole
+from opendcc.store import journal as jr
+from opendcc.store.estate import SqliteEstate
+from opendcc.store.events import EventKind, append_events
+from opendcc.transform import duisxml as x
+
+MAX_INVENTORY_DEVICES = 17
+"""DSPInventory carries at most 17 Devices (DUIS schema)."""
+
+
+class NonDeviceService(NonDeviceHandler):
+    def __init__(self, estate: SqliteEstate, signer: ResponseSigner) -> None:
+        self.estate = estate
+        self.signer = signer
+        self._handlers: dict[
+            str, Callable[..., Awaitable[tuple[ResponseCode, etree._Element | None, str]]]
+        ] = {
+            "8.2": self._read_inventory,
+            "8.3": self._decommission,
+            "8.4": self._update_inventory,
+            "8.14.1": self._ch_install_success,
+            "12.2": self._pre_notification,
+        }
+
+    async def handle(
+        self,
+        request: ServiceRequest,
+        user: DccUser,
+        roles: tuple[UserRole, ...],
+        now: datetime,
+        trace: RequestTrace,
+    ) -> bytes:
+        variant = request.header.variant.code
+        handler = self._handlers.get(variant)
+        if handler is None:
+            code, content, reason = ResponseCode.E11, None, f"opendcc does not serve {variant} yet"
+        else:
+            try:
+                code, content, reason = await handler(request, user, now, trace)
+            except x.BodyValueError as exc:
+                code, content, reason = _variant_error(variant), None, str(exc)
+        kind = EventKind.SYNC_RESPONSE if code is ResponseCode.I0 else EventKind.REFUSED
+        trace.add(kind, now, code.value, reason=reason)
+        answer = self.signer.result(request.header, code, now, content, with_response_id=False)
+        await self._record(request, user, roles, code, now, trace)
+        return answer
+
+    async def _record(
+        self,
+        request: ServiceRequest,
+        user: DccUser,
+        roles: tuple[UserRole, ...],
+        code: ResponseCode,
+        now: datetime,
+        trace: RequestTrace,
+    ) -> None:
+        header = request.header
+        rid = header.request_id
+        raw = etree.tostring(request.root)
+        events = list(trace.events)
+        role = roles[0].value if roles else None
+
+        def job(conn: Any) -> None:
+            row = jr.insert_request(
+                conn,
+                request_id=str(rid),
+                originator=str(rid.originator),
+                target=str(rid.target),
+                counter=rid.counter,
+                variant=header.variant.code,
+                command_variant=8,
+                role=role,
+                state=jr.RequestState.ACCEPTED,
+                at=now,
+                request_xml=raw,
+            )
+            jr.advance(conn, row, jr.Step.RESPONDED, now, response_code=code.value)
+            jr.advance(conn, row, jr.Step.DELIVERED, now)
+            jr.record_counter(conn, str(rid.originator), rid.counter)
+            append_events(conn, events)
+
+        await self.estate.db.write(job)
+
+    # --- 8.2 Read Inventory -------------------------------------------------------------------
+
+    async def _read_inventory(
+        self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
+    ) -> tuple[ResponseCode, etree._Element | None, str]:
+        body = request.body
+        inventory = self.estate.inventory
+        found: list[DeviceDetails] = []
+        if (node := x.child(body, "DeviceID")) is not None:
+            device = _eui(node)
+            details = inventory.device_details(device)
+            if details is not None:
+                found = [details]
+        elif (node := x.child(body, "MPxN")) is not None:
+            found = inventory.devices_for_mpxn(x.text(node))
+        elif (node := x.child(body, "UPRN")) is not None:
+            found = inventory.devices_at(x.integer(node, low=1))
+        elif (node := x.child(body, "PropertyFilter")) is not None:
+            for premises in inventory.find_premises(
+                x.text(node, "PostCode"), x.text(node, "AddressIdentifier")
+            ):
+                found += inventory.devices_at(premises.uprn)
+        if not found:
+            return ResponseCode.E080201, None, "no Device matches the search"
+        devices = found[:MAX_INVENTORY_DEVICES]
+        element = build.sr(
+            "DSPInventory", children=[_inventory_device(d, inventory) for d in devices]
+        )
+        return ResponseCode.I0, element, f"{len(devices)} Devices"
+
+    # --- 8.3 Decommission, 8.14.1 CH install, 8.4 Update Inventory ---------------------------
+
+    async def _decommission(
+        self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
+    ) -> tuple[ResponseCode, etree._Element | None, str]:
+        device = _eui(x.require(request.body, "DeviceID"))
+        return await self._transition(
+            device, InventoryEvent.DECOMMISSION, now, trace, ResponseCode.E080301
+        )
+
+    async def _ch_install_success(
+        self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
+    ) -> tuple[ResponseCode, etree._Element | None, str]:
+        body = request.body
+        device = _eui(x.require(body, "DeviceID"))
+        details = self.estate.inventory.device_details(device)
+        if details is None:
+            return ResponseCode.E19, None, f"no Communications Hub {device} in the inventory"
+        if details.device.device_type is not DeviceType.CHF:
+            return ResponseCode.E081401, None, f"{device} is not a Communications Hub Function"
+        if details.device.status in (SmiStatus.INSTALLED_NOT_COMMISSIONED, SmiStatus.COMMISSIONED):
+            return ResponseCode.I0, None, "the Communications Hub was already installed"
+        return await self._transition(
+            device, InventoryEvent.INSTALL, now, trace, ResponseCode.E081401
+        )
+
+    async def _update_inventory(
+        self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
+    ) -> tuple[ResponseCode, etree._Element | None, str]:
+        body = request.body
+        device = _eui(x.require(body, "DeviceID"))
+        current = self.estate.inventory.get_device(device)
+        if current is None:
+            return ResponseCode.E19, None, f"no Device {device} in the inventory"
+        if x.child(body, "DeleteDevice") is not None:
+            return (
+                ResponseCode.E080405,
+                None,
+                f"only a Pending Device can be deleted; {device} is {current.status.value}",
+            )
+        for name in ("UpdateDeviceStatusExceptCH", "UpdateDeviceStatusCH"):
+            node = x.child(body, name)
+            if node is not None:
+                wanted = x.text(node)
+                event = {"InstalledNotCommissioned": InventoryEvent.INSTALL, "Pending": None}.get(
+                    wanted
+                )
+                if event is None:
+                    return (
+                        ResponseCode.E080406,
+                        None,
+                        f"a Device cannot be returned to {wanted} by Update Inventory",
+                    )
+                return await self._transition(device, event, now, trace, ResponseCode.E080406)
+        update = _device_update(body)
+        if update is None or update.is_empty():
+            return ResponseCode.E080407, None, "nothing to update"
+        result = await self.estate.inventory.update_device(
+            device, update, record=_recorder(trace, now, "update_inventory")
+        )
+        if isinstance(result, EstateRefusal):
+            return ResponseCode.E080407, None, result.message
+        return ResponseCode.I0, None, "inventory updated"
+
+    async def _transition(
+        self,
+        device: Eui64,
+        event: InventoryEvent,
+        now: datetime,
+        trace: RequestTrace,
+        failure: ResponseCode,
+    ) -> tuple[ResponseCode, etree._Element | None, str]:
+        if self.estate.inventory.get_device(device) is None:
+            return ResponseCode.E19, None, f"no Device {device} in the inventory"
+        result = await self.estate.inventory.change_status(
+            device,
+            event,
+            now,
+            trace.request_id or "non-device request",
+            record=_recorder(trace, now, event.value),
+        )
+        if isinstance(result, TransitionRefused):
+            return ResponseCode.E5, None, str(result)
+        if isinstance(result, EstateRefusal):
+            return failure, None, result.message
+        return ResponseCode.I0, None, f"{device} is now {result.status.value}"
+
+    # --- 12.2 Device Pre-notification --------------------------------------------------------
+
+    async def _pre_notification(
+        self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
+    ) -> tuple[ResponseCode, etree._Element | None, str]:
+        body = request.body
+        device = _eui(x.require(body, "DeviceID"))
+        if self.estate.inventory.get_device(device) is not None:
+            return ResponseCode.E120201, None, f"{device} is already in the inventory"
+        try:
+            device_type = DeviceType(x.text(body, "DeviceType"))
+        except ValueError:
+            return ResponseCode.E120203, None, "unknown DeviceType"
+        gpf = x.child(body, "AssociatedGPFDeviceID")
+        new = NewDevice(
+            device_id=device,
+            device_type=device_type,
+            region=CspRegion.CENTRAL,  # unknown until installed; DUIS reports it then
+            manufacturer=x.text(body, "DeviceManufacturer"),
+            model=x.text(body, "DeviceModel"),
+            firmware_version=x.optional_text(body, "FirmwareVersion") or "00000001",
+            smets_chts_version=x.optional_text(body, "SMETSCHTSVersion"),
+            parent_id=_eui(gpf) if gpf is not None else None,
+        )
+        result = await self.estate.inventory.add_device(
+            new, now, trace.request_id or "12.2", record=_recorder(trace, now, "pre_notify")
+        )
+        if isinstance(result, EstateRefusal):
+            return ResponseCode.E120203, None, result.message
+        return ResponseCode.I0, None, f"{device} added as {result.device.status.value}"
+
+
+def _eui(node: etree._Element) -> Eui64:
+    text = (node.text or "").strip()
+    try:
+        return Eui64.parse(text)
+    except ValueError:
+        raise x.BodyValueError(f"not an EUI-64: {text!r}") from None
+
+
+def _variant_error(variant: str) -> ResponseCode:
+    prefix = "E" + "".join(f"{int(p):02d}" for p in [*variant.split("."), "0"][:2]) + "01"
+    return getattr(ResponseCode, prefix, ResponseCode.E11)
+
+
+def _recorder(trace: RequestTrace, now: datetime, what: str) -> Callable[[Any, Any], None]:
+    def record(conn: Any, result: Any) -> None:
+        detail: dict[str, Any] = {"change": what}
+        if isinstance(result, StatusChange):
+            detail |= {"from": result.old.value if result.old else None, "to": result.new.value}
+        append_events(conn, [trace.event(EventKind.INVENTORY_CHANGED, now, None, **detail)])
+
+    return record
+
+
+def _device_update(body: etree._Element) -> DeviceUpdate | None:
+    details = x.child(body, "UpdateDeviceDetails")
+    if details is not None:
+        return DeviceUpdate(
+            manufacturer=x.optional_text(details, "DeviceManufacturer"),
+            model=x.optional_text(details, "DeviceModel"),
+            firmware_version=x.optional_text(details, "FirmwareVersion"),
+            smets_chts_version=x.optional_text(details, "SMETSCHTSVersion"),
+        )
+    mpxn = x.child(body, "UpdateMPxN")
+    if mpxn is not None:
+        return DeviceUpdate(
+            mpxn=x.optional_text(mpxn, "ImportMPxN"),
+            secondary_mpan=x.optional_text(mpxn, "SecondaryImportMPAN"),
+            export_mpan=x.optional_text(mpxn, "ExportMPAN"),
+        )
+    return None
+
+
+def _inventory_device(details: DeviceDetails, inventory: Any) -> etree._Element:
+    device = details.device
+    children: list[etree._Element] = [
+        build.sr("DeviceID", str(device.device_id)),
+        build.sr("DeviceType", device.device_type.value),
+    ]
+    if device.status is not SmiStatus.NOT_APPLICABLE:
+        children.append(build.sr("DeviceStatus", device.status.value))
+    children += [
+        build.sr("DeviceManufacturer", device.manufacturer),
+        build.sr("DeviceModel", device.model),
+    ]
+    if details.smets_chts_version:
+        children.append(build.sr("SMETSCHTSVersion", details.smets_chts_version))
+    children.append(build.sr("DeviceFirmwareVersion", device.firmware_version))
+    children.append(build.sr("DeviceFirmwareVersionStatus", "Active"))
+    children.append(build.sr("CPLStatus", "Active"))
+    if details.commissioned_at is not None:
+        children.append(build.sr("DateCommissioned", details.commissioned_at.date().isoformat()))
+    if device.mpxn and device.device_type in (DeviceType.ESME, DeviceType.GSME):
+        children.append(build.sr("ImportMPxN", device.mpxn))
+    if details.secondary_mpan:
+        children.append(build.sr("SecondaryImportMPAN", details.secondary_mpan))
+    if details.export_mpan:
+        children.append(build.sr("ExportMPAN", details.export_mpan))
+    if details.esme_variant is not None:
+        children.append(build.sr("ESMEVariant", details.esme_variant.value))
+    if details.uprn is not None:
+        children.append(build.sr("UPRN", str(details.uprn)))
+        premises = inventory.premises(details.uprn)
+        if premises is not None:
+            children.append(
+                build.sr(
+                    "PropertyFilter",
+                    children=[
+                        build.sr("PostCode", premises.postcode),
+                        build.sr("AddressIdentifier", premises.address_identifier),
+                    ],
+                )
+            )
+    children.append(build.sr("CSPRegion", device.region.value))
+    children.append(build.sr("DeviceGBCSVersion", device.gbcs_version))
+    return build.sr("Device", children=children)

@@ -1,0 +1,386 @@
+"""The asynchronous half of a device request: over the SM WAN to the Device and back.
+
+An accepted request (persisted, acknowledged with I99) is processed by one of ``workers``
+tasks: the Command crosses the simulated WAN of the Device's region (which may lose it:
+E20 unreachable, E21 no response), the simulated Device processes it, and the signed DUIS
+Response is queued for delivery. The Device's state change, the Response, any Alerts and
+the journal's step are written in one job, then handed to the deliverer: either all of a
+request's outcome is recorded, or none of it and the request is still ACCEPTED, and is
+processed again after a restart.
+
+DSP-held future-dated requests wait (HELD) until their execution time; the scheduler
+releases them here. Device wakes (Device-held future-dated Commands falling due) are also
+driven from here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from opendcc.clock import Clock
+from opendcc.devices.simulator import AlertSpec, DeviceSimulator, Outcome
+from opendcc.devices.state import DeviceState
+from opendcc.duis.codes import ResponseCode
+from opendcc.duis.messages import ServiceRequest, parse_request
+from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
+from opendcc.gbcs.alert_codes import alert_code_in
+from opendcc.hub.delivery import Deliverer
+from opendcc.hub.pipeline import Accepted
+from opendcc.hub.responses import ResponseSigner
+from opendcc.hub.states import DeviceStates
+from opendcc.inventory.model import Device
+from opendcc.roles import UserRole
+from opendcc.store import deliveries as dv
+from opendcc.store import journal as jr
+from opendcc.store.database import Database
+from opendcc.store.estate import SqliteEstate
+from opendcc.store.events import Event, EventKind, append_events, from_us
+from opendcc.wan.network import Outcome as WanOutcome
+from opendcc.wan.network import SmWan
+
+log = logging.getLogger("opendcc.hub.processor")
+
+
+@dataclass(frozen=True, slots=True)
+class _Outgoing:
+    recipient: str
+    kind: dv.DeliveryKind
+    body: bytes
+    request_row: int | None
+    request_id: str | None
+
+
+class Processor:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        estate: SqliteEstate,
+        states: DeviceStates,
+        simulator: DeviceSimulator,
+        wan: SmWan,
+        signer: ResponseSigner,
+        deliverer: Deliverer,
+        *,
+        workers: int = 16,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.estate = estate
+        self.states = states
+        self.simulator = simulator
+        self.wan = wan
+        self.signer = signer
+        self.deliverer = deliverer
+        self._queue: asyncio.Queue[Accepted] = asyncio.Queue()
+        self._workers = workers
+        self._tasks: list[asyncio.Task[None]] = []
+        self._busy = 0
+        self.processed = 0
+        self._wake = asyncio.Event()
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        for n in range(self._workers):
+            self._tasks.append(asyncio.create_task(self._worker(), name=f"processor-{n}"))
+        self._tasks.append(asyncio.create_task(self._scheduler(), name="scheduler"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+    def submit(self, accepted: Accepted) -> None:
+        """Called by the pipeline once the request is durable."""
+        if accepted.due_at is not None and accepted.due_at > self.clock.now():
+            self._wake.set()  # the scheduler will pick it up from the journal
+            return
+        self._queue.put_nowait(accepted)
+
+    @property
+    def backlog(self) -> int:
+        return self._queue.qsize() + self._busy
+
+    async def idle(self, timeout: float = 30.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.backlog and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+        return not self.backlog
+
+    # --- recovery ----------------------------------------------------------------------------
+
+    def recover(self) -> int:
+        """Queue every ACCEPTED journal entry again (after a restart); returns how many."""
+        count = 0
+        for entry in jr.open_entries(self.db.reader()):
+            if entry.state is not jr.RequestState.ACCEPTED or entry.command is None:
+                continue
+            accepted = self._restore(entry)
+            if accepted is not None:
+                self._queue.put_nowait(accepted)
+                count += 1
+        return count
+
+    def _restore(self, entry: jr.JournalEntry) -> Accepted | None:
+        request = parse_request(entry.request_xml)
+        if not isinstance(request, ServiceRequest):
+            log.error("journal entry %s cannot be re-read: %s", entry.row, request)
+            return None
+        device = self.estate.inventory.get_device(Eui64.parse(entry.target))
+        if device is None or entry.command is None:
+            return None
+        role = UserRole(entry.role) if entry.role else UserRole.IMPORT_SUPPLIER
+        return Accepted(entry.row, request, device, role, entry.command, entry.due_at)
+
+    # --- the work ------------------------------------------------------------------------
+
+    async def _worker(self) -> None:
+        while True:
+            item = await self._queue.get()
+            self._busy += 1
+            try:
+                await self._process(item)
+            except Exception:  # a bug must not stop the worker; the request stays ACCEPTED
+                log.exception("processing request %s failed", item.request.header.request_id)
+            finally:
+                self._busy -= 1
+
+    async def _process(self, item: Accepted) -> None:
+        header = item.request.header
+        rid = header.request_id
+        device = self.estate.inventory.get_device(item.device.device_id) or item.device
+        sent_at = self.clock.now()
+        events = [_event(EventKind.COMMAND_SENT, sent_at, item, region=device.region.value)]
+        transmission = self.wan.transmit(device.region, device.chf_id)
+        states: list[DeviceState] = []
+        outgoing: list[_Outgoing] = []
+        if transmission.outcome is WanOutcome.UNREACHABLE:
+            now = self.clock.now()
+            events.append(_event(EventKind.DEVICE_UNREACHABLE, now, item, "E20"))
+            body = self.signer.error(header, ResponseCode.E20, now)
+            code = "E20"
+        elif transmission.outcome is WanOutcome.NO_RESPONSE:
+            await self._sleep(self.wan_timeout)
+            now = self.clock.now()
+            events.append(_event(EventKind.DEVICE_NO_RESPONSE, now, item, "E21"))
+            body = self.signer.error(header, ResponseCode.E21, now)
+            code = "E21"
+        else:
+            await self._sleep(transmission.round_trip_s)
+            now = self.clock.now()
+            state = self.states.load(device)
+            touched = _Touched(self.states)
+            self.simulator.peers = touched
+            result = self.simulator.process(item.command, state, now)
+            states = [state, *touched.states]
+            if result.outcome is Outcome.DISCARDED or result.response is None:
+                events.append(
+                    _event(EventKind.DEVICE_NO_RESPONSE, now, item, "E21", reason=result.reason)
+                )
+                body = self.signer.error(header, ResponseCode.E21, now)
+                code = "E21"
+            else:
+                events.append(
+                    _event(
+                        EventKind.DEVICE_RESPONDED,
+                        now,
+                        item,
+                        "I0",
+                        use_case=result.use_case,
+                        round_trip_ms=round(transmission.round_trip_s * 1000, 1),
+                    )
+                )
+                body = self.signer.gbcs_response(header, now, result.response)
+                code = "I0"
+                outgoing += self._alerts(device, result.alerts, now, events)
+        events.append(_event(EventKind.RESPONSE_QUEUED, now, item, code))
+        outgoing.insert(
+            0, _Outgoing(str(rid.originator), dv.DeliveryKind.RESPONSE, body, item.row, str(rid))
+        )
+        await self._record(item.row, code, now, states, outgoing, events)
+        self.processed += 1
+
+    wan_timeout: float = 0.0
+    """Seconds the DCC waits for a Response before answering E21 (0 in simulations that
+    should not wait; DUIS Target Response Times are tens of seconds)."""
+
+    async def _sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            await asyncio.sleep(seconds)
+
+    def _alerts(
+        self,
+        device: Device,
+        alerts: tuple[tuple[AlertSpec, bytes], ...],
+        now: datetime,
+        events: list[Event],
+    ) -> list[_Outgoing]:
+        out = []
+        for spec, gbcs in alerts:
+            code = spec.alert_code if spec.alert_code is not None else alert_code_in(gbcs)
+            alert_code = code if code is not None else spec.message_code
+            events.append(
+                Event(
+                    EventKind.DEVICE_ALERT,
+                    now,
+                    None,
+                    str(device.device_id),
+                    str(spec.recipient),
+                    None,
+                    f"{alert_code:04X}",
+                    {"message_code": spec.message_code},
+                )
+            )
+            if spec.recipient == DCC_ACCESS_CONTROL_BROKER:
+                continue  # Alerts to the DCC itself are handled by the DCC (logged above)
+            body = self.signer.device_alert(alert_code, gbcs, now)
+            out.append(
+                _Outgoing(str(spec.recipient), dv.DeliveryKind.DEVICE_ALERT, body, None, None)
+            )
+        return out
+
+    async def _record(
+        self,
+        row: int | None,
+        code: str,
+        now: datetime,
+        states: list[DeviceState],
+        outgoing: list[_Outgoing],
+        events: list[Event],
+    ) -> None:
+        state_rows = DeviceStates.rows(states)
+
+        def job(conn: Any) -> list[int]:
+            if state_rows:
+                DeviceStates.save(conn, state_rows)
+            if row is not None:
+                step = jr.Step.RESPONDED if code == "I0" else jr.Step.FAILED
+                jr.advance(conn, row, step, now, response_code=code)
+            ids = [
+                dv.insert_delivery(
+                    conn,
+                    recipient=o.recipient,
+                    kind=o.kind,
+                    body=o.body,
+                    at=now,
+                    request_row=o.request_row,
+                    request_id=o.request_id,
+                )
+                for o in outgoing
+            ]
+            append_events(conn, events)
+            return ids
+
+        ids = await self.db.write(job)
+        for delivery_id, item in zip(ids, outgoing, strict=True):
+            self.deliverer.enqueue(
+                delivery_id,
+                item.recipient,
+                item.body,
+                request_row=item.request_row,
+                request_id=item.request_id,
+            )
+
+    # --- time-driven work -------------------------------------------------------------------
+
+    async def _scheduler(self) -> None:
+        while True:
+            try:
+                await self.run_due()
+            except Exception:
+                log.exception("the scheduler failed; it will try again")
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._next_sleep())
+
+    def _next_sleep(self) -> float:
+        now = self.clock.now()
+        candidates = [timedelta(seconds=5)]
+        wake = self.states.next_wake()
+        if wake is not None:
+            candidates.append(wake - now)
+        row = (
+            self.db.reader()
+            .execute("SELECT min(due_us) FROM requests WHERE state = 'held'")
+            .fetchone()
+        )
+        if row and row[0] is not None:
+            candidates.append(from_us(row[0]) - now)
+        return max(0.0, min(c.total_seconds() for c in candidates))
+
+    async def run_due(self) -> None:
+        """Release DSP-held requests and wake Devices whose time has come."""
+        now = self.clock.now()
+        for entry in jr.due_entries(self.db.reader(), now):
+            accepted = self._restore(entry)
+            if accepted is None:
+                continue
+
+            released = Event(
+                EventKind.SCHEDULED,
+                now,
+                entry.request_id,
+                entry.originator,
+                entry.target,
+                entry.variant,
+                detail={"released": True},
+            )
+
+            def release(conn: Any, row: int = entry.row, event: Event = released) -> None:
+                jr.advance(conn, row, jr.Step.RELEASED, event.at)
+                append_events(conn, [event])
+
+            await self.db.write(release)
+            accepted.due_at = None
+            self._queue.put_nowait(accepted)
+        for eui in self.states.due(now):
+            device = self.estate.inventory.get_device(eui)
+            if device is None:
+                continue
+            state = self.states.load(device)
+            touched = _Touched(self.states)
+            self.simulator.peers = touched
+            alerts = self.simulator.wake(state, now)
+            events: list[Event] = []
+            outgoing = self._alerts(device, alerts, now, events)
+            await self._record(None, "I0", now, [state, *touched.states], outgoing, events)
+
+
+class _Touched:
+    """Peer lookups during one Command: the states to save with its Response."""
+
+    def __init__(self, states: DeviceStates) -> None:
+        self._states = states
+        self.states: list[DeviceState] = []
+
+    def __call__(self, eui: Eui64) -> DeviceState | None:
+        state = self._states.peer(eui)
+        if state is not None and state not in self.states:
+            self.states.append(state)
+        return state
+
+
+def _event(
+    kind: EventKind, at: datetime, item: Accepted, code: str | None = None, **detail: Any
+) -> Event:
+    rid = item.request.header.request_id
+    return Event(
+        kind,
+        at,
+        str(rid),
+        str(rid.originator),
+        str(rid.target),
+        item.request.header.variant.code,
+        code,
+        detail,
+    )

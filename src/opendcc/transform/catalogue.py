@@ -1,0 +1,25 @@
+"""Every transform family, imported so their ``@transforms`` registrations run."""
+
+from opendcc.transform import (
+    config,
+    reads,
+    reads_events,
+    reads_logs,
+    security_credentials,
+    security_firmware,
+    security_han,
+    supply,
+    supply_auxiliary,
+)
+
+FAMILIES = (
+    config,
+    reads,
+    reads_events,
+    reads_logs,
+    security_credentials,
+    security_firmware,
+    security_han,
+    supply,
+    supply_auxiliary,
+)

@@ -1,0 +1,1 @@
+"""Security credentials, change of supplier, commissioning, the HAN and firmware."""
