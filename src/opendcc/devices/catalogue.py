@@ -14,6 +14,10 @@ from opendcc.devices import (
     supply,
     supply_auxiliary,
     supply_events,
+    tariffs_esme,
+    tariffs_esme_reads,
+    tariffs_gsme,
+    tariffs_gsme_reads,
 )
 
 FAMILIES = (
@@ -30,4 +34,8 @@ FAMILIES = (
     supply,
     supply_auxiliary,
     supply_events,
+    tariffs_esme,
+    tariffs_esme_reads,
+    tariffs_gsme,
+    tariffs_gsme_reads,
 )

@@ -10,6 +10,10 @@ from opendcc.transform import (
     security_han,
     supply,
     supply_auxiliary,
+    tariffs,
+    tariffs_gas,
+    tariffs_prepay,
+    tariffs_reads,
 )
 
 FAMILIES = (
@@ -22,4 +26,8 @@ FAMILIES = (
     security_han,
     supply,
     supply_auxiliary,
+    tariffs,
+    tariffs_gas,
+    tariffs_prepay,
+    tariffs_reads,
 )
