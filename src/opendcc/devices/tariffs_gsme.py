@@ -33,6 +33,7 @@ from typing import Any, Final
 from opendcc.devices import future_dated
 from opendcc.devices.simulator import (
     AlertSpec,
+    CommandNotUnderstood,
     DeviceCommand,
     DeviceContext,
     DeviceReply,
@@ -504,7 +505,7 @@ def not_attempted(cluster_id: int, answered: ZclFrame) -> ZclFrame:
 def _payload(command: DeviceCommand) -> GbzPayload:
     payload = command.payload
     if not isinstance(payload, GbzPayload):
-        raise RejectedError("not a GBZ payload")
+        raise CommandNotUnderstood(f"{command.use_case}: not a GBZ payload")
     return payload
 
 
