@@ -9,7 +9,9 @@ Theory of operation, per Command:
    Device's own state does not trust (its trust anchor cells: after a change of supplier
    the old Supplier's Commands are discarded although its certificate still verifies).
    Anti-replay: the originator counter must exceed the last one this Device accepted from
-   that Remote Party (GBCS 4.3.2.2); otherwise the Command is discarded.
+   that Remote Party (GBCS 4.3.2.2); otherwise the Command is discarded. Use cases named
+   with ``keeps_own_anti_replay`` (the top-ups CS01a/CS01b, whose counter is the UTRN's,
+   GBCS 14.3) skip this check and leave the counter alone: their handler checks its own.
 3. Decode the payload and run the handler registered for the use case. The handler reads
    and changes the Device's state (``DeviceState`` sections) and returns the Response
    payload, and may raise Alerts or ask to be woken later (Device-held future-dated

@@ -42,6 +42,7 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Final
 
 from opendcc.devices.consumption import ConsumptionModel
@@ -252,8 +253,16 @@ def _gas_view(gas: GasTariffs) -> TariffView:
 
 def view_of(state: DeviceState) -> TariffView:
     if is_electric(state.device):
-        return _esme_view(state.get(EsmeTariffs))
+        tariffs = state.get(EsmeTariffs)
+        return _cached_esme_view(tuple(sorted(tariffs.active.items())), tariffs.daily_block_reset)
     return _gas_view(state.get(GasTariffs))
+
+
+@lru_cache(maxsize=4096)
+def _cached_esme_view(active: tuple[tuple[str, str], ...], daily_block_reset: bool) -> TariffView:
+    """An ESME's view, decoded once per distinct configuration (meters share tariffs, and
+    decoding the A-XDR calendar and price matrix dominates a short settle)."""
+    return _esme_view(EsmeTariffs(active=dict(active), daily_block_reset=daily_block_reset))
 
 
 # --- the engine ---------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from typing import Final
 from opendcc.devices import future_dated
 from opendcc.devices.simulator import (
     AlertSpec,
+    CommandNotUnderstood,
     DeviceCommand,
     DeviceContext,
     DeviceReply,
@@ -484,7 +485,7 @@ def _error(item: Request, *, other: bool = False) -> Response:
 def _request(command: DeviceCommand) -> AccessRequest:
     payload = command.payload
     if not isinstance(payload, DlmsPayload) or not isinstance(payload.apdu, AccessRequest):
-        raise RejectedError("not a DLMS access-request")
+        raise CommandNotUnderstood(f"{command.use_case}: not a DLMS access-request")
     return payload.apdu
 
 

@@ -21,7 +21,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Final
 
-from opendcc.devices.simulator import DeviceCommand, DeviceContext, DeviceReply, handles
+from opendcc.devices.simulator import (
+    CommandNotUnderstood,
+    DeviceCommand,
+    DeviceContext,
+    DeviceReply,
+    handles,
+)
 from opendcc.devices.tariffs_billing import esme_calendar, settle
 from opendcc.devices.tariffs_state import EsmeTariffs, Prepayment, fault_index, key
 from opendcc.gbcs.context import GbcsEncodeError
@@ -64,7 +70,8 @@ PREPAYMENT_DAILY_LOG: Final = "0-0:98.1.8.255"
 
 def _request(command: DeviceCommand) -> AccessRequest:
     payload = command.payload
-    assert isinstance(payload, DlmsPayload) and isinstance(payload.apdu, AccessRequest)
+    if not isinstance(payload, DlmsPayload) or not isinstance(payload.apdu, AccessRequest):
+        raise CommandNotUnderstood(f"{command.use_case}: not a DLMS access-request")
     return payload.apdu
 
 

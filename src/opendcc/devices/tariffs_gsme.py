@@ -33,6 +33,7 @@ from typing import Any, Final
 from opendcc.devices import future_dated
 from opendcc.devices.simulator import (
     AlertSpec,
+    CommandNotUnderstood,
     DeviceCommand,
     DeviceContext,
     DeviceReply,
@@ -197,6 +198,17 @@ def _publish_calendar(run: _Run, fields: Record, _frame: ZclFrame) -> None:
         run.gas.friendly_credit_id = identifier
     else:
         run.gas.calendar_id = identifier
+    _note_event(run, fields)
+
+
+def _note_event(run: _Run, fields: Record) -> None:
+    event = fields.get("issuer_event_id")
+    if not isinstance(event, int):
+        return
+    if run.calendar_type == 3:
+        run.gas.friendly_credit_event_id = event
+    else:
+        run.gas.calendar_event_id = event
 
 
 def _current_calendar(run: _Run, fields: Record) -> dict[str, Any]:
@@ -206,6 +218,7 @@ def _current_calendar(run: _Run, fields: Record) -> dict[str, Any]:
         run.calendar_type = kind if isinstance(kind, int) else 0
         source = run.gas.friendly_credit if run.calendar_type == 3 else run.gas.calendar
         run.calendar = {k: v for k, v in source.items()}
+    _note_event(run, fields)
     return run.calendar
 
 
@@ -492,7 +505,7 @@ def not_attempted(cluster_id: int, answered: ZclFrame) -> ZclFrame:
 def _payload(command: DeviceCommand) -> GbzPayload:
     payload = command.payload
     if not isinstance(payload, GbzPayload):
-        raise RejectedError("not a GBZ payload")
+        raise CommandNotUnderstood(f"{command.use_case}: not a GBZ payload")
     return payload
 
 

@@ -23,7 +23,13 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Final
 
-from opendcc.devices.simulator import DeviceCommand, DeviceContext, DeviceReply, handles
+from opendcc.devices.simulator import (
+    CommandNotUnderstood,
+    DeviceCommand,
+    DeviceContext,
+    DeviceReply,
+    handles,
+)
 from opendcc.devices.state import DeviceState
 from opendcc.devices.tariffs_billing import gas_calendar, projected, settle
 from opendcc.devices.tariffs_gsme import not_attempted
@@ -33,6 +39,7 @@ from opendcc.gbcs.dlms.datetimes import to_gbcs_seconds
 from opendcc.gbcs.gbz import builders as z
 from opendcc.gbcs.gbz import encode as encode_gbz
 from opendcc.gbcs.gbz.builders import PlainValue
+from opendcc.gbcs.gbz.clusters import cluster as cluster_def
 from opendcc.gbcs.gbz.payload import Component, EncryptedGbzComponent, GbzComponent, GbzPayload
 from opendcc.gbcs.gbz.status import ZclStatus
 from opendcc.gbcs.gbz.zcl import ClusterCommand, ReadAttributes, ZclFrame
@@ -112,9 +119,10 @@ def _publishes(
     table = gas.friendly_credit if friendly else gas.calendar
     calendar_id = gas.friendly_credit_id if friendly else gas.calendar_id
     kind = 3 if friendly else 0
+    event = gas.friendly_credit_event_id if friendly else gas.calendar_event_id
     ids = {
         "provider_id": 0,
-        "issuer_event_id": gas.last_issuer_event_id,
+        "issuer_event_id": event or gas.last_issuer_event_id,
         "issuer_calendar_id": calendar_id,
     }
 
@@ -255,7 +263,8 @@ def _sealed(use_case: str | None, cluster_id: int, frame: ZclFrame) -> bool:
 def gas_read(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     """Answer a tariff or prepayment read (see the module docstring)."""
     payload = command.payload
-    assert isinstance(payload, GbzPayload)
+    if not isinstance(payload, GbzPayload):
+        raise CommandNotUnderstood(f"{command.use_case}: not a GBZ payload")
     source = _source(context)
     answers: list[Component] = []
     failed = source is None
@@ -269,6 +278,11 @@ def gas_read(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
         cluster = component.cluster_id
         if frame is None:
             failed = True
+            continue
+        if cluster_def(cluster) is None:
+            # A cluster the meter does not implement (ZCL 2.5.12.5).
+            unsupported = z.default_response(cluster, frame, ZclStatus.UNSUPPORTED_CLUSTER)
+            answers.append(GbzComponent(cluster, unsupported))
             continue
         if position == fault and read is not None and not failed:
             answers.append(GbzComponent(cluster, _faulty(read, cluster, frame)))

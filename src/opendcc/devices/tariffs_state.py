@@ -227,6 +227,10 @@ class GasTariffs(Section):
     calendar_id: int = 0
     friendly_credit: dict[str, Any] = field(default_factory=lambda: dict(FRIENDLY_CREDIT_NONE))
     friendly_credit_id: int = 0
+    calendar_event_id: int = 0
+    """The issuer event id of the Command that last published the tariff calendar."""
+    friendly_credit_event_id: int = 0
+    """... and of the friendly credit calendar (the Publish answers carry them)."""
     payment_control_configuration: int = GAS_CREDIT_MODE
     cut_off_value: int = 0
     emergency_credit_limit: int = DEFAULT_EMERGENCY_CREDIT_LIMIT

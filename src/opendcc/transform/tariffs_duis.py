@@ -140,7 +140,7 @@ def duis_date(element: etree._Element) -> DuisDate:
         raise BodyValueError(f"year out of range: {year}")
     if month != ANY and not 1 <= month <= 12:
         raise BodyValueError(f"month out of range: {month}")
-    if day < SECOND_LAST_DAY and not 1 <= day <= 31:
+    if day not in (SECOND_LAST_DAY, LAST_DAY, ANY) and not 1 <= day <= 31:
         raise BodyValueError(f"day of month out of range: {day}")
     if weekday != ANY and not 1 <= weekday <= 7:
         raise BodyValueError(f"day of week out of range: {weekday}")

@@ -253,6 +253,22 @@ def vector_message(name: str) -> GbcsMessage:
     return decode_message(vector(name))
 
 
+def element(tag: str, **children: object) -> etree._Element:
+    """A DUIS body element ``tag`` with simple text ``children``."""
+    node = etree.Element(f"{SR}{tag}")
+    for name, value in children.items():
+        etree.SubElement(node, f"{SR}{name}").text = str(value)
+    return node
+
+
+def sub(parent: etree._Element, tag: str, text: object = None) -> etree._Element:
+    """Append DUIS element ``tag`` (with ``text``) to ``parent``."""
+    node = etree.SubElement(parent, f"{SR}{tag}")
+    if text is not None:
+        node.text = str(text)
+    return node
+
+
 def fresh_state(dev: Device) -> DeviceState:
     return DeviceState(dev)
 
@@ -266,6 +282,7 @@ class Meter:
         self.variant = variant
         self.peers: dict[Eui64, DeviceState] = {}
         self.simulator = DeviceSimulator(device_security(), peers=self.peers.get)
+        self.last_command: GbcsMessage | None = None
 
     def send(
         self,
@@ -288,8 +305,37 @@ class Meter:
         request = replace(request, target=self.device.device_id, device=self.device)
         if execution_at is not None or body is not None:
             request = replace(request, execution_at=execution_at)
+        return self.deliver(request, at)
+
+    def ask(
+        self,
+        variant: str,
+        body: etree._Element,
+        at: datetime,
+        *,
+        counter: int,
+        execution_at: datetime | None = None,
+    ) -> Simulation:
+        """Send DUIS ``variant`` with ``body`` (for variants without a template)."""
+        electric = self.device.device_type is DeviceType.ESME
+        request = TransformInput(
+            variant=variant,
+            body=body,
+            originator=SUPPLIER,
+            target=self.device.device_id,
+            counter=counter,
+            device=self.device,
+            role=UserRole.IMPORT_SUPPLIER if electric else UserRole.GAS_SUPPLIER,
+            now=at,
+            execution_at=execution_at,
+            inventory=Inventory(self.variant),
+        )
+        return self.deliver(request, at)
+
+    def deliver(self, request: TransformInput, at: datetime) -> Simulation:
         spec = transformed(request)
         message = command(spec, request)
+        self.last_command = message
         result = self.simulator.process(message.encode(), self.state, at)
         assert result.outcome is Outcome.RESPONDED, result.reason
         return result
