@@ -1,11 +1,12 @@
 """Non-device Service Requests (Command Variant 8): the DCC answers them itself, at once.
 
 Served here: 8.2 Read Inventory, 8.3 Decommission Device, 8.4 Update Inventory, 8.14.1
-Communications Hub Status Update (Install Success), 12.2 Device Pre-notification. Each
+Communications Hub Status Update (Install Success), 12.1 Request WAN Matrix, 12.2 Device
+Pre-notification. Each
 changes the Smart Metering Inventory through the estate's repositories, whose write jobs
 also append this request's events and journal entry, so the inventory change and its record
 are one transaction. The other non-device variants (5.x schedules, 8.6, 8.13, 8.14.2-4,
-11.1, 11.4, 12.1) are answered E11 with the reason until they are built (docs/hub.md lists
+11.1, 11.4) are answered E11 with the reason until they are built (docs/hub.md lists
 what is served).
 
 Response codes: success is I0. Refusals use the generic codes where they fit (E19 unknown
@@ -29,6 +30,7 @@ from opendcc.duis.codes import ResponseCode
 from opendcc.duis.messages import ServiceRequest
 from opendcc.estate.records import DeviceDetails, DeviceUpdate, EstateRefusal, NewDevice
 from opendcc.eui import Eui64
+from opendcc.hub import wan_matrix as wan
 from opendcc.hub.pipeline import NonDeviceHandler, RequestTrace
 from opendcc.hub.responses import ResponseSigner
 from opendcc.inventory.model import CspRegion, DeviceType, SmiStatus, StatusChange
@@ -54,6 +56,7 @@ class NonDeviceService(NonDeviceHandler):
             "8.3": self._decommission,
             "8.4": self._update_inventory,
             "8.14.1": self._ch_install_success,
+            "12.1": self._wan_matrix,
             "12.2": self._pre_notification,
         }
 
@@ -145,6 +148,47 @@ class NonDeviceService(NonDeviceHandler):
             "DSPInventory", children=[_inventory_device(d, inventory) for d in devices]
         )
         return ResponseCode.I0, element, f"{len(devices)} Devices"
+
+    # --- 12.1 Request WAN Matrix -------------------------------------------------------------
+
+    async def _wan_matrix(
+        self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
+    ) -> tuple[ResponseCode, etree._Element | None, str]:
+        """The modelled SM WAN coverage of an address (``opendcc.hub.wan_matrix``)."""
+        body = request.body
+        inventory = self.estate.inventory
+        try:
+            if (node := x.child(body, "UPRN")) is not None:
+                premises = inventory.premises(x.integer(node, low=1))
+                if premises is None:
+                    raise wan.WanMatrixRefusalError("E120101", "no premises with this UPRN")
+                postcode, region = premises.postcode, premises.region
+            else:
+                address = x.require(body, "PartialAddress")
+                postcode = x.text(address, "PostCode")
+                known = inventory.find_premises(postcode, x.text(address, "AddressIdentifier"))
+                region = known[0].region if known else wan.region_of(postcode)
+            found = wan.coverage(postcode, region, now)
+        except wan.WanMatrixRefusalError as refusal:
+            return ResponseCode(refusal.code), None, str(refusal)
+        answer = [
+            build.sr("CSPRegion", found.region.value),
+            build.sr("CSPRegionResponseCode", ResponseCode.I0.value),
+            build.sr("CoverageAvailability", "true" if found.available else "false"),
+        ]
+        if found.anticipated is not None:
+            answer.append(build.sr("AnticipatedCoverageDate", found.anticipated.isoformat()))
+        answer.append(build.sr("WANTechnology", found.technology))
+        answer.append(build.sr("ConnectivityLikelihood", found.likelihood))
+        if found.auxiliary_equipment is not None:
+            answer.append(build.sr("AuxiliaryEquipmentRequired", found.auxiliary_equipment))
+        if found.information is not None:
+            answer.append(build.sr("AdditionalInformation", found.information))
+        echo = build.sr("Request", children=[etree.fromstring(etree.tostring(c)) for c in body])
+        element = build.sr(
+            "DSPWANMatrix", children=[echo, build.sr("DSPWANMatrixResponse", children=answer)]
+        )
+        return ResponseCode.I0, element, f"{found.region.value}: coverage {found.available}"
 
     # --- 8.3 Decommission, 8.14.1 CH install, 8.4 Update Inventory ---------------------------
 
