@@ -12,12 +12,15 @@ import typer
 from opendcc import __version__
 from opendcc.benchmark.cli import bench
 from opendcc.client.cli import demo, send
+from opendcc.correlate.cli import correlate
 from opendcc.duis.cli import app as duis_app
 from opendcc.estate.cli import app as estate_app
 from opendcc.gbcs.cli import app as gbcs_app
 from opendcc.hub.cli import serve
+from opendcc.parse.cli import parse
 from opendcc.sec.cli import app as sec_app
 from opendcc.smki.cli import app as pki_app
+from opendcc.transform.cli import transform
 
 app = typer.Typer(
     name="opendcc",
@@ -34,6 +37,9 @@ app.command()(serve)
 app.command()(bench)
 app.command()(send)
 app.command()(demo)
+app.command()(parse)
+app.command()(correlate)
+app.command()(transform)
 
 
 def _version(value: bool) -> None:

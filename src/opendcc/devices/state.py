@@ -17,6 +17,8 @@ import json
 from datetime import datetime
 from typing import Any, ClassVar, Self, TypeVar
 
+import orjson
+
 from opendcc.eui import Eui64
 from opendcc.inventory.model import Device
 
@@ -36,8 +38,7 @@ class Section:
         return cls()
 
     def to_json(self) -> dict[str, Any]:
-        assert dataclasses.is_dataclass(self)
-        return {f.name: _dump(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {name: _dump(getattr(self, name)) for name in _field_names(type(self))}
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Self:
@@ -49,7 +50,27 @@ class Section:
         return cls(**kwargs)
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_PLAIN: frozenset[type] = frozenset({str, int, float, bool, type(None)})
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names, looked up once per class (state is dumped per Command)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        assert dataclasses.is_dataclass(cls)
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
 def _dump(value: Any) -> Any:
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is list or kind is tuple:
+        return [_dump(v) for v in value]
+    if kind is dict:
+        return {str(k): _dump(v) for k, v in value.items()}
     if isinstance(value, datetime):
         return {"$dt": value.isoformat()}
     if isinstance(value, bytes):
@@ -59,7 +80,7 @@ def _dump(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _dump(v) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _dump(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: _dump(getattr(value, name)) for name in _field_names(type(value))}
     return value
 
 
@@ -135,10 +156,14 @@ class DeviceState:
         merged = dict(self._raw)
         for name, section in self._loaded.items():
             merged[name] = section.to_json()
-        return json.dumps(merged, separators=(",", ":"), sort_keys=True)
+        try:
+            return orjson.dumps(merged, option=orjson.OPT_SORT_KEYS).decode()
+        except TypeError:  # an integer beyond 64 bits (a certificate serial): the slow way
+            return json.dumps(merged, separators=(",", ":"), sort_keys=True)
 
     @classmethod
     def from_json(
         cls, device: Device, text: str | None, version: int = 0, next_wake: datetime | None = None
     ) -> DeviceState:
+        # The standard decoder: orjson would read an integer beyond 64 bits as a float.
         return cls(device, json.loads(text) if text else None, version, next_wake)

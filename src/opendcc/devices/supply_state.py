@@ -24,11 +24,12 @@ Arming a meter whose supply is on turns it off and arms it (Smart Energy ChangeS
 "Supply OFF/ARMED"), so "arm" always leaves the consumer in control of restoration.
 
 Prepayment: whether credit (including emergency credit) permits supply is the tariffs
-family's knowledge. Until its device module is on main, this module takes it through a
-hook: ``use_credit_check(fn)`` with ``fn(context) -> bool``; with no hook installed every
-meter is taken to be in credit mode (supply always permitted). The tariffs module calls
-``devices.supply_alerts.credit_exhausted`` / ``credit_restored`` when credit runs out or
-comes back.
+family's knowledge (``tariffs_billing.credit_exhausted``: a meter in credit mode always
+permits it; a prepayment meter when its balance and any emergency credit stand above the
+disablement threshold, or in a friendly credit period). ``use_credit_check(fn)``, with
+``fn(context) -> bool``, replaces that check (a test or a study of another rule).
+``devices.supply_alerts.credit_exhausted`` / ``credit_restored`` raise the Alerts when
+credit runs out or comes back.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from typing import Final, Self
 
 from opendcc.devices.simulator import DeviceContext
 from opendcc.devices.state import DeviceState, Section
+from opendcc.devices.tariffs_billing import credit_exhausted
 from opendcc.inventory.model import Device, DeviceType
 
 
@@ -203,7 +205,9 @@ def use_credit_check(check: CreditCheck | None) -> None:
 def credit_permits_supply(context: DeviceContext) -> bool:
     """True when prepayment credit permits supply (always, with no credit check installed)."""
     check = _HOOKS.credit_check
-    return True if check is None else bool(check(context))
+    if check is not None:
+        return bool(check(context))
+    return not credit_exhausted(context.state, context.now)
 
 
 def switch_of(state: DeviceState) -> SupplySwitch:
