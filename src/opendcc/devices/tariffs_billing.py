@@ -60,6 +60,7 @@ from opendcc.devices.tariffs_state import (
     GasTariffs,
     Prepayment,
     is_electric,
+    key,
 )
 from opendcc.gbcs.dlms.data import Array, BitString, Data, OctetString, Structure
 from opendcc.gbcs.dlms.datetimes import to_gbcs_seconds
@@ -119,6 +120,19 @@ def _charge(value: Data | None) -> tuple[int, int, dict[int, int]]:
 
 
 def esme_calendar(tariffs: EsmeTariffs, *, secondary: bool = False) -> Calendar:
+    """The ESME's active switching table (primary or secondary element)."""
+    keys = [key(20, c.CALENDAR[secondary], n) for n in (3, 4, 5)]
+    keys.append(key(11, c.SPECIAL_DAYS_ACTIVE[secondary], 2))
+    found = tuple((k, tariffs.active[k]) for k in keys if k in tariffs.active)
+    return _cached_calendar(found, secondary)
+
+
+@lru_cache(maxsize=4096)
+def _cached_calendar(active: tuple[tuple[str, str], ...], secondary: bool) -> Calendar:
+    return _decode_calendar(EsmeTariffs(active=dict(active)), secondary=secondary)
+
+
+def _decode_calendar(tariffs: EsmeTariffs, *, secondary: bool) -> Calendar:
     seasons = []
     for season in _items(tariffs.value(20, c.CALENDAR[secondary], 3)):
         _, start, week = (*_items(season), None, None, None)[:3]

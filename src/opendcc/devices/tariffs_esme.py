@@ -49,6 +49,7 @@ from opendcc.devices.simulator import (
 )
 from opendcc.devices.tariffs_alerts import dlms_outcome
 from opendcc.devices.tariffs_billing import settle
+from opendcc.devices.tariffs_links import after_command, record_top_up
 from opendcc.devices.tariffs_state import EsmeTariffs, Prepayment, fault_index, key
 from opendcc.devices.tariffs_utrn import UtrnError, verify
 from opendcc.gbcs.dlms import builders as b
@@ -503,6 +504,7 @@ def esme_write(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     run = _Run(command, context, tariffs, dating)
     results = _results(request, run)
     context.state.touch()
+    after_command(context)
     group = HOLD_GROUPS.get(command.use_case or "")
     if group is not None and all(r.ok for r in results):
         if isinstance(dating, datetime):
@@ -537,9 +539,13 @@ def esme_execute(command: DeviceCommand, context: DeviceContext) -> list[AlertSp
     except RejectedError:
         ok = False
     context.state.touch()
-    return dlms_outcome(
+    # Raised here, not returned, so that what the change does to the supply follows them.
+    for alert in dlms_outcome(
         context, command, when, [item.attribute for item in activations], success=ok
-    )
+    ):
+        context.raise_alert(alert)
+    after_command(context)
+    return []
 
 
 # --- actions ---------------------------------------------------------------------------------
@@ -643,13 +649,14 @@ def _top_up(run: _Run, value: Data) -> ActionResponse:
         raise RejectedError(str(exc)) from None
     max_credit = run.tariffs.integer(9000, c.MAX_CREDIT_THRESHOLD, 2, 2**31 - 1)
     _need(token.amount <= max_credit, "the UTRN exceeds the maximum credit threshold")
-    apply_top_up(
+    debt = apply_top_up(
         money,
         token.amount,
         proportion=run.tariffs.integer(113, c.PAYMENT_DEBT, 13),
         emergency_limit=run.tariffs.integer(112, c.EMERGENCY_CREDIT, 9),
         ceiling=run.tariffs.integer(9000, c.MAX_METER_BALANCE, 2, 2**31 - 1),
     )
+    record_top_up(context, token.amount, debt, money.payment_debt, utrn)
     money.remember_utrn(supplier, command.counter)
     money.remember_top_up(
         {"at": context.now.isoformat(), "amount": token.amount, "utrn": utrn, "source": 0}
@@ -659,10 +666,11 @@ def _top_up(run: _Run, value: Data) -> ActionResponse:
 
 def apply_top_up(
     money: Prepayment, amount: int, *, proportion: int, emergency_limit: int, ceiling: int
-) -> None:
+) -> int:
     """Credit ``amount``: emergency credit in use is repaid first, the payment-based debt
-    takes ``proportion`` (hundredths of a percent) of the rest, the balance the remainder.
-    Raises RejectedError, changing nothing, when the balance would pass ``ceiling``."""
+    takes ``proportion`` (hundredths of a percent) of the rest, the balance the remainder;
+    returns what the debt took. Raises RejectedError, changing nothing, when the balance
+    would pass ``ceiling``."""
     repay = 0
     if money.emergency_active:
         repay = min(amount, max(emergency_limit - money.emergency_credit, 0))
@@ -678,6 +686,7 @@ def apply_top_up(
     money.payment_debt -= debt
     money.accumulated_debt += debt
     money.meter_balance += credit
+    return debt
 
 
 _ACTIONS: Final[dict[str, ActionHandler]] = {

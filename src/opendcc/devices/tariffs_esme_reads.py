@@ -29,6 +29,7 @@ from opendcc.devices.simulator import (
     handles,
 )
 from opendcc.devices.tariffs_billing import esme_calendar, settle
+from opendcc.devices.tariffs_links import publish_prepayment
 from opendcc.devices.tariffs_state import EsmeTariffs, Prepayment, fault_index, key
 from opendcc.gbcs.context import GbcsEncodeError
 from opendcc.gbcs.dlms import builders as b
@@ -153,6 +154,7 @@ def esme_read(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     """Answer each get from the ESME's tariff and prepayment state."""
     request = _request(command)
     money = settle(context.state, context.now)
+    publish_prepayment(context.state, money)
     tariffs = context.state.get(EsmeTariffs)
     results: list[Response] = []
     fault = fault_index(context.state, command.use_case, len(request.requests))
@@ -222,6 +224,7 @@ def esme_protected_read(command: DeviceCommand, context: DeviceContext) -> Devic
     Remote Party."""
     request = _request(command)
     money = settle(context.state, context.now)
+    publish_prepayment(context.state, money)
     item = request.requests[0] if request.requests else None
     if not isinstance(item, Action):
         return _reply(request, [b.action_error(ActionResult.OBJECT_UNDEFINED)])

@@ -43,6 +43,7 @@ from opendcc.devices.simulator import (
 from opendcc.devices.tariffs_alerts import gbz_outcome
 from opendcc.devices.tariffs_billing import settle
 from opendcc.devices.tariffs_esme import RejectedError, apply_top_up
+from opendcc.devices.tariffs_links import after_command, record_top_up
 from opendcc.devices.tariffs_state import GasTariffs, Prepayment, fault_index, link_gpf
 from opendcc.devices.tariffs_utrn import UtrnError, UtrnFailure, verify
 from opendcc.gbcs.dlms.datetimes import from_gbcs_seconds
@@ -436,7 +437,7 @@ def _top_up(run: _Run, fields: Record, frame: ZclFrame) -> ZclFrame:
         if token.amount > gas.max_credit_per_top_up:
             raise TopUpRefusedError(TOP_UP_TOO_LARGE)
         try:
-            apply_top_up(
+            debt = apply_top_up(
                 money,
                 token.amount,
                 proportion=gas.debt_recovery_top_up_percentage,
@@ -452,6 +453,7 @@ def _top_up(run: _Run, fields: Record, frame: ZclFrame) -> ZclFrame:
     money.remember_top_up(
         {"at": context.now.isoformat(), "amount": token.amount, "utrn": utrn, "source": 0}
     )
+    record_top_up(context, token.amount, debt, money.payment_debt, utrn)
     return _top_up_response(tsn, 0, token.amount, money.meter_balance)
 
 
@@ -590,6 +592,7 @@ def gsme_write(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     else:
         answers, _ = carry_out(_Run(command, context, gas, money, dating), payload)
     context.state.touch()
+    after_command(context)
     response = z.response_payload(*answers, use_case=payload.use_case)
     return DeviceReply(encode_gbz(response))
 
@@ -611,7 +614,11 @@ def gsme_execute(command: DeviceCommand, context: DeviceContext) -> list[AlertSp
         if isinstance(c, GbzComponent) and component_time(c) is not None
     ]
     executed_at = dating if isinstance(dating, datetime) else context.now
-    return gbz_outcome(command, executed_at, timed, success=ok)
+    # Raised here, not returned, so that what the change does to the supply follows them.
+    for alert in gbz_outcome(command, executed_at, timed, success=ok):
+        context.raise_alert(alert)
+    after_command(context)
+    return []
 
 
 keeps_own_anti_replay("CS01b")

@@ -33,6 +33,7 @@ from opendcc.devices.simulator import (
 from opendcc.devices.state import DeviceState
 from opendcc.devices.tariffs_billing import gas_calendar, projected, settle
 from opendcc.devices.tariffs_gsme import not_attempted
+from opendcc.devices.tariffs_links import publish_prepayment
 from opendcc.devices.tariffs_state import GasTariffs, GpfMirror, Prepayment, fault_index
 from opendcc.gbcs.context import GbcsEncodeError
 from opendcc.gbcs.dlms.datetimes import to_gbcs_seconds
@@ -244,7 +245,9 @@ def _snapshot(read: _Gas, fields: Mapping[str, object], tsn: int) -> ZclFrame | 
 def _source(context: DeviceContext) -> tuple[GasTariffs, Prepayment] | None:
     """The GSME's configuration and money at the read (a GPF's: its mirrored GSME's)."""
     if context.device.device_type is DeviceType.GSME:
-        return context.state.get(GasTariffs), settle(context.state, context.now)
+        money = settle(context.state, context.now)
+        publish_prepayment(context.state, money)
+        return context.state.get(GasTariffs), money
     gsme = context.state.get(GpfMirror).gsme_eui()
     peer: DeviceState | None = context.peer(gsme) if gsme is not None else None
     if peer is None:

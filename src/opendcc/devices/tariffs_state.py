@@ -94,6 +94,23 @@ SINGLE_RATE: Final = SwitchingTable(
     weeks=(WeekProfile(1, (1,) * 7),),
     seasons=(Season("all", DuisDate(2015, 1, 1), 1),),
 )
+ECONOMY_7: Final = SwitchingTable(
+    days=(
+        DayProfile(
+            1,
+            (
+                ScheduleEntry(TimeOfDay(0, 0, 0), 1),
+                ScheduleEntry(TimeOfDay(0, 30, 0), 2),
+                ScheduleEntry(TimeOfDay(7, 30, 0), 1),
+            ),
+        ),
+    ),
+    weeks=(WeekProfile(1, (1,) * 7),),
+    seasons=(Season("all", DuisDate(2015, 1, 1), 1),),
+)
+"""An ESME's default primary tariff: the night rate (2) for the seven hours from 00:30,
+as the reads family's default register switching assumes (``reads_foreign``)."""
+NIGHT_RATE_SHARE: Final = 0.55
 
 
 def _hex(value: Data) -> str:
@@ -102,8 +119,10 @@ def _hex(value: Data) -> str:
 
 def _esme_defaults(device: Device) -> dict[str, str]:
     price = default_unit_price(device.device_id)
-    prices = ElecPrices(default_standing_charge(device.device_id), -4, -5, ((1, price),), ())
-    seasons, weeks, days = c.calendar_values(SINGLE_RATE)
+    night = round(price * NIGHT_RATE_SHARE)
+    standing = default_standing_charge(device.device_id)
+    prices = ElecPrices(standing, -4, -5, ((1, price), (2, night)), ())
+    seasons, weeks, days = c.calendar_values(ECONOMY_7)
     no_thresholds = c.thresholds((UNLIMITED,) * 3)
     values: dict[str, Data] = {
         key(20, c.CALENDAR[False], 3): seasons,

@@ -18,6 +18,7 @@ import pytest
 
 from opendcc.devices.tariffs_esme import DIRECT
 from opendcc.devices.tariffs_state import EsmeTariffs, GasTariffs
+from opendcc.gbcs.alert_codes import alert_code_in
 from opendcc.gbcs.codec import decode
 from opendcc.gbcs.dlms.apdu import DataNotification
 from opendcc.gbcs.dlms.data import Array, Data, DoubleLongUnsigned
@@ -320,8 +321,11 @@ def test_a_held_command_not_cancelled_executes() -> None:
     before = _configuration(meter)
     meter.deliver(replace(_future_request("1.6_ECS03", meter), counter=5000), AT)
     assert _configuration(meter) == before
-    assert len(meter.wake(EXECUTION)) == 2
+    alerts = meter.wake(EXECUTION)
     assert _configuration(meter) != before
+    # Two activations executed (8F66 each); prepayment with no credit then disables the
+    # supply (the supply family's 0x8F0F), after them.
+    assert [alert_code_in(raw) for raw in alerts] == [0x8F66, 0x8F66, 0x8F0F]
 
 
 def test_cancelling_nothing_is_answered_without_effect() -> None:

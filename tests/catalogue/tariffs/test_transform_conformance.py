@@ -89,7 +89,7 @@ EXPECTED_COUNTS = {
     "6.26": 2,
 }
 """Vectors compared per variant with the reference data at hand (80; 2.5 has no template
-here, its Commands are checked in ``test_transform_vectors_without_templates``)."""
+here, its Commands are checked in ``test_transform_orphans``)."""
 
 
 @pytest.mark.conformance

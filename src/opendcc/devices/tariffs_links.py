@@ -1,0 +1,335 @@
+"""What the tariffs family tells the other device families, and when.
+
+The reads family reads two sections by name (``devices.reads_foreign``), never importing
+this family; the tariffs handlers keep them current:
+
+- ``tariff``: the rate in force in each half hour of the day (``tou_rates``: an ESME's
+  script 1-48 is rate n, a block tariff's script 101-108 rate 1-8; a GSME's TOU tier 1-4,
+  else 1), an ESME's secondary element (scripts 201-204 as 1-4) and the block thresholds
+  of the day's block tariff (ESME: the first block tariff the day uses, "no threshold"
+  entries dropped; GSME: the thresholds in use under a block scheme). The day is the one
+  the change happens on: the reads model one day profile. When the view changes, the
+  meter's TOU and block registers switch at that instant
+  (``reads_billing.note_tariff_change``, which also logs the change of tariff). The
+  family's default ESME tariff is the reads' default (Economy 7), so an untouched meter
+  agrees without a note.
+- ``prepayment``: the six prepayment registers and the payment mode, as of the family's
+  last look at the meter's money (every Command it handles and every credit check).
+- each top-up enters the reads' prepayment credits log (``record_prepayment_credit``,
+  4.4.5, with its UTRN) and, when part of it repaid payment-based debt, their debt
+  payments log (``record_debt_payment``, 4.4.4). A change of payment mode the reads notice
+  themselves from the ``prepayment`` section (4.4.2).
+
+The supply family owns the supply switch (``devices.supply_state``). This module installs
+the prepayment credit check it consults (``use_credit_check``: credit permits supply
+unless ``tariffs_billing.credit_exhausted``), and tells it when credit runs out or comes
+back (``supply_events.credit_exhausted`` / ``credit_restored``): after each Command that
+can move the money or the payment mode, and on the meter's wake at the instant its credit
+is next due to run out (``next_exhaustion``, looked for up to ``WATCH_HORIZON`` ahead; a
+meter with more credit than that is looked at again then). Credit running out inside a
+non-disablement period keeps the supply on and says so (0x8F83); the period's end
+disables it (the next wake is the first instant outside the period).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from opendcc.devices import reads_billing, reads_state, supply_events, supply_state
+from opendcc.devices.reads_foreign import (
+    PREPAYMENT_SECTION,
+    TARIFF_SECTION,
+    TariffView,
+    tariff_view,
+)
+from opendcc.devices.simulator import DeviceContext, on_wake
+from opendcc.devices.state import DeviceState, Section
+from opendcc.devices.tariffs_billing import (
+    BLOCK_SCHEME,
+    BLOCK_SCRIPTS,
+    advance,
+    available_credit,
+    credit_exhausted,
+    disablement_threshold,
+    esme_calendar,
+    gas_calendar,
+    in_friendly_credit_period,
+    model_for,
+    prepayment_mode,
+    settle,
+    view_of,
+)
+from opendcc.devices.tariffs_calendar import Calendar
+from opendcc.devices.tariffs_state import EsmeTariffs, GasTariffs, Prepayment, is_electric
+from opendcc.gbcs.dlms.data import Array
+from opendcc.inventory.model import DeviceType, Fuel
+from opendcc.transform import tariffs_cosem as c
+
+SLOTS: Final = 48
+WATCH_HORIZON: Final = timedelta(days=7)
+"""How far ahead a prepayment meter's credit is projected for its next check."""
+STEP: Final = timedelta(minutes=30)
+FRIENDLY_LIMIT: Final = timedelta(days=7)
+"""Beyond this a non-disablement period is taken to go on (the meter looks again then)."""
+NO_THRESHOLD: Final = 0xFFFF_FFFF
+INT32: Final = 2**31
+
+
+# --- the reads' view of the tariff --------------------------------------------------------
+
+
+def _half_hours(calendar: Calendar, day: datetime) -> list[int | None]:
+    """The action in force at the start of each half hour of ``day``."""
+    carry, entries = calendar.schedule_for(day.date())
+    actions: list[int | None] = []
+    for slot in range(SLOTS):
+        minute = slot * 30
+        action = carry
+        for start, act in entries:
+            if start <= minute:
+                action = act
+        actions.append(action)
+    return actions
+
+
+def _esme_rate(action: int | None) -> int:
+    if action is None:
+        return 1
+    if 1 <= action <= 48:
+        return action
+    if action in BLOCK_SCRIPTS:
+        return action - 100
+    return 1
+
+
+def _esme_view(state: DeviceState, at: datetime) -> TariffView:
+    tariffs = state.get(EsmeTariffs)
+    primary = _half_hours(esme_calendar(tariffs), at)
+    secondary = _half_hours(esme_calendar(tariffs, secondary=True), at)
+    thresholds: tuple[int, ...] = ()
+    block = next((a for a in primary if a in BLOCK_SCRIPTS), None)
+    if block is not None:
+        value = tariffs.value(21, c.THRESHOLDS_ACTIVE[block - 101], 2)
+        items = value.items if isinstance(value, Array) else ()
+        found = [getattr(v, "value", NO_THRESHOLD) for v in items]
+        thresholds = tuple(t for t in found if isinstance(t, int) and 0 < t < NO_THRESHOLD)
+    return TariffView(
+        tuple(_esme_rate(a) for a in primary),
+        tuple(a - 200 if a is not None and 201 <= a <= 204 else 1 for a in secondary),
+        _ascending(thresholds),
+    )
+
+
+def _gas_view(state: DeviceState, at: datetime) -> TariffView:
+    gas = state.get(GasTariffs)
+    tariff = gas.tariff
+    block = int(tariff.get("charging_scheme", 0)) == BLOCK_SCHEME
+    actions = _half_hours(gas_calendar(gas.calendar), at)
+    rates = tuple(a if a is not None and not block and 1 <= a <= 4 else 1 for a in actions)
+    in_use = int(tariff.get("thresholds_in_use", 0))
+    thresholds = tuple(int(t) for t in tariff.get("thresholds", []))[:in_use] if block else ()
+    return TariffView(rates, (1,) * SLOTS, _ascending(thresholds))
+
+
+def _ascending(thresholds: tuple[int, ...]) -> tuple[int, ...]:
+    """The reads take up to three strictly ascending thresholds, else none."""
+    kept = thresholds[:3]
+    return kept if list(kept) == sorted(set(kept)) and all(t > 0 for t in kept) else ()
+
+
+def tariff_view_of(state: DeviceState, at: datetime) -> TariffView:
+    """The reads' view of the meter's tariff on the day of ``at``."""
+    return _esme_view(state, at) if is_electric(state.device) else _gas_view(state, at)
+
+
+@dataclass(slots=True)
+class PublishedTariff(Section):
+    """The ``tariff`` section the reads family reads (``reads_foreign.tariff_view``)."""
+
+    NAME = TARIFF_SECTION
+    tou_rates: list[int] = field(default_factory=list)
+    secondary_tou_rates: list[int] = field(default_factory=list)
+    block_thresholds: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class PublishedPrepayment(Section):
+    """The ``prepayment`` section the reads family reads (registers and payment mode)."""
+
+    NAME = PREPAYMENT_SECTION
+    meter_balance: int = 0
+    emergency_credit_balance: int = 0
+    accumulated_debt: int = 0
+    payment_debt: int = 0
+    time_debt_1: int = 0
+    time_debt_2: int = 0
+    payment_mode: str = "credit"
+
+
+def _fuel(state: DeviceState) -> Fuel:
+    return Fuel.ELECTRICITY if is_electric(state.device) else Fuel.GAS
+
+
+def publish_tariff(context: DeviceContext) -> bool:
+    """Bring the ``tariff`` section up to date; True (and the reads told) if it changed."""
+    state = context.state
+    if state.device.device_type not in (DeviceType.ESME, DeviceType.GSME):
+        return False
+    view = tariff_view_of(state, context.now)
+    if view == tariff_view(state, _fuel(state)):
+        return False
+    section = state.get(PublishedTariff)
+    section.tou_rates = list(view.tou_rates)
+    section.secondary_tou_rates = list(view.secondary_tou_rates)
+    section.block_thresholds = list(view.block_thresholds)
+    state.touch()
+    reads_billing.note_tariff_change(context, context.now)
+    return True
+
+
+def _int32(value: int) -> int:
+    return max(-INT32, min(INT32 - 1, value))
+
+
+def publish_prepayment(state: DeviceState, money: Prepayment) -> None:
+    """Bring the ``prepayment`` section up to ``money`` (already settled)."""
+    if state.device.device_type not in (DeviceType.ESME, DeviceType.GSME):
+        return
+    values: dict[str, Any] = {
+        "meter_balance": _int32(money.meter_balance),
+        "emergency_credit_balance": _int32(money.emergency_credit if money.emergency_active else 0),
+        "accumulated_debt": _int32(money.accumulated_debt),
+        "payment_debt": _int32(money.payment_debt),
+        "time_debt_1": _int32(money.time_debt[0]),
+        "time_debt_2": _int32(money.time_debt[1]),
+        "payment_mode": "prepayment" if prepayment_mode(state) else "credit",
+    }
+    section = state.get(PublishedPrepayment)
+    if section.to_json() != values:
+        for name, value in values.items():
+            setattr(section, name, value)
+        state.touch()
+
+
+# --- the supply family's credit check --------------------------------------------------------
+
+
+@dataclass(slots=True)
+class CreditWatch(Section):
+    """What the meter last told the supply family about its prepayment credit."""
+
+    NAME = "tariffs_credit_watch"
+    disabled: bool = False
+    """Credit ran out and the supply family was told to disable the supply."""
+    suspended: bool = False
+    """Credit ran out inside a non-disablement period (disablement suspended)."""
+    next_check: datetime | None = None
+
+
+def next_exhaustion(state: DeviceState, now: datetime) -> datetime | None:
+    """The first instant within ``WATCH_HORIZON`` of ``now`` at which the meter's credit
+    is exhausted (``credit_exhausted``), by half hours; None if it lasts beyond."""
+    money = copy.deepcopy(settle(state, now))
+    view, model = view_of(state), model_for(state)
+    threshold = disablement_threshold(state)
+    at, end = now, now + WATCH_HORIZON
+    while available_credit(money) > threshold:
+        if at >= end:
+            return None
+        at = min(at + STEP, end)
+        advance(money, view, model, at)
+    limit = at + FRIENDLY_LIMIT
+    while in_friendly_credit_period(state, at):
+        if at >= limit:
+            return at
+        at += STEP
+    return at
+
+
+def watch_credit(context: DeviceContext) -> None:
+    """Tell the supply family if the meter's credit ran out or came back since it was last
+    told, then ask to be woken when it is next due to run out."""
+    state = context.state
+    if state.device.device_type not in (DeviceType.ESME, DeviceType.GSME):
+        return
+    now = context.now
+    money = settle(state, now)
+    publish_prepayment(state, money)
+    if not prepayment_mode(state):
+        if not state.has(CreditWatch):
+            return  # a credit meter that never was in prepayment: nothing to look at
+        watch = state.get(CreditWatch)
+        if watch.disabled:
+            # Credit mode permits supply: the consumer may restore it.
+            supply_events.credit_restored(context)
+        if watch.disabled or watch.suspended or watch.next_check is not None:
+            watch.disabled = watch.suspended = False
+            watch.next_check = None
+            state.touch()
+        return
+    watch = state.get(CreditWatch)
+    no_credit = available_credit(money) <= disablement_threshold(state)
+    if no_credit and not watch.disabled:
+        friendly = in_friendly_credit_period(state, now)
+        if not friendly:
+            supply_events.credit_exhausted(context)
+            watch.disabled, watch.suspended = True, False
+        elif not watch.suspended:
+            supply_events.credit_exhausted(context, non_disablement=True)
+            watch.suspended = True
+    elif not no_credit and (watch.disabled or watch.suspended):
+        if watch.disabled:
+            supply_events.credit_restored(context, emergency_credit=money.emergency_active)
+        watch.disabled = watch.suspended = False
+    if watch.disabled:
+        watch.next_check = None  # a top-up, emergency credit or credit mode brings it back
+    else:
+        due = next_exhaustion(state, now)
+        watch.next_check = max(due, now + STEP) if due is not None else now + WATCH_HORIZON
+        context.wake_at(watch.next_check)
+    state.touch()
+
+
+@on_wake
+def _wake(context: DeviceContext) -> None:
+    state = context.state
+    if not state.has(CreditWatch):
+        return
+    due = state.get(CreditWatch).next_check
+    if due is None:
+        return
+    if context.now < due:
+        context.wake_at(due)
+        return
+    watch_credit(context)
+
+
+def record_top_up(
+    context: DeviceContext, amount: int, debt_paid: int, outstanding: int, utrn: str
+) -> None:
+    """A top-up credited: the reads' prepayment credits log (4.4.5) and, when it repaid
+    payment-based debt, their debt payments log (4.4.4)."""
+    reads_state.record_prepayment_credit(context, amount, context.now, utrn.encode("ascii"))
+    if debt_paid:
+        reads_state.record_debt_payment(context, debt_paid, context.now, outstanding)
+
+
+def permits_supply(context: DeviceContext) -> bool:
+    """The credit check installed in the supply family: prepayment credit permits supply
+    unless it is exhausted (always in credit mode, and for other Device types)."""
+    if context.device.device_type not in (DeviceType.ESME, DeviceType.GSME):
+        return True
+    return not credit_exhausted(context.state, context.now)
+
+
+def after_command(context: DeviceContext) -> None:
+    """What the family's write handlers do last: publish the tariff and the money, and
+    tell the supply family about the credit."""
+    publish_tariff(context)
+    watch_credit(context)
+
+
+supply_state.use_credit_check(permits_supply)
