@@ -30,7 +30,7 @@ from opendcc.devices.simulator import (
 )
 from opendcc.devices.tariffs_billing import esme_calendar, settle
 from opendcc.devices.tariffs_links import publish_prepayment
-from opendcc.devices.tariffs_state import EsmeTariffs, Prepayment, fault_index, key
+from opendcc.devices.tariffs_state import EsmeTariffs, Prepayment, decoded, fault_index, key
 from opendcc.gbcs.context import GbcsEncodeError
 from opendcc.gbcs.dlms import builders as b
 from opendcc.gbcs.dlms.apdu import (
@@ -41,7 +41,7 @@ from opendcc.gbcs.dlms.apdu import (
     Get,
     Response,
 )
-from opendcc.gbcs.dlms.axdr import data_from_bytes, encode_data
+from opendcc.gbcs.dlms.axdr import encode_data
 from opendcc.gbcs.dlms.data import (
     Array,
     CompactArray,
@@ -143,7 +143,7 @@ def _get(context: DeviceContext, tariffs: EsmeTariffs, money: Prepayment, item: 
     raw = tariffs.active.get(key(descriptor.class_id, obis, attribute))
     if raw is None:
         return b.get_error(DataAccessResult.OBJECT_UNDEFINED)
-    value = data_from_bytes(bytes.fromhex(raw))
+    value = decoded(raw)
     if descriptor.class_id == 21 and obis in c.THRESHOLDS_ACTIVE:
         value = _padded_thresholds(value)
     return b.get_ok(value)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Final
 
 from opendcc.devices.simulator import (
@@ -64,11 +65,11 @@ class _Gas:
 
     def attributes(self, cluster: int) -> dict[int | str, PlainValue]:
         """The values this device holds for the attributes of ``cluster``."""
-        known = z.cluster_def(cluster)
+        known = _attribute_names(cluster)
         return {
             name: value
             for name, value in self._values().items()
-            if isinstance(name, int) or known.attribute_named(name) is not None
+            if isinstance(name, int) or name in known
         }
 
     def _values(self) -> dict[int | str, PlainValue]:
@@ -110,6 +111,11 @@ class _Gas:
             values[f"NoTierBlock{n}Price"] = int(blocks[n - 1]) if n <= len(blocks) else 0
             values[f"Tier{n}Block1Price"] = int(tiers[n - 1]) if n <= len(tiers) else 0
         return values
+
+
+@lru_cache(maxsize=64)
+def _attribute_names(cluster: int) -> frozenset[str]:
+    return frozenset(a.name for a in z.cluster_def(cluster).attributes.values())
 
 
 def _publishes(

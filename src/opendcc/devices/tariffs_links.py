@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, Final
 
 from opendcc.devices import reads_billing, reads_state, supply_events, supply_state
@@ -69,8 +69,9 @@ from opendcc.inventory.model import DeviceType, Fuel
 from opendcc.transform import tariffs_cosem as c
 
 SLOTS: Final = 48
-WATCH_HORIZON: Final = timedelta(days=7)
-"""How far ahead a prepayment meter's credit is projected for its next check."""
+WATCH_HORIZON: Final = timedelta(days=2)
+"""How far ahead a prepayment meter's credit is projected for its next check (a meter
+whose credit lasts longer wakes then to look again: cheaper than projecting further)."""
 STEP: Final = timedelta(minutes=30)
 FRIENDLY_LIMIT: Final = timedelta(days=7)
 """Beyond this a non-disablement period is taken to go on (the meter looks again then)."""
@@ -231,7 +232,11 @@ class CreditWatch(Section):
 
 def next_exhaustion(state: DeviceState, now: datetime) -> datetime | None:
     """The first instant within ``WATCH_HORIZON`` of ``now`` at which the meter's credit
-    is exhausted (``credit_exhausted``), by half hours; None if it lasts beyond."""
+    is exhausted (``credit_exhausted``), to the half hour; None if it lasts beyond.
+
+    Projected money only falls (charges and debt recovery; credit comes from Commands), so
+    the projection runs a day at a time and goes back over the day the credit ran out in
+    half hours."""
     money = copy.deepcopy(settle(state, now))
     view, model = view_of(state), model_for(state)
     threshold = disablement_threshold(state)
@@ -239,8 +244,16 @@ def next_exhaustion(state: DeviceState, now: datetime) -> datetime | None:
     while available_credit(money) > threshold:
         if at >= end:
             return None
-        at = min(at + STEP, end)
-        advance(money, view, model, at)
+        day_end = min(datetime.combine(at.date(), time(), at.tzinfo) + timedelta(days=1), end)
+        before = copy.deepcopy(money)
+        advance(money, view, model, day_end)
+        if available_credit(money) > threshold:
+            at = day_end
+            continue
+        money = before
+        while available_credit(money) > threshold:
+            at = min(at + STEP, day_end)
+            advance(money, view, model, at)
     limit = at + FRIENDLY_LIMIT
     while in_friendly_credit_period(state, at):
         if at >= limit:

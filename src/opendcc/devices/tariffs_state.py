@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Final, Self
 
 from opendcc.devices.state import DeviceState, Section
@@ -172,6 +173,13 @@ def _esme_defaults(device: Device) -> dict[str, str]:
     return {k: _hex(v) for k, v in values.items()}
 
 
+@lru_cache(maxsize=8192)
+def decoded(raw: str) -> Data:
+    """A stored attribute's value, decoded once (meters share configurations; the DLMS
+    values are immutable)."""
+    return data_from_bytes(bytes.fromhex(raw))
+
+
 @dataclass(slots=True)
 class EsmeTariffs(Section):
     """The ESME's tariff and prepayment configuration as COSEM attributes (A-XDR hex)."""
@@ -187,7 +195,7 @@ class EsmeTariffs(Section):
 
     def value(self, class_id: int, obis: str, attribute: int) -> Data | None:
         raw = self.active.get(key(class_id, obis, attribute))
-        return None if raw is None else data_from_bytes(bytes.fromhex(raw))
+        return None if raw is None else decoded(raw)
 
     def put(self, class_id: int, obis: str, attribute: int, value: Data) -> None:
         self.active[key(class_id, obis, attribute)] = _hex(value)

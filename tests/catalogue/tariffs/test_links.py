@@ -22,6 +22,7 @@ from opendcc.devices.supply_state import (
 )
 from opendcc.devices.tariffs_billing import credit_exhausted, projected, settle
 from opendcc.devices.tariffs_links import (
+    WATCH_HORIZON,
     CreditWatch,
     next_exhaustion,
     permits_supply,
@@ -165,7 +166,7 @@ def test_credit_running_out_disables_the_supply_on_time_then_a_top_up_arms_it() 
     for device in (s.ESME, s.GSME):
         meter = _prepayment_meter(device)
         due = meter.state.get(CreditWatch).next_check
-        assert due is not None and AT < due <= AT + timedelta(days=7)
+        assert due is not None and AT < due <= AT + WATCH_HORIZON
         assert meter.state.next_wake is not None and meter.state.next_wake <= due
         assert not credit_exhausted(meter.state, due - timedelta(minutes=30))
         if device is s.ESME:
