@@ -24,6 +24,9 @@ def send(
     keep_counter: Annotated[bool, typer.Option(help="Keep the file's RequestID counter.")] = False,
     wait: Annotated[float, typer.Option(help="Seconds to wait for asynchronous answers.")] = 15.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ca: Annotated[
+        Path | None, typer.Option(help="TLS root to trust for an https hub (DATA/tls/ca.pem).")
+    ] = None,
 ) -> None:
     """Sign FILE as a User, send it (with the CV 4/5 round for critical requests) and print
     the synchronous answer and the asynchronous response delivered to the User."""
@@ -40,6 +43,7 @@ def send(
                 target=target,
                 keep_counter=keep_counter,
                 wait=wait,
+                ca=ca,
             )
         )
     except SendError as exc:

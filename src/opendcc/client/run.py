@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import ssl
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +56,17 @@ def _keys(data: Path, boxed_keys: Path | None) -> tuple[Keystore, dict[str, Eui6
     return Keystore.load(pki), names
 
 
+def _connector(ca: Path | None) -> aiohttp.TCPConnector:
+    """HTTPS trusts the system's roots, or only ``ca`` (the hub's test DCCKI root) if given."""
+    if ca is None:
+        return aiohttp.TCPConnector()
+    try:
+        context = ssl.create_default_context(cafile=str(ca))
+    except (OSError, ssl.SSLError) as exc:
+        raise SendError(f"cannot load the TLS root {ca}: {exc}") from None
+    return aiohttp.TCPConnector(ssl=context)
+
+
 @contextlib.asynccontextmanager
 async def callback_at(
     session: aiohttp.ClientSession, hub: str, user: Eui64, url: str
@@ -86,6 +98,7 @@ async def run_send(
     target: str | None,
     keep_counter: bool,
     wait: float,
+    ca: Path | None = None,
 ) -> dict[str, Any]:
     hub = hub.rstrip("/")
     keystore, names = _keys(data, boxed_keys)
@@ -105,7 +118,7 @@ async def run_send(
     report: dict[str, Any] = {"steps": steps, "values": []}
     try:
         async with (
-            aiohttp.ClientSession() as session,
+            aiohttp.ClientSession(connector=_connector(ca)) as session,
             callback_at(session, hub, identity.eui, receiver.url),
         ):
             client = DuisClient(hub, identity, verifier, session=session)

@@ -25,6 +25,24 @@ def _callbacks(values: list[str]) -> dict[Eui64, str]:
     return found
 
 
+def _issue_tls(directory: Path, host: str) -> tuple[Path, Path]:
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from opendcc.smki.tls import TlsError, issue_server_certificate  # noqa: PLC0415
+
+    if host in ("0.0.0.0", "::"):
+        import socket  # noqa: PLC0415
+
+        host = socket.gethostname()
+    hosts = list(dict.fromkeys([host, "localhost", "127.0.0.1"]))
+    try:
+        files = issue_server_certificate(directory, hosts, datetime.now(UTC))
+    except (TlsError, OSError) as exc:
+        raise typer.BadParameter(f"--tls: {exc}") from None
+    typer.echo(f"opendcc hub: TLS certificate for {', '.join(hosts)}; clients trust {files.ca}")
+    return files.certificate, files.key
+
+
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[
@@ -45,6 +63,14 @@ def serve(
     ] = None,
     tls_cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
     tls_key: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
+    tls: Annotated[
+        bool,
+        typer.Option(
+            "--tls",
+            help="Serve HTTPS with a certificate for --host issued from a test DCCKI root "
+            "in DATA/tls (clients trust DATA/tls/ca.pem).",
+        ),
+    ] = False,
     wan_latency: Annotated[float, typer.Option(help="Simulated WAN round trip, seconds.")] = 0.0,
     log_level: Annotated[str, typer.Option(help="debug, info, warning.")] = "info",
 ) -> None:
@@ -58,6 +84,10 @@ def serve(
         raise typer.BadParameter("--estate is demo, rtds or existing")
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("give both --tls-cert and --tls-key, or neither")
+    if tls and tls_cert is not None:
+        raise typer.BadParameter("give --tls or --tls-cert/--tls-key, not both")
+    if tls:
+        tls_cert, tls_key = _issue_tls(data / "tls", host)
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )

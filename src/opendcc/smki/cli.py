@@ -341,6 +341,29 @@ def org_crypto(
     typer.echo(f"Wrote {out} ({len(data)} bytes)")
 
 
+@app.command("tls")
+def tls(
+    directory: Path = typer.Argument(..., help="Folder for the TLS root and server pair."),
+    host: list[str] = typer.Option(
+        ["localhost", "127.0.0.1"], "--host", help="Host name or IP address (repeat)."
+    ),
+) -> None:
+    """Issue the hub a TLS server certificate from a test DCCKI root (made on first use).
+
+    Writes ca.pem (give it to clients: opendcc send --ca), server.pem and server.key (give
+    them to opendcc serve --tls-cert/--tls-key, or use opendcc serve --tls).
+    """
+    from opendcc.smki.tls import TlsError, issue_server_certificate
+
+    try:
+        files = issue_server_certificate(directory, host, _now())
+    except (TlsError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"TLS root (trust it in clients): {files.ca}")
+    typer.echo(f"server certificate: {files.certificate}")
+    typer.echo(f"server key: {files.key}")
+
+
 def _read_public_key(path: Path) -> Any:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
