@@ -296,8 +296,20 @@ class Hub:
             await asyncio.to_thread(seed_rtds, estate, keystore=keystore)
         elif kind == "demo" and estate.counts().devices == 0:
             cast = demo_cast(pki.path, self.clock.now())
-            settings = DemoSettings(self.config.premises, seed=self.config.seed)
-            await asyncio.to_thread(seed_demo, estate, settings, cast)
+            total = self.config.premises
+            settings = DemoSettings(total, seed=self.config.seed)
+            step = max(total // 10, 1000)
+            log.info("seeding a demo estate of %d premises", total)
+
+            reported = [0]
+
+            def progress(done: int) -> None:
+                # A server log, not a terminal: a line every tenth of the way.
+                if done // step > reported[0] or done == total:
+                    reported[0] = done // step
+                    log.info("seeded %d of %d premises", done, total)
+
+            await asyncio.to_thread(seed_demo, estate, settings, cast, progress=progress)
 
     async def _apply_callbacks(self, estate: SqliteEstate) -> None:
         for eui, url in self.config.callbacks.items():
