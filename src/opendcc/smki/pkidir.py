@@ -92,7 +92,7 @@ def build_pki(
             )
             stem = identity.file_stem(spec)
             files[f"{stem}.pem"] = cert.public_bytes(_PEM)
-            files[f"{stem}.key"] = _private_pem(key)
+            files[f"{stem}.key"] = private_pem(key)
             issued.append(_issued(spec, cert, stem))
         parties.append(
             IndexedParty(
@@ -138,7 +138,7 @@ def write_pki(directory: Path, files: dict[str, bytes], *, force: bool = False) 
         (directory / CA_FOLDER).mkdir(exist_ok=True)
         os.chmod(directory / CA_FOLDER, 0o700)
         for relative, data in sorted(files.items()):
-            _write(directory / relative, data, private=_is_private(relative))
+            write_file(directory / relative, data, private=_is_private(relative))
     except OSError as exc:
         raise PkiDirectoryError(f"cannot write {directory}: {exc.strerror or exc}") from exc
     return removed
@@ -253,7 +253,7 @@ class PkiDirectory:
         )
         files = {f"{stem}.pem": cert.public_bytes(_PEM)}
         if key is not None:
-            files[f"{stem}.key"] = _private_pem(key)
+            files[f"{stem}.key"] = private_pem(key)
         issued = _issued(spec, cert, stem, with_key=key is not None)
         if existing is None:
             party = IndexedParty(name, common_name or "", eui, user_roles, role, (issued,))
@@ -302,7 +302,7 @@ class PkiDirectory:
         stem = f"{eui.hex}-{usage.value}"
         files = {f"{stem}.pem": cert.public_bytes(_PEM)}
         if key is not None:
-            files[f"{stem}.key"] = _private_pem(key)
+            files[f"{stem}.key"] = private_pem(key)
         self._write(files)
         return cert, key
 
@@ -374,7 +374,7 @@ class PkiDirectory:
     def _write(self, files: dict[str, bytes]) -> None:
         try:
             for relative, data in files.items():
-                _write(self.path / relative, data, private=_is_private(relative))
+                write_file(self.path / relative, data, private=_is_private(relative))
         except OSError as exc:
             raise PkiDirectoryError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
 
@@ -388,7 +388,7 @@ def _ca_files(ca: CertificateAuthority, now: datetime) -> dict[str, bytes]:
         credential = ca.ca(level)
         stem = CA_FILES[level]
         files[f"{stem}.pem"] = credential.certificate.public_bytes(_PEM)
-        files[f"{CA_FOLDER}/{stem}.key"] = _private_pem(credential.private_key)
+        files[f"{CA_FOLDER}/{stem}.key"] = private_pem(credential.private_key)
         crl = ca.crl(level, this_update=now, next_update=_days_later(now, CRL_VALIDITY_DAYS))
         files[f"{stem}.crl"] = crl.public_bytes(_PEM)
     return files
@@ -440,7 +440,8 @@ def _remove_pki_files(directory: Path) -> list[Path]:
     return removed
 
 
-def _write(path: Path, data: bytes, *, private: bool) -> None:
+def write_file(path: Path, data: bytes, *, private: bool) -> None:
+    """Write atomically (temporary file, then rename); private files readable by the owner only."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
@@ -454,7 +455,8 @@ def _write(path: Path, data: bytes, *, private: bool) -> None:
         raise
 
 
-def _private_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+def private_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    """PKCS#8 PEM, unencrypted (a test PKI)."""
     return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,

@@ -18,7 +18,6 @@ serverAuth extended key usage. Private keys are written readable by their owner 
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,6 +28,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from opendcc.smki.pkidir import private_pem, write_file
 
 _HOST_NAME = re.compile(
     r"(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?"
@@ -103,8 +104,9 @@ def issue_server_certificate(directory: Path, hosts: Iterable[str], now: datetim
         .sign(ca_key, hashes.SHA256())
     )
     files = TlsFiles(directory / "ca.pem", directory / "server.pem", directory / "server.key")
-    _write(files.key, _private_pem(key), private=True)
-    _write(files.certificate, certificate.public_bytes(serialization.Encoding.PEM), private=False)
+    write_file(files.key, private_pem(key), private=True)
+    pem = certificate.public_bytes(serialization.Encoding.PEM)
+    write_file(files.certificate, pem, private=False)
     return files
 
 
@@ -175,22 +177,6 @@ def _root(directory: Path, now: datetime) -> tuple[x509.Certificate, ec.Elliptic
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    _write(key_path, _private_pem(key), private=True)
-    _write(cert_path, certificate.public_bytes(serialization.Encoding.PEM), private=False)
+    write_file(key_path, private_pem(key), private=True)
+    write_file(cert_path, certificate.public_bytes(serialization.Encoding.PEM), private=False)
     return certificate, key
-
-
-def _private_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-
-
-def _write(path: Path, data: bytes, *, private: bool) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    os.replace(tmp, path)
