@@ -442,3 +442,56 @@ def test_every_frequency_moves_forward(frequency: str) -> None:
         assert tt.first_from(previous, inclusive=False) == current
         assert tt.latest_until(current - timedelta(seconds=1)) == (previous, n - 1)
         previous = current
+
+
+EVERY_SCHEDULABLE = [
+    # variant, service reference, body, User, Device type
+    ("4.2", "4.2", "DSPReadInstantaneousExportRegisters", "electricity-distributor", "ESME"),
+    ("4.6.1", "4.6", "DSPRetrieveImportDailyReadLog", "supplier-a", "GSME"),
+    ("4.8.1", "4.8", "DSPReadActiveImportProfileData", "other-user", "ESME"),
+    ("4.8.2", "4.8", "DSPReadReactiveImportProfileData", "electricity-distributor", "ESME"),
+    ("4.8.3", "4.8", "DSPReadExportProfileData", "electricity-distributor", "ESME"),
+    ("4.10", "4.10", "DSPReadNetworkData", "gas-transporter", "GSME"),
+    ("4.12.1", "4.12", "DSPReadMaximumDemandImportRegisters", "supplier-a", "ESME"),
+    ("4.12.2", "4.12", "DSPReadMaximumDemandExportRegisters", "electricity-distributor", "ESME"),
+    ("4.14", "4.14", "DSPReadPrepaymentDailyReadLog", "supplier-a", "GSME"),
+    ("4.15", "4.15", "DSPReadLoadLimitData", "electricity-distributor", "ESME"),
+    ("4.16", "4.16", "DSPReadActivePowerImport", "supplier-a", "ESME"),
+    ("4.17", "4.17", "DSPRetrieveDailyConsumptionLog", "other-user", "GSME"),
+    ("14.1", "14.1", "DSPRecordNetworkDataGAS", "gas-transporter", "GSME"),
+]
+"""Every schedulable variant but 4.6.2 (the demo estate has no Export Supplier), each with a
+User in a role eligible for it."""
+
+
+async def test_every_schedulable_variant_runs_and_is_delivered(tmp_path: Path) -> None:
+    clock = _clock()
+    schema = _schema()
+    async with running_hub(tmp_path, clock=clock) as hub:
+        devices = {t: hub.device_of(DeviceType(t)) for t in ("ESME", "GSME")}
+        created: dict[int, str] = {}
+        for variant, reference, body, who, device_type in EVERY_SCHEDULABLE:
+            device = devices[device_type].device_id
+            code, sid = await _create(
+                hub,
+                who,
+                _create_body(
+                    device,
+                    variant=variant,
+                    reference=reference,
+                    body=body,
+                    start=clock.now().date(),
+                ),
+            )
+            assert code == "I0" and sid is not None, (variant, code)
+            created[sid] = variant
+        await _run_next(hub, clock, next(iter(created)))
+        for sid, variant in created.items():
+            delivered = await _await_scheduled(hub.receiver, sid, 1)
+            assert len(delivered) == 1, (variant, hub.receiver.rejected)
+            response = delivered[0].response
+            assert schema.validate(response.root) is None, variant
+            assert response.header.response_code.value == "I0", variant
+            message = response.root.find(f".//{SR}ResponseMessage")
+            assert message is not None
+            assert message.findtext(SR + "ServiceReferenceVariant") == variant

@@ -10,7 +10,8 @@ processed again after a restart.
 
 DSP-held future-dated requests wait (HELD) until their execution time; the scheduler
 releases them here. Device wakes (Device-held future-dated Commands falling due) are also
-driven from here.
+driven from here, and so is other ``TimedWork``: the occurrences of DCC Scheduled Services
+(``hub.schedules``, DUIS 5.1), whose Responses are answered as ``DSPScheduledMessage``.
 """
 
 from __future__ import annotations

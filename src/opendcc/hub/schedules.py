@@ -1,9 +1,10 @@
 """DCC Scheduled Services: DUIS 5.1 Create Schedule, 5.2 Read Schedule, 5.3 Delete Schedule,
 and the running of each schedule's occurrences.
 
-DUIS (section 3.8, DCC Scheduled Services; SEC Appendix E, the DCC User Interface Services
-Schedule) lets a User ask the DCC to send a read to a Device on a repeating timetable and
-deliver each Response as a ``DSPScheduledMessage``. The schedulable Service Requests are the
+DUIS Service Reference 5 (DCC Scheduled Services; listed among the Scheduled Services of
+SEC Appendix E, the DCC User Interface Services Schedule) lets a User ask the DCC to send a
+read to a Device on a repeating timetable and deliver each Response as a
+``DSPScheduledMessage``. The schedulable Service Requests are the
 ones the DUIS schema's ``DSPScheduledServiceReferenceVariant`` lists (``SCHEDULABLE``: 4.2,
 4.6.x, 4.8.x, 4.10, 4.12.x, 4.14 to 4.17, 14.1); the request matrix's "DCC Scheduled" flag
 agrees except for 4.2, which the V5.4 schema adds.
