@@ -15,7 +15,7 @@ from opendcc.client.identity import UserIdentity
 from opendcc.client.receiver import CallbackReceiver
 from opendcc.client.requests import Counter, prepare
 from opendcc.client.session import DuisClient
-from opendcc.clock import SystemClock
+from opendcc.clock import Clock, SystemClock
 from opendcc.duis import build
 from opendcc.duis.command_variant import CommandVariant
 from opendcc.duis.ids import RequestId
@@ -122,6 +122,7 @@ async def running_hub(
     estate: str = "demo",
     boxed_keys: Path | None = None,
     retry: RetryPolicy | None = None,
+    clock: Clock | None = None,
 ) -> AsyncIterator[RunningHub]:
     port = free_port()
     config = HubConfig(
@@ -135,6 +136,8 @@ async def running_hub(
         retry=retry
         or RetryPolicy(delays=(0.2,), probe_every=__import__("datetime").timedelta(seconds=1)),
     )
+    if clock is not None:
+        config.clock = clock
     hub = Hub(config)
     stop = asyncio.Event()
     started = asyncio.Event()

@@ -2,7 +2,7 @@
 
 Served here: 8.2 Read Inventory, 8.3 Decommission Device, 8.4 Update Inventory, 8.14.1
 Communications Hub Status Update (Install Success), 12.1 Request WAN Matrix, 12.2 Device
-Pre-notification. Each
+Pre-notification; 5.1 to 5.3 (DCC Scheduled Services) through ``hub.schedules``. Each
 changes the Smart Metering Inventory through the estate's repositories, whose write jobs
 also append this request's events and journal entry, so the inventory change and its record
 are one transaction. The other non-device variants (5.x schedules, 8.6, 8.13, 8.14.2-4,
@@ -33,6 +33,7 @@ from opendcc.eui import Eui64
 from opendcc.hub import wan_matrix as wan
 from opendcc.hub.pipeline import NonDeviceHandler, RequestTrace
 from opendcc.hub.responses import ResponseSigner
+from opendcc.hub.schedules import ScheduleService
 from opendcc.inventory.model import CspRegion, DeviceType, SmiStatus, StatusChange
 from opendcc.inventory.transitions import InventoryEvent, TransitionRefused
 from opendcc.roles import UserRole
@@ -46,7 +47,9 @@ MAX_INVENTORY_DEVICES = 17
 
 
 class NonDeviceService(NonDeviceHandler):
-    def __init__(self, estate: SqliteEstate, signer: ResponseSigner) -> None:
+    def __init__(
+        self, estate: SqliteEstate, signer: ResponseSigner, schedules: ScheduleService | None = None
+    ) -> None:
         self.estate = estate
         self.signer = signer
         self._handlers: dict[
@@ -59,6 +62,8 @@ class NonDeviceService(NonDeviceHandler):
             "12.1": self._wan_matrix,
             "12.2": self._pre_notification,
         }
+        if schedules is not None:  # 5.1 to 5.3, DCC Scheduled Services (hub/schedules.py)
+            self._handlers |= schedules.handlers()
 
     async def handle(
         self,

@@ -70,6 +70,25 @@ class Accepted:
     role: UserRole
     command: bytes
     due_at: datetime | None
+    schedule_id: int | None = None
+    """Set when the DCC runs the request for a schedule (DUIS 5.1): answered as a
+    ``DSPScheduledMessage``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Eligible:
+    """The Device checks passed: the Device and the User Role the request is made in."""
+
+    device: Device
+    role: UserRole
+
+
+@dataclass(frozen=True, slots=True)
+class Ineligible:
+    """A Device check failed: the refusal, and details for the event."""
+
+    refusal: Refusal
+    detail: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -229,34 +248,10 @@ class Pipeline:
                 )
             return HttpAnswer(200, await self.nondevice.handle(parsed, user, roles, now, trace))
 
-        device = self.estate.inventory.get_device(request_id.target)
-        if device is None:
-            return await self._refuse(
-                parsed,
-                Refusal("E19", f"no Device {request_id.target} in the Smart Metering Inventory"),
-                trace,
-                now,
-            )
-        if not applies_to(header.variant.code, device.device_type):
-            return await self._refuse(
-                parsed,
-                Refusal(
-                    "E11", f"{header.variant.code} does not apply to a {device.device_type.value}"
-                ),
-                trace,
-                now,
-            )
-        not_permitted = status_permits(header.variant.code, device.status)
-        if not_permitted is not None:
-            return await self._refuse(parsed, Refusal("E5", not_permitted), trace, now)
-        fuels = self.estate.inventory.fuels_by_mpxn(device)
-        registrations = self.estate.registrations.registrations_for(fuels, now)
-        role = check_registration(user, roles, device, fuels, registrations, now)
-        if isinstance(role, AccessRefusal):
-            return await self._refuse(parsed, Refusal(role.code, role.reason), trace, now)
-        refused = await self._suspended(parsed, user, role, now, trace)
-        if refused is not None:
-            return refused
+        checked = self.device_checks(parsed, user, roles, now)
+        if isinstance(checked, Ineligible):
+            return await self._refuse(parsed, checked.refusal, trace, now, **checked.detail)
+        device, role = checked.device, checked.role
         trace.add(EventKind.AUTHORISED, now, role=role.value)
         # Threshold anomaly detection (SEC G6) plugs in here; nothing is quarantined yet.
         trace.add(EventKind.ANOMALY_CHECKED, now, passed=True)
@@ -267,14 +262,41 @@ class Pipeline:
             )
         return await self._transform(parsed, body, user, device, role, trace, now)
 
-    async def _suspended(
-        self,
-        request: ServiceRequest,
-        user: DccUser,
-        role: UserRole,
-        now: datetime,
-        trace: RequestTrace,
-    ) -> HttpAnswer | None:
+    def device_checks(
+        self, request: ServiceRequest, user: DccUser, roles: tuple[UserRole, ...], now: datetime
+    ) -> Eligible | Ineligible:
+        """The checks of a device request once its User and roles are known: the Device is in
+        the inventory (E19), the variant applies to its type (E11), its SMI status permits
+        the variant (E5), registration data name the User for its MPxN now (E4), no SEC
+        suspension covers the right (E3). Also run by DCC Scheduled Services (DUIS 5.1) at
+        creation and at each occurrence."""
+        header = request.header
+        target = header.request_id.target
+        device = self.estate.inventory.get_device(target)
+        if device is None:
+            return Ineligible(Refusal("E19", f"no Device {target} in the Smart Metering Inventory"))
+        if not applies_to(header.variant.code, device.device_type):
+            return Ineligible(
+                Refusal(
+                    "E11", f"{header.variant.code} does not apply to a {device.device_type.value}"
+                )
+            )
+        not_permitted = status_permits(header.variant.code, device.status)
+        if not_permitted is not None:
+            return Ineligible(Refusal("E5", not_permitted))
+        fuels = self.estate.inventory.fuels_by_mpxn(device)
+        registrations = self.estate.registrations.registrations_for(fuels, now)
+        role = check_registration(user, roles, device, fuels, registrations, now)
+        if isinstance(role, AccessRefusal):
+            return Ineligible(Refusal(role.code, role.reason))
+        suspended = self._suspension(request, user, role, now)
+        if suspended is not None:
+            return suspended
+        return Eligible(device, role)
+
+    def _suspension(
+        self, request: ServiceRequest, user: DccUser, role: UserRole, now: datetime
+    ) -> Ineligible | None:
         """SEC M8.6: a right the Panel suspended is refused with E3, naming the suspension."""
         header = request.header
         suspended = self.suspensions.check(
@@ -286,15 +308,27 @@ class Pipeline:
         )
         if not isinstance(suspended, RequestRefused):
             return None
-        return await self._refuse(
-            request,
+        return Ineligible(
             Refusal(suspended.response_code, suspended.message),
-            trace,
-            now,
-            suspension=suspended.suspension_id,
-            clause=suspended.clause,
-            drafting=suspended.drafting,
+            {
+                "suspension": suspended.suspension_id,
+                "clause": suspended.clause,
+                "drafting": suspended.drafting,
+            },
         )
+
+    async def _suspended(
+        self,
+        request: ServiceRequest,
+        user: DccUser,
+        role: UserRole,
+        now: datetime,
+        trace: RequestTrace,
+    ) -> HttpAnswer | None:
+        found = self._suspension(request, user, role, now)
+        if found is None:
+            return None
+        return await self._refuse(request, found.refusal, trace, now, **found.detail)
 
     # --- transform and the Command Variants -----------------------------------------------
 
@@ -310,38 +344,20 @@ class Pipeline:
     ) -> HttpAnswer:
         header = request.header
         request_id = header.request_id
-        execution = request.execution_datetime
-        spec = transforms.transform(
-            transforms.TransformInput(
-                variant=header.variant.code,
-                body=request.body,
-                originator=request_id.originator,
-                target=request_id.target,
-                counter=request_id.counter,
-                device=device,
-                role=role,
-                now=now,
-                execution_at=execution,
-                inventory=self.estate.inventory,
-                dcc_counter=self._dcc_counters(now),
-            )
-        )
-        if isinstance(spec, transforms.TransformRefusal):
-            return await self._refuse(request, Refusal(spec.code, spec.reason), trace, now)
+        spec = self.transform(request, device, role, now)
+        if isinstance(spec, Refusal):
+            return await self._refuse(request, spec, trace, now)
         trace.add(
             EventKind.TRANSFORMED, now, use_case=spec.use_case, message_code=spec.message_code
         )
         cv = header.command_variant
-        origin = spec.dcc_origination
-        originator = request_id.originator if origin is None else origin.party
-        counter = request_id.counter if origin is None else origin.counter
         try:
-            if cv is CommandVariant.CRITICAL_TRANSFORM and origin is None:
+            if cv is CommandVariant.CRITICAL_TRANSFORM and spec.dcc_origination is None:
                 pre = gbcs_build.pre_command(
                     spec.payload,
-                    originator=originator,
+                    originator=request_id.originator,
                     recipient=spec.recipient,
-                    counter=counter,
+                    counter=request_id.counter,
                     message_code=spec.message_code,
                     date_time=spec.date_time,
                 ).encode()
@@ -357,42 +373,76 @@ class Pipeline:
                     precommand=pre,
                 )
                 return HttpAnswer(200, answer)
-            if origin is not None and origin.signed:
-                # A DCC party signs a critical GBCS Command itself (the Transitional CoS
-                # Party's credential update, DUIS 6.23; the ACB's CS03A2): no Pre-Command.
-                command = gbcs_build.dcc_command(
-                    spec.payload,
-                    originator=originator,
-                    recipient=spec.recipient,
-                    counter=counter,
-                    message_code=spec.message_code,
-                    security=self.security,
-                    signed=True,
-                    date_time=spec.date_time,
-                    supplementary_remote_party=spec.supplementary_remote_party,
-                    supplementary_remote_party_counter=spec.supplementary_remote_party_counter,
-                ).encode()
-            else:
-                command = gbcs_build.command(
-                    spec.payload,
-                    originator=originator,
-                    recipient=spec.recipient,
-                    counter=counter,
-                    message_code=spec.message_code,
-                    security=self.security,
-                    date_time=spec.date_time,
-                    supplementary_remote_party=spec.supplementary_remote_party,
-                    supplementary_remote_party_counter=spec.supplementary_remote_party_counter,
-                    supplementary_remote_party_ka_certificate=(
-                        spec.supplementary_remote_party_ka_certificate
-                    ),
-                ).encode()
+            command = self.build_command(request, spec)
         except GbcsEncodeError as exc:
             log.warning("cannot build the Command for %s: %s", request_id, exc)
             return await self._refuse(
                 request, Refusal("E20", f"the Command cannot be built: {exc}"), trace, now
             )
         return await self._dispatch(request, raw, device, role, command, trace, now)
+
+    def transform(
+        self, request: ServiceRequest, device: Device, role: UserRole, now: datetime
+    ) -> transforms.CommandSpec | Refusal:
+        """The GBCS Command the request transforms to (``opendcc.transform``), or the
+        transform's refusal."""
+        header = request.header
+        request_id = header.request_id
+        spec = transforms.transform(
+            transforms.TransformInput(
+                variant=header.variant.code,
+                body=request.body,
+                originator=request_id.originator,
+                target=request_id.target,
+                counter=request_id.counter,
+                device=device,
+                role=role,
+                now=now,
+                execution_at=request.execution_datetime,
+                inventory=self.estate.inventory,
+                dcc_counter=self._dcc_counters(now),
+            )
+        )
+        if isinstance(spec, transforms.TransformRefusal):
+            return Refusal(spec.code, spec.reason)
+        return spec
+
+    def build_command(self, request: ServiceRequest, spec: transforms.CommandSpec) -> bytes:
+        """The GBCS Command of a non-critical request (MACed) or one a DCC party signs
+        itself; raises ``GbcsEncodeError`` when it cannot be built."""
+        request_id = request.header.request_id
+        origin = spec.dcc_origination
+        originator = request_id.originator if origin is None else origin.party
+        counter = request_id.counter if origin is None else origin.counter
+        if origin is not None and origin.signed:
+            # A DCC party signs a critical GBCS Command itself (the Transitional CoS
+            # Party's credential update, DUIS 6.23; the ACB's CS03A2): no Pre-Command.
+            return gbcs_build.dcc_command(
+                spec.payload,
+                originator=originator,
+                recipient=spec.recipient,
+                counter=counter,
+                message_code=spec.message_code,
+                security=self.security,
+                signed=True,
+                date_time=spec.date_time,
+                supplementary_remote_party=spec.supplementary_remote_party,
+                supplementary_remote_party_counter=spec.supplementary_remote_party_counter,
+            ).encode()
+        return gbcs_build.command(
+            spec.payload,
+            originator=originator,
+            recipient=spec.recipient,
+            counter=counter,
+            message_code=spec.message_code,
+            security=self.security,
+            date_time=spec.date_time,
+            supplementary_remote_party=spec.supplementary_remote_party,
+            supplementary_remote_party_counter=spec.supplementary_remote_party_counter,
+            supplementary_remote_party_ka_certificate=(
+                spec.supplementary_remote_party_ka_certificate
+            ),
+        ).encode()
 
     def _dcc_counters(self, now: datetime) -> Callable[[Eui64], int]:
         """The originator-counter allocator of one transform: each DCC party's next own

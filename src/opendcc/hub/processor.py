@@ -10,7 +10,8 @@ processed again after a restart.
 
 DSP-held future-dated requests wait (HELD) until their execution time; the scheduler
 releases them here. Device wakes (Device-held future-dated Commands falling due) are also
-driven from here.
+driven from here, and so is other ``TimedWork``: the occurrences of DCC Scheduled Services
+(``hub.schedules``, DUIS 5.1), whose Responses are answered as ``DSPScheduledMessage``.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from opendcc.clock import Clock
 from opendcc.devices.simulator import AlertSpec, DeviceSimulator, Outcome
 from opendcc.devices.state import DeviceState
+from opendcc.duis import build
 from opendcc.duis.codes import ResponseCode
 from opendcc.duis.messages import ServiceRequest, parse_request
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
@@ -45,6 +48,14 @@ from opendcc.wan.network import Outcome as WanOutcome
 from opendcc.wan.network import SmWan
 
 log = logging.getLogger("opendcc.hub.processor")
+
+
+class TimedWork(Protocol):
+    """Other work the scheduler runs when its time comes (DCC Scheduled Services)."""
+
+    def next_due(self) -> datetime | None: ...
+
+    async def run_due(self, now: datetime) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +95,10 @@ class Processor:
         self._busy = 0
         self.processed = 0
         self._wake = asyncio.Event()
+        self.timed: list[TimedWork] = []
+        """More time-driven work for the scheduler (``hub.schedules``)."""
+        self.schedule_of: Callable[[int], int | None] = lambda row: None
+        """The DSPScheduleID of a journal entry the DCC ran for a schedule (for recovery)."""
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -106,6 +121,10 @@ class Processor:
             self._wake.set()  # the scheduler will pick it up from the journal
             return
         self._queue.put_nowait(accepted)
+
+    def wake(self) -> None:
+        """Have the scheduler look at the time-driven work again now."""
+        self._wake.set()
 
     @property
     def backlog(self) -> int:
@@ -140,7 +159,15 @@ class Processor:
         if device is None or entry.command is None:
             return None
         role = UserRole(entry.role) if entry.role else UserRole.IMPORT_SUPPLIER
-        return Accepted(entry.row, request, device, role, entry.command, entry.due_at)
+        return Accepted(
+            entry.row,
+            request,
+            device,
+            role,
+            entry.command,
+            entry.due_at,
+            self.schedule_of(entry.row),
+        )
 
     # --- the work ------------------------------------------------------------------------
 
@@ -200,7 +227,11 @@ class Processor:
                         round_trip_ms=round(transmission.round_trip_s * 1000, 1),
                     )
                 )
-                body = self.signer.gbcs_response(header, now, result.response)
+                if item.schedule_id is None:
+                    body = self.signer.gbcs_response(header, now, result.response)
+                else:  # DUIS 5.1: a scheduled request's Response is a DSPScheduledMessage
+                    scheduled = build.dsp_scheduled_message(result.response, item.schedule_id)
+                    body = self.signer.result(header, ResponseCode.I0, now, scheduled)
                 code = "I0"
                 outgoing += self._alerts(device, result.alerts, now, events)
         events.append(_event(EventKind.RESPONSE_QUEUED, now, item, code))
@@ -316,6 +347,10 @@ class Processor:
         )
         if row and row[0] is not None:
             candidates.append(from_us(row[0]) - now)
+        for work in self.timed:
+            due = work.next_due()
+            if due is not None:
+                candidates.append(due - now)
         return max(0.0, min(c.total_seconds() for c in candidates))
 
     async def run_due(self) -> None:
@@ -354,6 +389,8 @@ class Processor:
             events: list[Event] = []
             outgoing = self._alerts(device, alerts, now, events)
             await self._record(None, "I0", now, [state, *touched.states], outgoing, events)
+        for work in self.timed:
+            await work.run_due(now)
 
 
 class _Touched:

@@ -52,6 +52,7 @@ from opendcc.hub.nondevice import NonDeviceService
 from opendcc.hub.pipeline import Pipeline
 from opendcc.hub.processor import Processor
 from opendcc.hub.responses import ResponseSigner
+from opendcc.hub.schedules import ScheduleService
 from opendcc.hub.sec_bridge import Suspensions
 from opendcc.hub.states import DeviceStates
 from opendcc.sec.suspension_gate import SuspensionGate
@@ -161,6 +162,7 @@ class Hub:
             deliverer,
             workers=config.workers,
         )
+        self.schedules = schedules = ScheduleService(db)
         self.pipeline = Pipeline(
             db=db,
             clock=self.clock,
@@ -172,9 +174,12 @@ class Hub:
             suspensions=SuspensionGate(self.suspensions.repository),
             replay=jr.ReplayGuard(jr.load_counters(db.reader())),
             accept=processor.submit,
-            nondevice=NonDeviceService(estate, signer),
+            nondevice=NonDeviceService(estate, signer, schedules),
             schema=self._schema(),
         )
+        schedules.attach(self.pipeline, processor.submit, processor.wake)
+        processor.timed.append(schedules)
+        processor.schedule_of = schedules.schedule_of
         self.device_directory = DeviceDirectory(
             credentials, lambda e: inventory.get_device(e) is not None
         )
