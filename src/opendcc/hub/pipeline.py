@@ -331,68 +331,33 @@ class Pipeline:
         trace.add(
             EventKind.TRANSFORMED, now, use_case=spec.use_case, message_code=spec.message_code
         )
-        cv = header.command_variant
-        origin = spec.dcc_origination
-        originator = request_id.originator if origin is None else origin.party
-        counter = request_id.counter if origin is None else origin.counter
         try:
-            if cv is CommandVariant.CRITICAL_TRANSFORM and origin is None:
-                pre = gbcs_build.pre_command(
-                    spec.payload,
-                    originator=originator,
-                    recipient=spec.recipient,
-                    counter=counter,
-                    message_code=spec.message_code,
-                    date_time=spec.date_time,
-                ).encode()
-                trace.add(EventKind.PRECOMMAND_ISSUED, now)
-                answer = self.signer.pre_command(header, now, pre)
-                await self._journal(
-                    request,
-                    raw,
-                    role,
-                    jr.RequestState.AWAITING_SIGNATURE,
-                    now,
-                    trace,
-                    precommand=pre,
-                )
-                return HttpAnswer(200, answer)
-            if origin is not None and origin.signed:
-                # A DCC party signs a critical GBCS Command itself (the Transitional CoS
-                # Party's credential update, DUIS 6.23; the ACB's CS03A2): no Pre-Command.
-                command = gbcs_build.dcc_command(
-                    spec.payload,
-                    originator=originator,
-                    recipient=spec.recipient,
-                    counter=counter,
-                    message_code=spec.message_code,
-                    security=self.security,
-                    signed=True,
-                    date_time=spec.date_time,
-                    supplementary_remote_party=spec.supplementary_remote_party,
-                    supplementary_remote_party_counter=spec.supplementary_remote_party_counter,
-                ).encode()
-            else:
-                command = gbcs_build.command(
-                    spec.payload,
-                    originator=originator,
-                    recipient=spec.recipient,
-                    counter=counter,
-                    message_code=spec.message_code,
-                    security=self.security,
-                    date_time=spec.date_time,
-                    supplementary_remote_party=spec.supplementary_remote_party,
-                    supplementary_remote_party_counter=spec.supplementary_remote_party_counter,
-                    supplementary_remote_party_ka_certificate=(
-                        spec.supplementary_remote_party_ka_certificate
-                    ),
-                ).encode()
+            built = transforms.build_command(
+                spec,
+                originator=request_id.originator,
+                counter=request_id.counter,
+                critical_variant=header.command_variant is CommandVariant.CRITICAL_TRANSFORM,
+                security=self.security,
+            )
         except GbcsEncodeError as exc:
             log.warning("cannot build the Command for %s: %s", request_id, exc)
             return await self._refuse(
                 request, Refusal("E20", f"the Command cannot be built: {exc}"), trace, now
             )
-        return await self._dispatch(request, raw, device, role, command, trace, now)
+        if built.pre_command:
+            trace.add(EventKind.PRECOMMAND_ISSUED, now)
+            answer = self.signer.pre_command(header, now, built.message)
+            await self._journal(
+                request,
+                raw,
+                role,
+                jr.RequestState.AWAITING_SIGNATURE,
+                now,
+                trace,
+                precommand=built.message,
+            )
+            return HttpAnswer(200, answer)
+        return await self._dispatch(request, raw, device, role, built.message, trace, now)
 
     def _dcc_counters(self, now: datetime) -> Callable[[Eui64], int]:
         """The originator-counter allocator of one transform: each DCC party's next own
