@@ -21,7 +21,11 @@ from datetime import datetime
 from typing import Any
 
 from opendcc.access.eligibility import Refusal as AccessRefusal
-from opendcc.access.eligibility import check_registration, resolve_roles
+from opendcc.access.eligibility import (
+    check_registration,
+    registration_instant,
+    resolve_roles,
+)
 from opendcc.access.roles import remote_party_role_of
 from opendcc.access.users import DccUser
 from opendcc.api.duis_http import HttpAnswer, plain
@@ -250,8 +254,14 @@ class Pipeline:
         if not_permitted is not None:
             return await self._refuse(parsed, Refusal("E5", not_permitted), trace, now)
         fuels = self.estate.inventory.fuels_by_mpxn(device)
-        registrations = self.estate.registrations.registrations_for(fuels, now)
-        role = check_registration(user, roles, device, fuels, registrations, now)
+        at = registration_instant(
+            header.variant.code,
+            parsed.execution_datetime,
+            now,
+            cancels=parsed.cancels_future_dated,
+        )
+        registrations = self.estate.registrations.registrations_for(fuels, at)
+        role = check_registration(user, roles, device, fuels, registrations, at)
         if isinstance(role, AccessRefusal):
             return await self._refuse(parsed, Refusal(role.code, role.reason), trace, now)
         refused = await self._suspended(parsed, user, role, now, trace)
