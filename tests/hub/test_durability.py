@@ -25,7 +25,9 @@ from tests.hub.harness import free_port, request
 USERS = ("supplier-a", "supplier-b")
 
 
-def _serve(data: Path, port: int, callback: str, estate: str) -> subprocess.Popen[bytes]:
+def _serve(
+    data: Path, port: int, callback: str, estate: str, *extra: str
+) -> subprocess.Popen[bytes]:
     callbacks = [f"--callback={DEMO.identity(u).eui}={callback}" for u in USERS]
     return subprocess.Popen(
         [
@@ -44,6 +46,7 @@ def _serve(data: Path, port: int, callback: str, estate: str) -> subprocess.Pope
             "--log-level",
             "warning",
             *callbacks,
+            *extra,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -105,7 +108,9 @@ async def test_sigkill_under_load_loses_nothing_acknowledged(tmp_path: Path) -> 
     callback = f"http://127.0.0.1:{runner.addresses[0][1]}/rrs"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = _serve(tmp_path, port, callback, "demo")
+    # A simulated WAN round trip keeps acknowledged requests in flight, so the kill always
+    # lands on work the hub has promised but not finished, however fast or loaded the machine.
+    server = _serve(tmp_path, port, callback, "demo", "--wan-latency", "0.5")
     await _healthy(base, server)
 
     keystore = Keystore.load(tmp_path / "pki")

@@ -60,7 +60,7 @@ EXPECTED_REFUSALS: Final[dict[str, str]] = {
     # Request-specific checks against the estate as seeded (the other Device of a join is
     # not whitelisted on the CHF; no HAN backup of the old CHF; 6.22 gas configuration the
     # GSME does not support; 8.4 for a Device of a type whose inventory it cannot change;
-    # 12.2 pre-notifies a Device already in the inventory; 4.14 URP on an ESME).
+    # 12.2 pre-notifies a Device already in the inventory).
     "CS03A1_8.7.1_SUCCESS_REQUEST_DUIS.XML": "E080702",
     "CS03A2Critical_8.7.1_SUCCESS_REQUEST_DUIS.XML": "E080702",
     "CS03CCritical_8.7.1_SUCCESS_REQUEST_DUIS.XML": "E080702",
@@ -69,7 +69,6 @@ EXPECTED_REFUSALS: Final[dict[str, str]] = {
     "ECS25b_6.22_SUCCESS_REQUEST_DUIS.XML": "E062203",
     "8.4_UPDATE_INVENTORY_REQUEST_DUIS.XML": "E080405",
     "12.2_DEVICE_PRE_NOTIFICATION_REQUEST_DUIS.XML": "E120201",
-    "ECS21b_4.14_URP_SUCCESS_REQUEST_DUIS.XML": "E100",
     # 5.3 deletes schedule 123, which this User does not hold.
     "5.3_DELETE_SCHEDULE_REQUEST_DUIS.XML": "E050301",
 }

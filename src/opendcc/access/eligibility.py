@@ -9,6 +9,7 @@ Pure decisions over values the caller looked up; the hub calls them in this orde
 3. ``check_registration``: for the Device's MPxN at this instant, the registration data
    must name the User in one of the candidate roles (E4). The role found is the role the
    request is made in: the GBCS remote-party role and the SEC suspension rules use it.
+   ``registration_instant`` says which instant: now, except for a change of supplier.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from opendcc.access.roles import UserRole, fuels_of, market_role_of
 from opendcc.access.users import DccUser, UserStatus
@@ -46,6 +48,32 @@ def resolve_roles(
     if user.status is not UserStatus.ACTIVE:
         return Refusal("E3", f"User {user.eui} is {user.status.value}")
     return candidates
+
+
+CHANGE_OF_SUPPLIER: Final = "6.23"
+"""DUIS 6.23 Update Security Credentials (CoS), sent by the incoming Supplier."""
+
+
+def registration_instant(
+    variant: str, execution_at: datetime | None, now: datetime, *, cancels: bool = False
+) -> datetime:
+    """The instant whose registration data decide E4 for a request received at ``now``.
+
+    Registration data (SEC Section E2) hold each MPxN's Supplier with the dates the
+    registration starts and ends, and the DCC answers each request against the
+    registrations in force (DUIS 3.2, E4). A change of supplier is the one request made
+    for a registration that may not have begun: the incoming Supplier sends 6.23 to take
+    effect on its supply start date, future dated ('DSP & Device' pattern), and the
+    Transitional CoS Party (SEC Section A 'CoS Party') replaces the Supplier's credentials
+    on the Device then. So 6.23 is checked at its ``ExecutionDateTime`` when it has one in
+    the future: the User must be the Supplier registered then, and is refused E4 for an
+    execution before its registration begins. A cancellation (3000-12-31, ``cancels``)
+    executes nothing and is checked now. That is opendcc's reading of DUIS 6.23; every
+    other request is checked at ``now``.
+    """
+    if variant != CHANGE_OF_SUPPLIER or execution_at is None or cancels:
+        return now
+    return max(execution_at, now)
 
 
 def roles_for_fuels(candidates: Sequence[UserRole], fuels: frozenset[Fuel]) -> list[UserRole]:

@@ -41,10 +41,10 @@ from opendcc.devices.config_state import DeviceFaults, SubGhz, identity_number
 from opendcc.devices.simulator import (
     AlertCounter,
     AlertSpec,
-    CommandNotUnderstood,
     DeviceCommand,
     DeviceContext,
     DeviceReply,
+    DiscardCommandError,
     handles,
 )
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
@@ -72,7 +72,7 @@ ENGINE_USE_CASES: Final = (
 def access_request(command: DeviceCommand) -> AccessRequest:
     payload = command.payload
     if not isinstance(payload, DlmsPayload) or not isinstance(payload.apdu, AccessRequest):
-        raise CommandNotUnderstood(f"{command.use_case} Commands are DLMS access-requests")
+        raise DiscardCommandError(f"{command.use_case} Commands are DLMS access-requests")
     return payload.apdu
 
 

@@ -30,10 +30,10 @@ from opendcc.devices.config_state import (
     GasConfiguration,
 )
 from opendcc.devices.simulator import (
-    CommandNotUnderstood,
     DeviceCommand,
     DeviceContext,
     DeviceReply,
+    DiscardCommandError,
     handles,
 )
 from opendcc.gbcs.context import GbcsEncodeError
@@ -70,7 +70,7 @@ ALL_EVENTS: Final = 0x81FF
 def gbz_command(command: DeviceCommand) -> GbzPayload:
     payload = command.payload
     if not isinstance(payload, GbzPayload) or any(c.frame is None for c in payload.components):
-        raise CommandNotUnderstood(f"{command.use_case} Commands are plain GBZ payloads")
+        raise DiscardCommandError(f"{command.use_case} Commands are plain GBZ payloads")
     return payload
 
 
@@ -547,7 +547,7 @@ def set_clock(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     payload = command.payload
     body = payload.body if isinstance(payload, DerPayload) else None
     if not isinstance(body, SetTimeCommand):
-        raise CommandNotUnderstood("GCS28 Commands carry a SetTime payload")
+        raise DiscardCommandError("GCS28 Commands carry a SetTime payload")
     clock = context.state.get(ClockState)
     if body.validity_interval_start <= context.now <= body.validity_interval_end:
         clock.synchronise(context.now)

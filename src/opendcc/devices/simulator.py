@@ -135,15 +135,15 @@ class DeviceReply:
 
 
 class DiscardCommandError(Exception):
-    """Raised by a handler for a Command the Device cannot obey at all (a payload that is
-    not its use case's structure): the Device discards it, as GBCS Devices do with a
-    Command they cannot parse, and the DCC sees no Response."""
+    """Raised by a handler, before it changes any state, for a Command the Device cannot
+    obey at all (a payload that is not its use case's structure): the Device discards it,
+    as GBCS Devices do with a Command they cannot parse or that fails their checks, and the
+    DCC sees no Response."""
 
 
-class CommandNotUnderstood(Exception):  # noqa: N818  (names what the Device concludes)
-    """Raised by a handler, before it changes any state, for a Command it cannot act on (a
-    payload that is not what its use case carries): the Device discards it, as it does a
-    Command that fails its checks."""
+CommandNotUnderstood = DiscardCommandError
+"""The former name of ``DiscardCommandError`` (the two meant the same), kept so modules
+written against it still import; new code raises ``DiscardCommandError``."""
 
 
 Handler = Callable[[DeviceCommand, DeviceContext], DeviceReply]
@@ -296,7 +296,7 @@ class DeviceSimulator:
         )
         try:
             reply = handler(command, context)
-        except (DiscardCommandError, CommandNotUnderstood) as exc:
+        except DiscardCommandError as exc:
             return Simulation(Outcome.DISCARDED, reason=str(exc), use_case=use_case)
         response = build.response_to(
             message,

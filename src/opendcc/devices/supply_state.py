@@ -26,8 +26,9 @@ Arming a meter whose supply is on turns it off and arms it (Smart Energy ChangeS
 Prepayment: whether credit (including emergency credit) permits supply is the tariffs
 family's knowledge (``tariffs_billing.credit_exhausted``: a meter in credit mode always
 permits it; a prepayment meter when its balance and any emergency credit stand above the
-disablement threshold, or in a friendly credit period). ``use_credit_check(fn)``, with
-``fn(context) -> bool``, replaces that check (a test or a study of another rule).
+disablement threshold, or in a friendly credit period), consulted directly: the one
+credit check. ``use_credit_check(fn)``, with ``fn(context) -> bool``, replaces it (a test
+or a study of another rule) and returns the check it replaced.
 ``devices.supply_alerts.credit_exhausted`` / ``credit_restored`` raise the Alerts when
 credit runs out or comes back.
 """
@@ -197,16 +198,23 @@ class _Hooks:
 _HOOKS = _Hooks()
 
 
-def use_credit_check(check: CreditCheck | None) -> None:
-    """Install the prepayment credit check (the tariffs family's), or remove it (None)."""
+def use_credit_check(check: CreditCheck | None) -> CreditCheck | None:
+    """Replace the prepayment credit check (a test, a study of another rule), or go back to
+    the built-in one (None). Returns the check replaced, so a caller can restore it."""
+    previous = _HOOKS.credit_check
     _HOOKS.credit_check = check
+    return previous
 
 
 def credit_permits_supply(context: DeviceContext) -> bool:
-    """True when prepayment credit permits supply (always, with no credit check installed)."""
+    """True when prepayment credit permits supply: the tariffs family's rule
+    (``tariffs_billing.credit_exhausted``; always in credit mode and for Devices other than
+    meters), unless ``use_credit_check`` replaced it."""
     check = _HOOKS.credit_check
     if check is not None:
         return bool(check(context))
+    if context.device.device_type not in (DeviceType.ESME, DeviceType.GSME):
+        return True
     return not credit_exhausted(context.state, context.now)
 
 

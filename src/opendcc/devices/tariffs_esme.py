@@ -40,10 +40,10 @@ from typing import Final
 from opendcc.devices import future_dated
 from opendcc.devices.simulator import (
     AlertSpec,
-    CommandNotUnderstood,
     DeviceCommand,
     DeviceContext,
     DeviceReply,
+    DiscardCommandError,
     handles,
     keeps_own_anti_replay,
 )
@@ -486,7 +486,7 @@ def _error(item: Request, *, other: bool = False) -> Response:
 def _request(command: DeviceCommand) -> AccessRequest:
     payload = command.payload
     if not isinstance(payload, DlmsPayload) or not isinstance(payload.apdu, AccessRequest):
-        raise CommandNotUnderstood(f"{command.use_case}: not a DLMS access-request")
+        raise DiscardCommandError(f"{command.use_case}: not a DLMS access-request")
     return payload.apdu
 
 

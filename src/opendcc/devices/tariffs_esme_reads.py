@@ -22,10 +22,10 @@ from datetime import UTC, datetime
 from typing import Final
 
 from opendcc.devices.simulator import (
-    CommandNotUnderstood,
     DeviceCommand,
     DeviceContext,
     DeviceReply,
+    DiscardCommandError,
     handles,
 )
 from opendcc.devices.tariffs_billing import esme_calendar, settle
@@ -72,7 +72,7 @@ PREPAYMENT_DAILY_LOG: Final = "0-0:98.1.8.255"
 def _request(command: DeviceCommand) -> AccessRequest:
     payload = command.payload
     if not isinstance(payload, DlmsPayload) or not isinstance(payload.apdu, AccessRequest):
-        raise CommandNotUnderstood(f"{command.use_case}: not a DLMS access-request")
+        raise DiscardCommandError(f"{command.use_case}: not a DLMS access-request")
     return payload.apdu
 
 

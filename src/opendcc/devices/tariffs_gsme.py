@@ -33,10 +33,10 @@ from typing import Any, Final
 from opendcc.devices import future_dated
 from opendcc.devices.simulator import (
     AlertSpec,
-    CommandNotUnderstood,
     DeviceCommand,
     DeviceContext,
     DeviceReply,
+    DiscardCommandError,
     handles,
     keeps_own_anti_replay,
 )
@@ -507,7 +507,7 @@ def not_attempted(cluster_id: int, answered: ZclFrame) -> ZclFrame:
 def _payload(command: DeviceCommand) -> GbzPayload:
     payload = command.payload
     if not isinstance(payload, GbzPayload):
-        raise CommandNotUnderstood(f"{command.use_case}: not a GBZ payload")
+        raise DiscardCommandError(f"{command.use_case}: not a GBZ payload")
     return payload
 
 

@@ -25,10 +25,10 @@ from functools import lru_cache
 from typing import Final
 
 from opendcc.devices.simulator import (
-    CommandNotUnderstood,
     DeviceCommand,
     DeviceContext,
     DeviceReply,
+    DiscardCommandError,
     handles,
 )
 from opendcc.devices.state import DeviceState
@@ -273,7 +273,7 @@ def gas_read(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     """Answer a tariff or prepayment read (see the module docstring)."""
     payload = command.payload
     if not isinstance(payload, GbzPayload):
-        raise CommandNotUnderstood(f"{command.use_case}: not a GBZ payload")
+        raise DiscardCommandError(f"{command.use_case}: not a GBZ payload")
     source = _source(context)
     answers: list[Component] = []
     failed = source is None

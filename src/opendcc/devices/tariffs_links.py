@@ -20,9 +20,9 @@ this family; the tariffs handlers keep them current:
   payments log (``record_debt_payment``, 4.4.4). A change of payment mode the reads notice
   themselves from the ``prepayment`` section (4.4.2).
 
-The supply family owns the supply switch (``devices.supply_state``). This module installs
-the prepayment credit check it consults (``use_credit_check``: credit permits supply
-unless ``tariffs_billing.credit_exhausted``), and tells it when credit runs out or comes
+The supply family owns the supply switch (``devices.supply_state``) and consults the
+tariffs family's credit rule itself (credit permits supply unless
+``tariffs_billing.credit_exhausted``). This module tells it when credit runs out or comes
 back (``supply_events.credit_exhausted`` / ``credit_restored``): after each Command that
 can move the money or the payment mode, and on the meter's wake at the instant its credit
 is next due to run out (``next_exhaustion``, looked for up to ``WATCH_HORIZON`` ahead; a
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any, Final
 
-from opendcc.devices import reads_billing, reads_state, supply_events, supply_state
+from opendcc.devices import reads_billing, reads_state, supply_events
 from opendcc.devices.reads_foreign import (
     PREPAYMENT_SECTION,
     TARIFF_SECTION,
@@ -52,7 +52,6 @@ from opendcc.devices.tariffs_billing import (
     BLOCK_SCRIPTS,
     advance,
     available_credit,
-    credit_exhausted,
     disablement_threshold,
     esme_calendar,
     gas_calendar,
@@ -330,19 +329,8 @@ def record_top_up(
         reads_state.record_debt_payment(context, debt_paid, context.now, outstanding)
 
 
-def permits_supply(context: DeviceContext) -> bool:
-    """The credit check installed in the supply family: prepayment credit permits supply
-    unless it is exhausted (always in credit mode, and for other Device types)."""
-    if context.device.device_type not in (DeviceType.ESME, DeviceType.GSME):
-        return True
-    return not credit_exhausted(context.state, context.now)
-
-
 def after_command(context: DeviceContext) -> None:
     """What the family's write handlers do last: publish the tariff and the money, and
     tell the supply family about the credit."""
     publish_tariff(context)
     watch_credit(context)
-
-
-supply_state.use_credit_check(permits_supply)

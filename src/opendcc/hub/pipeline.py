@@ -21,7 +21,11 @@ from datetime import datetime
 from typing import Any
 
 from opendcc.access.eligibility import Refusal as AccessRefusal
-from opendcc.access.eligibility import check_registration, resolve_roles
+from opendcc.access.eligibility import (
+    check_registration,
+    registration_instant,
+    resolve_roles,
+)
 from opendcc.access.roles import remote_party_role_of
 from opendcc.access.users import DccUser
 from opendcc.api.duis_http import HttpAnswer, plain
@@ -285,8 +289,14 @@ class Pipeline:
         if not_permitted is not None:
             return Ineligible(Refusal("E5", not_permitted))
         fuels = self.estate.inventory.fuels_by_mpxn(device)
-        registrations = self.estate.registrations.registrations_for(fuels, now)
-        role = check_registration(user, roles, device, fuels, registrations, now)
+        at = registration_instant(
+            header.variant.code,
+            request.execution_datetime,
+            now,
+            cancels=request.cancels_future_dated,
+        )
+        registrations = self.estate.registrations.registrations_for(fuels, at)
+        role = check_registration(user, roles, device, fuels, registrations, at)
         if isinstance(role, AccessRefusal):
             return Ineligible(Refusal(role.code, role.reason))
         suspended = self._suspension(request, user, role, now)
@@ -350,36 +360,33 @@ class Pipeline:
         trace.add(
             EventKind.TRANSFORMED, now, use_case=spec.use_case, message_code=spec.message_code
         )
-        cv = header.command_variant
         try:
-            if cv is CommandVariant.CRITICAL_TRANSFORM and spec.dcc_origination is None:
-                pre = gbcs_build.pre_command(
-                    spec.payload,
-                    originator=request_id.originator,
-                    recipient=spec.recipient,
-                    counter=request_id.counter,
-                    message_code=spec.message_code,
-                    date_time=spec.date_time,
-                ).encode()
-                trace.add(EventKind.PRECOMMAND_ISSUED, now)
-                answer = self.signer.pre_command(header, now, pre)
-                await self._journal(
-                    request,
-                    raw,
-                    role,
-                    jr.RequestState.AWAITING_SIGNATURE,
-                    now,
-                    trace,
-                    precommand=pre,
-                )
-                return HttpAnswer(200, answer)
-            command = self.build_command(request, spec)
+            built = transforms.build_command(
+                spec,
+                originator=request_id.originator,
+                counter=request_id.counter,
+                critical_variant=header.command_variant is CommandVariant.CRITICAL_TRANSFORM,
+                security=self.security,
+            )
         except GbcsEncodeError as exc:
             log.warning("cannot build the Command for %s: %s", request_id, exc)
             return await self._refuse(
                 request, Refusal("E20", f"the Command cannot be built: {exc}"), trace, now
             )
-        return await self._dispatch(request, raw, device, role, command, trace, now)
+        if built.pre_command:
+            trace.add(EventKind.PRECOMMAND_ISSUED, now)
+            answer = self.signer.pre_command(header, now, built.message)
+            await self._journal(
+                request,
+                raw,
+                role,
+                jr.RequestState.AWAITING_SIGNATURE,
+                now,
+                trace,
+                precommand=built.message,
+            )
+            return HttpAnswer(200, answer)
+        return await self._dispatch(request, raw, device, role, built.message, trace, now)
 
     def transform(
         self, request: ServiceRequest, device: Device, role: UserRole, now: datetime
@@ -409,40 +416,16 @@ class Pipeline:
 
     def build_command(self, request: ServiceRequest, spec: transforms.CommandSpec) -> bytes:
         """The GBCS Command of a non-critical request (MACed) or one a DCC party signs
-        itself; raises ``GbcsEncodeError`` when it cannot be built."""
+        itself (``transforms.build_command``); raises ``GbcsEncodeError`` when it cannot be
+        built."""
         request_id = request.header.request_id
-        origin = spec.dcc_origination
-        originator = request_id.originator if origin is None else origin.party
-        counter = request_id.counter if origin is None else origin.counter
-        if origin is not None and origin.signed:
-            # A DCC party signs a critical GBCS Command itself (the Transitional CoS
-            # Party's credential update, DUIS 6.23; the ACB's CS03A2): no Pre-Command.
-            return gbcs_build.dcc_command(
-                spec.payload,
-                originator=originator,
-                recipient=spec.recipient,
-                counter=counter,
-                message_code=spec.message_code,
-                security=self.security,
-                signed=True,
-                date_time=spec.date_time,
-                supplementary_remote_party=spec.supplementary_remote_party,
-                supplementary_remote_party_counter=spec.supplementary_remote_party_counter,
-            ).encode()
-        return gbcs_build.command(
-            spec.payload,
-            originator=originator,
-            recipient=spec.recipient,
-            counter=counter,
-            message_code=spec.message_code,
+        return transforms.build_command(
+            spec,
+            originator=request_id.originator,
+            counter=request_id.counter,
+            critical_variant=False,
             security=self.security,
-            date_time=spec.date_time,
-            supplementary_remote_party=spec.supplementary_remote_party,
-            supplementary_remote_party_counter=spec.supplementary_remote_party_counter,
-            supplementary_remote_party_ka_certificate=(
-                spec.supplementary_remote_party_ka_certificate
-            ),
-        ).encode()
+        ).message
 
     def _dcc_counters(self, now: datetime) -> Callable[[Eui64], int]:
         """The originator-counter allocator of one transform: each DCC party's next own

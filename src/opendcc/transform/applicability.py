@@ -6,6 +6,15 @@ facts (from the DUIS Service Request definitions, cross-checked against the targ
 reference templates: gas reads go to the GSME or to the GPF that mirrors it; the HAN
 requests 8.7 and 8.8 may target the joining HAN device). Non-device variants (CV 8) are
 absent: they target the DCC.
+
+Not every gas read goes to the GPF: 4.11.1 Read Tariff (GCS21f), 4.13 Read Prepayment
+Configuration (GCS21b) and 6.2.9 Read Device Configuration (Payment Mode) (GCS21j) read
+the tariff, prepayment configuration and payment mode the GSME itself holds (GBCS use
+cases "Read GSME Tariff Data", "Read GSME Configuration Data Prepayment", "Read GSME
+Configuration Data Device Information (Payment Mode)"), and their reference templates and
+Commands all address the GSME, where the GPF-mirrored reads (4.1.x, 4.3, 4.14, 4.18) have
+GPF variants too. They apply to the ESME and GSME only. Every (variant, device type) here
+has a transform and every transform is listed (``tests/transform/test_applicability.py``).
 """
 
 from __future__ import annotations
@@ -33,11 +42,11 @@ _TABLE: Final[dict[str, tuple[DeviceType, ...]]] = {
     "4.4.2": _READS, "4.4.3": _READS, "4.4.4": _READS, "4.4.5": _READS,
     "4.6.1": _READS, "4.6.2": (E,),
     "4.8.1": _READS, "4.8.2": (E,), "4.8.3": (E,),
-    "4.10": _READS, "4.11.1": _READS, "4.11.2": (E,),
-    "4.12.1": (E,), "4.12.2": (E,), "4.13": _READS, "4.14": _READS,
+    "4.10": _READS, "4.11.1": _METERS, "4.11.2": (E,),
+    "4.12.1": (E,), "4.12.2": (E,), "4.13": _METERS, "4.14": _READS,
     "4.15": (E,), "4.16": (E,), "4.17": _READS, "4.18": _READS,
     "6.2.1": (E,), "6.2.2": (E,), "6.2.3": _READS, "6.2.4": (E, G, C, P),
-    "6.2.5": (E,), "6.2.7": _READS, "6.2.8": _GAS, "6.2.9": _READS, "6.2.10": _METERS,
+    "6.2.5": (E,), "6.2.7": _READS, "6.2.8": _GAS, "6.2.9": _METERS, "6.2.10": _METERS,
     "6.4.1": (E,), "6.4.2": (E,), "6.5": (E,), "6.6": (G,), "6.7": (G,), "6.8": _METERS,
     "6.11": _METERS, "6.12": (E,), "6.13": (E, G, C, P),
     "6.14.1": (E,), "6.14.2": (E,), "6.14.3": (E, H),

@@ -53,7 +53,6 @@ def transform(
     from opendcc.correlate.expected import profiles, roles_for  # noqa: PLC0415
     from opendcc.duis.command_variant import CommandVariant  # noqa: PLC0415
     from opendcc.duis.messages import ServiceRequest, parse_message  # noqa: PLC0415
-    from opendcc.gbcs import build  # noqa: PLC0415
     from opendcc.gbcs.context import GbcsEncodeError  # noqa: PLC0415
     from opendcc.gbcs.security import GbcsSecurity  # noqa: PLC0415
     from opendcc.parse.cli import load_keys, read_input  # noqa: PLC0415
@@ -63,6 +62,8 @@ def transform(
     from opendcc.transform.registry import (  # noqa: PLC0415
         CommandSpec,
         TransformInput,
+        build_command,
+        is_pre_command,
     )
     from opendcc.transform.registry import transform as run_transform  # noqa: PLC0415
 
@@ -105,69 +106,33 @@ def transform(
             break
     if spec is None:
         _fail("the request does not transform: " + "; ".join(refusals[:5]))
-    origin = spec.dcc_origination
-    originator = rid.originator if origin is None else origin.party
-    counter = rid.counter if origin is None else origin.counter
-    critical = header.command_variant is CommandVariant.CRITICAL_TRANSFORM and origin is None
+    critical = is_pre_command(spec, header.command_variant is CommandVariant.CRITICAL_TRANSFORM)
+    if not critical and keystore is None:
+        _fail("a non-critical Command is MACed: give --keystore with the originator's key")
     try:
-        if critical:
-            kind = "pre-command"
-            message = build.pre_command(
-                spec.payload,
-                originator=originator,
-                recipient=spec.recipient,
-                counter=counter,
-                message_code=spec.message_code,
-                date_time=spec.date_time,
-            ).encode()
-        else:
-            kind = "command"
-            if keystore is None:
-                _fail("a non-critical Command is MACed: give --keystore with the originator's key")
-            security = GbcsSecurity(Keystore.load(keystore))
-            if origin is not None and origin.signed:
-                message = build.dcc_command(
-                    spec.payload,
-                    originator=originator,
-                    recipient=spec.recipient,
-                    counter=counter,
-                    message_code=spec.message_code,
-                    security=security,
-                    signed=True,
-                    date_time=spec.date_time,
-                    supplementary_remote_party=spec.supplementary_remote_party,
-                    supplementary_remote_party_counter=spec.supplementary_remote_party_counter,
-                ).encode()
-            else:
-                message = build.command(
-                    spec.payload,
-                    originator=originator,
-                    recipient=spec.recipient,
-                    counter=counter,
-                    message_code=spec.message_code,
-                    security=security,
-                    date_time=spec.date_time,
-                    supplementary_remote_party=spec.supplementary_remote_party,
-                    supplementary_remote_party_counter=spec.supplementary_remote_party_counter,
-                    supplementary_remote_party_ka_certificate=(
-                        spec.supplementary_remote_party_ka_certificate
-                    ),
-                ).encode()
+        security = None if keystore is None else GbcsSecurity(Keystore.load(keystore))
+        built = build_command(
+            spec,
+            originator=rid.originator,
+            counter=rid.counter,
+            critical_variant=header.command_variant is CommandVariant.CRITICAL_TRANSFORM,
+            security=security,
+        )
     except (GbcsEncodeError, KeyError, LookupError, ValueError) as exc:
         _fail(f"the {'Pre-Command' if critical else 'Command'} cannot be built: {exc}")
     if as_json:
         document = {
-            "kind": kind,
+            "kind": "pre-command" if built.pre_command else "command",
             "use_case": spec.use_case,
             "message_code": f"{spec.message_code:04X}",
-            "originator": str(originator),
+            "originator": str(built.originator),
             "recipient": str(spec.recipient),
-            "counter": counter,
-            "hex": message.hex().upper(),
+            "counter": built.counter,
+            "hex": built.message.hex().upper(),
         }
         typer.echo(json.dumps(document, indent=2))
     else:
-        typer.echo(message.hex().upper())
+        typer.echo(built.message.hex().upper())
 
 
 def _fail(message: str) -> NoReturn:

@@ -17,7 +17,8 @@ listing its events (``configuration_control`` 0, apply to the list). An event co
 is a bitmap: logging in bits 0-2 (3: the general event log), bit 3 push to the WAN, bit 4
 push to the HAN, bit 6 audible/visual alarm. GasSupplierAlertEventSettings gives the four
 switches per event; GasSupplierAlerts (0x8154, 0x8155) switches the WAN alert of events
-that stay logged. Configurations appear in the order the request first uses them.
+that stay logged. Configurations are ordered as the reference GCS20 Command orders them
+(``configuration_order``).
 """
 
 from __future__ import annotations
@@ -129,9 +130,23 @@ def esme_settings(settings: etree._Element, high_byte: int) -> BitString:
     return BitString.from_bits("".join(mask + values))
 
 
+def configuration_order(config: int) -> tuple[bool, bool, int]:
+    """Where one SetEventConfiguration goes in GCS20: configurations that push events to
+    the HAN first, then those that push them to the WAN, then the rest; each of these
+    ascending by the configuration's value.
+
+    GBCS (GCS20, ZSE SetEventConfiguration) leaves the order open: each event is in one
+    configuration only, so the Device ends in the same state whatever the order. The rule
+    is opendcc's, fitted to the reference Commands (GCS20 6.22 SUCCESS and ERROR both
+    order their groups 91, 8, 75, 67: HAN and WAN, WAN, WAN, neither), so that the DCC's
+    Command for the same request is byte for byte the reference one.
+    """
+    return (not config & PUSH_HAN, not config & PUSH_WAN, config)
+
+
 def gas_configurations(settings: etree._Element) -> list[tuple[int, list[int]]]:
-    """(event configuration, events) groups of a GSME settings element, in the order the
-    request first uses each configuration."""
+    """(event configuration, events) groups of a GSME settings element, in
+    ``configuration_order``; the events of each in the order the request lists them."""
     kind = etree.QName(settings).localname
     groups: dict[int, list[int]] = {}
     for item in settings:
@@ -150,7 +165,7 @@ def gas_configurations(settings: etree._Element) -> list[tuple[int, list[int]]]:
         groups.setdefault(config, []).append(code)
     if not groups:
         raise x.BodyValueError("no event behaviour to set")
-    return list(groups.items())
+    return sorted(groups.items(), key=lambda group: configuration_order(group[0]))
 
 
 def _settings_element(request: TransformInput) -> etree._Element:

@@ -26,6 +26,9 @@ from typing import Protocol
 from lxml import etree
 
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
+from opendcc.gbcs import build as gbcs_build
+from opendcc.gbcs.context import GbcsEncodeError
+from opendcc.gbcs.security import GbcsSecurity
 from opendcc.inventory.model import Device, DeviceType
 from opendcc.roles import UserRole
 
@@ -105,6 +108,90 @@ class CommandSpec:
     supplementary_remote_party_ka_certificate: bytes | None = None
     dcc_origination: DccOrigination | None = None
     """Set when a DCC party originates the Command (None: the User does)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltCommand:
+    """The GBCS message the DCC makes of a ``CommandSpec`` (``build_command``)."""
+
+    message: bytes
+    pre_command: bool
+    """True: a Pre-Command for the User to sign (DUIS CV 4/5/6); False: a Command."""
+    originator: Eui64
+    counter: int
+
+
+def is_pre_command(spec: CommandSpec, critical_variant: bool) -> bool:
+    """Whether the DCC answers with a Pre-Command: the Service Request is of the critical
+    Command Variant (DUIS 3.2.1: CV 4, or 5/6 signed later) and the User originates the
+    Command. A Command a DCC party originates (``DccOrigination``) is built whole."""
+    return critical_variant and spec.dcc_origination is None
+
+
+def build_command(
+    spec: CommandSpec,
+    *,
+    originator: Eui64,
+    counter: int,
+    critical_variant: bool,
+    security: GbcsSecurity | None,
+) -> BuiltCommand:
+    """The Pre-Command or Command for ``spec`` (the one place the hub and ``opendcc
+    transform`` wrap a transform's result into GBCS).
+
+    ``originator`` and ``counter`` are the User's (the RequestID's); a ``DccOrigination``
+    replaces them with the DCC party's. A Pre-Command carries no protection (GBCS 4.3.2.5:
+    the User signs it); a Command is MACed with the ACB's KA key (``security``) and, when
+    a DCC party originates a critical message type, signed with that party's DS key
+    first. Raises ``GbcsEncodeError`` for an out-of-range field or a missing
+    ``security``, ``MissingKeyError`` when a key is not held.
+    """
+    origin = spec.dcc_origination
+    if origin is not None:
+        originator, counter = origin.party, origin.counter
+    if is_pre_command(spec, critical_variant):
+        pre = gbcs_build.pre_command(
+            spec.payload,
+            originator=originator,
+            recipient=spec.recipient,
+            counter=counter,
+            message_code=spec.message_code,
+            date_time=spec.date_time,
+        )
+        return BuiltCommand(pre.encode(), True, originator, counter)
+    if security is None:
+        raise GbcsEncodeError("a Command is MACed: the ACB's keys are needed")
+    if origin is not None and origin.signed:
+        # A DCC party signs a critical GBCS Command itself (the Transitional CoS Party's
+        # credential update, DUIS 6.23; the ACB's CS03A2): no Pre-Command.
+        message = gbcs_build.dcc_command(
+            spec.payload,
+            originator=originator,
+            recipient=spec.recipient,
+            counter=counter,
+            message_code=spec.message_code,
+            security=security,
+            signed=True,
+            date_time=spec.date_time,
+            supplementary_remote_party=spec.supplementary_remote_party,
+            supplementary_remote_party_counter=spec.supplementary_remote_party_counter,
+        )
+    else:
+        message = gbcs_build.command(
+            spec.payload,
+            originator=originator,
+            recipient=spec.recipient,
+            counter=counter,
+            message_code=spec.message_code,
+            security=security,
+            date_time=spec.date_time,
+            supplementary_remote_party=spec.supplementary_remote_party,
+            supplementary_remote_party_counter=spec.supplementary_remote_party_counter,
+            supplementary_remote_party_ka_certificate=(
+                spec.supplementary_remote_party_ka_certificate
+            ),
+        )
+    return BuiltCommand(message.encode(), False, originator, counter)
 
 
 @dataclass(frozen=True, slots=True)

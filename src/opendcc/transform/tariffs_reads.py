@@ -17,10 +17,14 @@ friendly credit calendar is asked for with issuer calendar id 0xFFFFFFFE, the ta
 calendar with 0xFFFFFFFF). GCS16b asks for each of the 31 daily snapshots a GSME keeps.
 
 ``ExecutionDateTime`` of the 'DSP' pattern reads is the hub's (it releases the request).
-A 4.14 request carrying ``KAPublicSecurityCredentials`` asks the DCC to send the Command as
-Access Control Broker for an unknown remote party; the transform contract has no agreed
-way yet to name the ACB as originator (the hub's DCC-origination interface), so such a
-request is refused with E100 until it has.
+A 4.14 request carrying ``KAPublicSecurityCredentials`` is an Unknown Remote Party read
+(GBCS 4.3.3, 'URP' in the reference data): a User the Device holds no trust anchor for,
+such as a former Supplier reading the log of its own period. The DCC sends the Command as
+Access Control Broker (``DccOrigination``: the ACB's own originator counter), naming the
+User as supplementary remote party with the RequestID counter and carrying the User's KA
+certificate, so that the Device encrypts the answer for the User (DUIS 4.14; the ECS21b
+URP vector and the GCS16b URP Response show it). On an ESME the payload's invoke id and
+protection parameters carry the ACB's counter and the User's EUI, as the vector does.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
+from opendcc.eui import DCC_ACCESS_CONTROL_BROKER
 from opendcc.gbcs.dlms import builders as b
 from opendcc.gbcs.dlms.apdu import Request
 from opendcc.gbcs.dlms.data import Enum, Integer, LongUnsigned
@@ -39,9 +44,9 @@ from opendcc.transform import duisxml as x
 from opendcc.transform import tariffs_cosem as c
 from opendcc.transform.dlms_common import protected_get
 from opendcc.transform.duisxml import BodyValueError
+from opendcc.transform.reads_common import Origination, command_spec, ka_certificate
 from opendcc.transform.registry import CommandSpec, TransformInput, TransformRefusal, transforms
 from opendcc.transform.tariffs_common import (
-    GENERAL_REFUSAL,
     Components,
     newer_or_older,
     refuse,
@@ -153,25 +158,28 @@ def _log_period(request: TransformInput) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _unknown_remote_party(request: TransformInput) -> TransformRefusal | None:
-    if x.child(request.body, "KAPublicSecurityCredentials") is None:
-        return None
-    return TransformRefusal(
-        GENERAL_REFUSAL,
-        "an Unknown Remote Party read (KAPublicSecurityCredentials) needs the DCC to "
-        "originate the Command, which this transform contract cannot yet express",
+def _unknown_remote_party(request: TransformInput) -> Origination:
+    """Who originates a 4.14 Command: the ACB on the User's behalf when the request carries
+    the User's KA certificate (an Unknown Remote Party read), else the User."""
+    certificate = ka_certificate(request.body)
+    if certificate is None:
+        return Origination(False, request.counter, request.originator)
+    counter = (
+        request.dcc_counter(DCC_ACCESS_CONTROL_BROKER)
+        if request.dcc_counter is not None
+        else request.counter
     )
+    return Origination(True, counter, request.originator, certificate)
 
 
 @transforms("4.14", ESME)
 def read_prepayment_daily_log_esme(request: TransformInput) -> CommandSpec | TransformRefusal:
     """4.14 on an ESME: GBCS ECS21b, a protected read of the prepayment daily read log
-    over the request's period (selective access by COSEM date-time range)."""
-    refusal = _unknown_remote_party(request)
-    if refusal is not None:
-        return refusal
+    over the request's period (selective access by COSEM date-time range); sent by the
+    ACB for an Unknown Remote Party (see the module docstring)."""
     try:
         start, end = _log_period(request)
+        origin = _unknown_remote_party(request)
     except BodyValueError as exc:
         return refuse(request, str(exc))
     selection = b.structure(b.date_time(start), b.date_time(end))
@@ -186,9 +194,10 @@ def read_prepayment_daily_log_esme(request: TransformInput) -> CommandSpec | Tra
             )
         ]
     )
-    parameters = b.protection_parameters(request.counter, request.originator, request.target)
+    parameters = b.protection_parameters(origin.counter, origin.user, request.target)
     action = b.action(30, DATA_PROTECTION["ECS21b"], 1, b.structure(descriptors, parameters))
-    return _dlms(request, "ECS21b", [action])
+    apdu = b.access_request(origin.counter, [action])
+    return command_spec(request, "ECS21b", encode_dlms(b.payload(apdu)), origin)
 
 
 @transforms("4.18", ESME)
@@ -300,12 +309,11 @@ def read_prepayment_configuration_gas(request: TransformInput) -> CommandSpec:
 
 @transforms("4.14", GSME, GPF)
 def read_prepayment_daily_log_gas(request: TransformInput) -> CommandSpec | TransformRefusal:
-    """4.14 on a GSME or GPF: GBCS GCS16b, GetPrepaySnapshot for each daily snapshot."""
-    refusal = _unknown_remote_party(request)
-    if refusal is not None:
-        return refusal
+    """4.14 on a GSME or GPF: GBCS GCS16b, GetPrepaySnapshot for each daily snapshot; sent
+    by the ACB for an Unknown Remote Party (see the module docstring)."""
     try:
         start, end = _log_period(request)
+        origin = _unknown_remote_party(request)
     except BodyValueError as exc:
         return refuse(request, str(exc))
     parts = _Reads()
@@ -318,7 +326,8 @@ def read_prepayment_daily_log_gas(request: TransformInput) -> CommandSpec | Tran
             snapshot_offset=offset,
             snapshot_cause=1,
         )
-    return _gbz(request, "GCS16b", parts)
+    payload = encode_gbz(z.command_payload(*parts.items, use_case="GCS16b"))
+    return command_spec(request, "GCS16b", payload, origin)
 
 
 @transforms("4.18", GSME, GPF)

@@ -43,14 +43,6 @@ DIFFERENT_VALUES = {
 """ERROR Commands whose request differs from the template's (a reason), or "" when it
 does not and the vector must still match."""
 
-ORDER_UNKNOWN = {
-    "GCS20_6.22_SUCCESS_COMMAND_GBCS.HEX": (
-        "GCS20 lists one SetEventConfiguration per configuration; the vector orders them "
-        "91, 8, 75, 67 while opendcc follows the request (first use); events and "
-        "configurations are checked instead"
-    ),
-}
-
 
 def command_vectors() -> list[object]:
     params = [
@@ -93,8 +85,6 @@ def rebuild(path: Path) -> tuple[bytes, bytes, CommandSpec]:
 @pytest.mark.parametrize("path", command_vectors())
 def test_command_vector(path: Path) -> None:
     check_present(path)
-    if path.name in ORDER_UNKNOWN:
-        pytest.skip(ORDER_UNKNOWN[path.name])
     got, expected, _ = rebuild(path)
     if DIFFERENT_VALUES.get(path.name):
         assert got != expected, "expected a different request, check DIFFERENT_VALUES"
@@ -113,8 +103,6 @@ def test_every_success_command_vector_compares(capsys: pytest.CaptureFixture[str
             continue
         if not cases.has_request(vector.stem):
             missing.append(path.name)
-            continue
-        if path.name in ORDER_UNKNOWN:
             continue
         got, expected, _ = rebuild(path)
         assert got == expected, path.name

@@ -107,9 +107,9 @@ def test_consumer_restores_an_armed_meter_only(security: GbcsSecurity) -> None:
 def no_credit() -> Iterator[list[bool]]:
     """A prepayment meter whose credit is exhausted until the list says otherwise."""
     credit = [False]
-    use_credit_check(lambda _context: credit[0])
+    previous = use_credit_check(lambda _context: credit[0])
     yield credit
-    use_credit_check(None)
+    use_credit_check(previous)
 
 
 def test_prepayment_credit_governs_enabling(security: GbcsSecurity, no_credit: list[bool]) -> None:

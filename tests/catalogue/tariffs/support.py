@@ -39,7 +39,13 @@ from opendcc.transform import (  # noqa: F401  (register the family's transforms
     tariffs_reads,
 )
 from opendcc.transform.duisxml import timestamp
-from opendcc.transform.registry import CommandSpec, TransformInput, TransformRefusal, transform
+from opendcc.transform.registry import (
+    CommandSpec,
+    TransformInput,
+    TransformRefusal,
+    build_command,
+    transform,
+)
 from tests.reference import REFERENCE_DIR, require_reference
 
 SR = "{http://www.dccinterface.co.uk/ServiceUserGateway}"
@@ -224,15 +230,14 @@ def pre_command(spec: CommandSpec, request: TransformInput) -> GbcsMessage:
 def command(spec: CommandSpec, request: TransformInput) -> GbcsMessage:
     """The Command the hub sends: MACed, and signed by the User when critical."""
     if not is_critical(request.variant):
-        return build.command(
-            spec.payload,
+        built = build_command(
+            spec,
             originator=request.originator,
-            recipient=spec.recipient,
             counter=request.counter,
-            message_code=spec.message_code,
+            critical_variant=False,
             security=security(),
-            date_time=spec.date_time,
         )
+        return decode_message(built.message)
     pre = pre_command(spec, request)
     signer = keystore().signer(request.originator)
     assert signer is not None and signer.private_key is not None

@@ -42,9 +42,9 @@ AT = datetime(2015, 1, 1, tzinfo=UTC)
 
 
 UNSENDABLE = {
-    # An Unknown Remote Party's read of the GPF: the reference has no Command and the DCC's
-    # origination of it (KAPublicSecurityCredentials) is not settled; refused E100 upstream.
-    "GCS16b_4.14_URP_SUCCESS": "no reference Command; URP origination pending",
+    # An Unknown Remote Party's read of the GPF: the reference has no Command to answer (its
+    # template's originator, the second supplier, is not registered: E4 upstream).
+    "GCS16b_4.14_URP_SUCCESS": "no reference Command",
 }
 
 

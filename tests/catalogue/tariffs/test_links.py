@@ -25,7 +25,6 @@ from opendcc.devices.tariffs_links import (
     WATCH_HORIZON,
     CreditWatch,
     next_exhaustion,
-    permits_supply,
     tariff_view_of,
 )
 from opendcc.devices.tariffs_utrn import ValueClass, mint
@@ -43,10 +42,11 @@ DISABLEMENT_SUSPENDED = 0x8F83
 
 @pytest.fixture(autouse=True)
 def _tariffs_credit_check() -> Iterator[None]:
-    """The check importing ``tariffs_links`` installs; other tests in the same process may
-    have replaced or removed it (the supply family's own tests install a stand-in)."""
-    use_credit_check(permits_supply)
+    """The built-in credit check (the tariffs family's rule), whatever another test in the
+    same process installed; the previous check is restored afterwards."""
+    previous = use_credit_check(None)
     yield
+    use_credit_check(previous)
 
 
 def _reads_tariff(state: DeviceState) -> reads_foreign.TariffView:

@@ -11,10 +11,13 @@ that silently stops matching fails.
 
 from __future__ import annotations
 
+import base64
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
+from opendcc.eui import DCC_ACCESS_CONTROL_BROKER
 from opendcc.gbcs import build
 from opendcc.gbcs.frame import decode_message
 from opendcc.smki.identity import KeyUsage
@@ -22,9 +25,9 @@ from tests.catalogue.tariffs import support as s
 from tests.reference import REFERENCE_DIR, require_reference
 
 UNKNOWN_REMOTE_PARTY = {"ECS21b_4.14_URP_SUCCESS"}
-"""Templates whose Command the DCC originates as ACB (see ``tariffs_reads``): the transform
-refuses them until the hub's DCC-origination contract exists (and the reference COMMAND
-carries an older certificate than the template's ``KAPublicSecurityCredentials``)."""
+"""Templates whose reference COMMAND carries an older KA certificate than the template's
+``KAPublicSecurityCredentials``: compared with the vector's own certificate and ACB
+counter in ``test_unknown_remote_party_read_is_sent_by_the_acb``."""
 
 
 def _cases() -> list[object]:
@@ -99,3 +102,31 @@ def test_every_variant_was_compared() -> None:
     if not COMPARED:
         pytest.skip("run with the comparisons above")
     assert dict(sorted(COMPARED.items())) == dict(sorted(EXPECTED_COUNTS.items())), dict(COMPARED)
+
+
+@pytest.mark.conformance
+def test_unknown_remote_party_read_is_sent_by_the_acb() -> None:
+    """DUIS 4.14 with ``KAPublicSecurityCredentials`` (GBCS Unknown Remote Party): the
+    ACB originates ECS21b with its own counter, naming the User (and its RequestID
+    counter and KA certificate) as supplementary remote party; byte-exact against the
+    URP COMMAND vector given that vector's certificate and ACB counter."""
+    name = "ECS21b_4.14_URP_SUCCESS_REQUEST_DUIS.XML"
+    expected = s.vector("ECS21b_4.14_URP_SUCCESS_COMMAND_GBCS.HEX")
+    reference = decode_message(expected)
+    other = reference.header.other_information
+    certificate = other.supplementary_remote_party_ka_certificate
+    assert certificate is not None
+    body = s.request_from(name).body
+    node = body.find("{*}KAPublicSecurityCredentials")
+    assert node is not None
+    node.text = base64.b64encode(certificate).decode("ascii")
+    request = replace(s.request_from(name, body=body), dcc_counter=lambda _party: reference.counter)
+    spec = s.transformed(request)
+    assert spec.dcc_origination is not None
+    assert spec.dcc_origination.party == DCC_ACCESS_CONTROL_BROKER
+    assert spec.supplementary_remote_party == request.originator
+    assert spec.supplementary_remote_party_counter == request.counter
+    assert s.command(spec, request).encode() == expected
+    # Without the certificate the User itself originates the read (a known remote party).
+    plain = s.transformed(s.request_from("ECS21b_4.14_KRP_SUCCESS_REQUEST_DUIS.XML"))
+    assert plain.dcc_origination is None and plain.supplementary_remote_party is None
