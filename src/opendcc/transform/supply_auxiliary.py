@@ -22,6 +22,12 @@ The COSEM objects and selector formulas are in ``supply_objects``. Critical vari
 Commands. 7.7, 7.9, 7.10, 7.11, 7.14 and 7.15 may be future-dated on the DSP pattern only
 (the DCC holds the request), so the Command is the same whenever it is sent.
 
+The reads 7.7, 7.11, 7.14 and 7.15 are open to the Other User role (DUIS 5.4 eligible User
+Roles), which no ESME holds a trust anchor for: the DCC's Access Control Broker then
+originates the Command with the User as supplementary remote party and its own originator
+counter in the invoke id (GBCS "Unknown Remote Party" Commands, as ``config_common.spec``
+and ``reads_common.originate`` do; the reference ECS61d Command shows it).
+
 7.9 / 7.10: the body lists all five controllers with a boolean; ``true`` names a
 controller to add (remove), ``false`` leaves it as it is. The Command sets only the named
 controllers, so a removal can never re-add one (the reference Commands name all five).
@@ -42,11 +48,13 @@ hub decides who may send it, the simulated ESME checks the role (``devices.suppl
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from lxml import etree
 
+from opendcc.eui import DCC_ACCESS_CONTROL_BROKER
 from opendcc.gbcs.context import GbcsEncodeError
 from opendcc.gbcs.dlms import builders as b
 from opendcc.gbcs.dlms.apdu import Request
@@ -54,7 +62,14 @@ from opendcc.gbcs.dlms.data import Boolean, Data, LongUnsigned
 from opendcc.gbcs.dlms.payload import encode as encode_dlms
 from opendcc.inventory.model import DeviceType
 from opendcc.transform import duisxml as x
-from opendcc.transform.registry import CommandSpec, TransformInput, TransformRefusal, transforms
+from opendcc.transform.config_common import originator_counter, via_access_control_broker
+from opendcc.transform.registry import (
+    CommandSpec,
+    DccOrigination,
+    TransformInput,
+    TransformRefusal,
+    transforms,
+)
 from opendcc.transform.supply_objects import (
     APC_LEVEL_SCRIPT_TABLE,
     AUXILIARY_CONTROLLER_SCHEDULE,
@@ -104,17 +119,37 @@ GBCS_EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _dlms(
-    request: TransformInput, use_case: str, code: int, build: Build
+    request: TransformInput, use_case: str, code: int, build: Build, *, read: bool = False
 ) -> CommandSpec | TransformRefusal:
+    """The access-request ``build`` makes; a ``read`` may come from the ACB (``_read``)."""
+    counter = originator_counter(request) if read else request.counter
     try:
         requests = build(request)
-        apdu = b.access_request(request.counter, requests)
+        apdu = b.access_request(counter, requests)
         payload = encode_dlms(b.payload(apdu))
     except x.BodyValueError as exc:
         return TransformRefusal(REFUSAL, str(exc))
     except GbcsEncodeError as exc:
         return TransformRefusal(REFUSAL, f"a value cannot be carried in the Command: {exc}")
+    if read:
+        return _read(request, use_case, code, payload)
     return CommandSpec(use_case, code, request.target, payload)
+
+
+def _read(request: TransformInput, use_case: str, code: int, payload: bytes) -> CommandSpec:
+    """A read's ``CommandSpec``: from the User, or from the ACB on an Other User's behalf
+    (module docstring); ``payload`` must carry ``originator_counter(request)``."""
+    if not via_access_control_broker(request):
+        return CommandSpec(use_case, code, request.target, payload)
+    return CommandSpec(
+        use_case,
+        code,
+        request.target,
+        payload,
+        supplementary_remote_party=request.originator,
+        supplementary_remote_party_counter=request.counter,
+        dcc_origination=DccOrigination(DCC_ACCESS_CONTROL_BROKER, originator_counter(request)),
+    )
 
 
 def _index(element: etree._Element, attribute: str = "index") -> int:
@@ -284,7 +319,7 @@ def _to_esme(
         esme = request.inventory.get_device(parent)
         if esme is None or esme.device_type is not DeviceType.ESME:
             return TransformRefusal(REFUSAL, f"the HCALCS's parent {parent} is not a known ESME")
-    return CommandSpec(spec.use_case, spec.message_code, parent, spec.payload)
+    return replace(spec, recipient=parent)
 
 
 @transforms("7.13", DeviceType.ESME, DeviceType.HCALCS)
@@ -344,7 +379,7 @@ _BOOST_AVAILABILITY: Final = _get_value(BOOST_FUNCTION_AVAILABILITY)
 def read_auxiliary_load_switch_data(request: TransformInput) -> CommandSpec:
     """7.7: GBCS ECS61a, the descriptions, HCALCS IDs, calendar (special days and schedule)
     and the output state of the five auxiliary load control switches."""
-    return CommandSpec("ECS61a", ECS61A, request.target, _ECS61A.encode(request.counter))
+    return _read(request, "ECS61a", ECS61A, _ECS61A.encode(originator_counter(request)))
 
 
 @transforms("7.11", DeviceType.ESME)
@@ -359,7 +394,7 @@ def read_boost_button_details(request: TransformInput) -> CommandSpec | Transfor
         )
         return [_BOOST_AVAILABILITY, log, *_BOOST_CONTROLS]
 
-    return _dlms(request, "ECS61c", ECS61C, build)
+    return _dlms(request, "ECS61c", ECS61C, build, read=True)
 
 
 @transforms("7.14", DeviceType.ESME, DeviceType.HCALCS)
@@ -367,7 +402,7 @@ def read_auxiliary_controller_configuration(
     request: TransformInput,
 ) -> CommandSpec | TransformRefusal:
     """7.14: GBCS ECS61d, the five descriptions and the auxiliary controller calendar."""
-    spec = CommandSpec("ECS61d", ECS61D, request.target, _ECS61D.encode(request.counter))
+    spec = _read(request, "ECS61d", ECS61D, _ECS61D.encode(originator_counter(request)))
     return _to_esme(request, spec)
 
 
@@ -376,5 +411,5 @@ def read_auxiliary_controller_operational_data(
     request: TransformInput,
 ) -> CommandSpec | TransformRefusal:
     """7.15: GBCS ECS61e, the five HCALCS IDs and the five controller states."""
-    spec = CommandSpec("ECS61e", ECS61E, request.target, _ECS61E.encode(request.counter))
+    spec = _read(request, "ECS61e", ECS61E, _ECS61E.encode(originator_counter(request)))
     return _to_esme(request, spec)
