@@ -87,7 +87,11 @@ NOT_COMPARABLE: Final[dict[str, str]] = {
     + _CERTS_REISSUED.replace(
         "template certificates", "the template's KAPublicSecurityCredentials"
     ),
-    "ECS21b_4.14_URP_SUCCESS": "DCC-originated URP Command not built",
+    "ECS21b_4.14_URP_SUCCESS": (
+        "Unknown Remote Party read: the template's KAPublicSecurityCredentials reissued (2025), "
+        "the vector carries the 2015 one (tests/catalogue/tariffs/test_transform_conformance.py "
+        "reproduces it with the vector's certificate)"
+    ),
     "CS03CCritical_8.7.1_SUCCESS": (
         "the vector carries a KA certificate of the join partner 00-DB-12-34-56-78-90-98 "
         "other than the reference keystore's"
