@@ -23,14 +23,17 @@ NOT_COMPARABLE: Final[dict[str, str]] = {
     "CS02bSupplierBySupplier_6.15.1_CANCELLATION_SUCCESS": "template certificates reissued",
     "CS02gLoadControllerBySupplier_6.15.1_FUTURE_DATED_SUCCESS": "template certificates reissued",
     "CS02gLoadControllerBySupplier_6.15.1_IMMEDIATE_SUCCESS": "template certificates reissued",
-    "CS03A1_8.7.1_SUCCESS": "the join partner is not in the reference estate",
-    "CS03A2Critical_8.7.1_SUCCESS": "the join partner is not in the reference estate",
-    "CS03CCritical_8.7.1_SUCCESS": "the join partner is not in the reference estate",
+    "CS03CCritical_8.7.1_SUCCESS": "the join partner's KA certificate differs from the keystore's",
 }
 """Vectors the published templates cannot reproduce: the 6.15.1 templates carry certificates
-reissued in 2025, not those the vectors were made with; the 8.7.1 joins name partner Devices
-(and their KA certificates) the reference estate and keys do not hold. ``opendcc correlate``'s
-conformance test covers them with the vectors' own certificates and partners."""
+reissued in 2025, not those the vectors were made with; the CS03C join carries a KA certificate
+of its partner other than the reference keystore's. ``opendcc correlate``'s conformance test
+covers them with the vectors' own certificates and partners."""
+JOIN_PARTNERS: Final[dict[str, str]] = {
+    "CS03A1": "00-DB-12-34-56-78-90-9A=HCALCS",
+    "CS03A2Critical": "00-DB-12-34-56-78-90-93=ESME",
+}
+"""The partner Device each 8.7.1 join names, stated as a User who installed it would."""
 GBCS_VERSION: Final[dict[str, str]] = {"ECS08": "1.2"}
 """The ECS08 vectors were made against a GBCS 1.2 ESME (its register layout)."""
 DEVICES = (
@@ -69,6 +72,9 @@ def test_transform_prints_every_reference_pre_command() -> None:
             for device in DEVICES:
                 stated = f"{device},{version}" if version and device.endswith("=ESME") else device
                 arguments += ["--device", stated]
+            partner = JOIN_PARTNERS.get(stem.split("_")[0])
+            if partner is not None:
+                arguments += ["--device", partner]
             result = runner.invoke(app, arguments)
             outputs.append(result.stdout.strip() if result.exit_code == 0 else result.output)
         if expected in outputs:
