@@ -13,7 +13,8 @@ import aiohttp
 import pytest
 from lxml import etree
 
-from opendcc.client.session import SyncAnswer
+from opendcc.client.identity import UserIdentity
+from opendcc.client.session import DuisClient, SyncAnswer
 from opendcc.devices.security_firmware import Firmware
 from opendcc.duis import build
 from opendcc.duis.messages import parse_response
@@ -28,7 +29,7 @@ from opendcc.hub.firmware_distribution import distribution
 from opendcc.inventory.model import Device, DeviceType, SmiStatus
 from opendcc.inventory.transitions import InventoryEvent
 from opendcc.store.events import EventKind, events_for_request
-from tests.hub.harness import RunningHub, party, request, running_hub
+from tests.hub.harness import RunningHub, party, request, retarget, running_hub
 from tests.reference import require_reference
 
 SUPPLIER = "supplier-a"
@@ -465,3 +466,53 @@ async def test_service_opt_in_is_the_dccs_and_brings_a_withdrawn_meter_back(
     certificate = content.findtext("{*}DSPBrokerSecurityCredentialsKeyAgreement")
     assert certificate
     assert await _inventory_status(hub, schema, esme.device_id) == "Commissioned"
+
+
+# --- the reference templates (DCC Boxed mode) -------------------------------------------------
+
+
+async def test_reference_firmware_templates_reach_the_devices(
+    tmp_path: Path, schema: DuisSchema
+) -> None:
+    boxed = require_reference("keys", "dccboxed")
+    templates = require_reference("duis", "templates")
+    supplier = Eui64.parse("90-B3-D5-1F-30-01-00-00")
+    async with running_hub(tmp_path, estate="rtds", boxed_keys=boxed) as hub:
+        inventory = hub.hub.estate.inventory
+        client = DuisClient(
+            hub.base_url, UserIdentity.from_keystore(hub.hub.keystore, supplier), hub.verifier
+        )
+        async with client:
+            for name, target in (
+                ("11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML", "00-DB-12-34-56-78-90-A0"),
+                ("11.4_UPDATE_PPMID_FIRMWARE_REQUEST_DUIS.XML", "00-DB-12-34-56-78-90-A4"),
+            ):
+                root = retarget(templates / name, supplier, DCC_ACCESS_CONTROL_BROKER)
+                image = base64.b64decode(root.findtext(".//{*}FirmwareImage") or "")
+                _, answer = await client.send(root)
+                assert answer.code == "I0", (name, answer.problem)
+                assert answer.response is not None
+                assert schema.validate(answer.response.root) is None
+                device = inventory.get_device(Eui64.parse(target))
+                assert device is not None
+                held = hub.hub.states.load(device).get(Firmware)
+                assert held.image_hash == hashlib.sha256(image).hexdigest()
+            # The PPMID's image went through its Communications Hub, which will report the
+            # transfer (CCS08) when it next wakes.
+            chf = inventory.get_device(Eui64.parse("00-DB-12-34-56-78-90-A2"))
+            assert chf is not None
+            transfers = hub.hub.states.load(chf).get(Firmware).transfers
+            if not transfers:  # already woken: the Alert is in the event log
+                await hub.hub.processor.run_due()
+                alerts = (
+                    hub.hub.db.reader()  # type: ignore[union-attr]
+                    .execute(
+                        "SELECT count(*) FROM events WHERE kind = 'device_alert'"
+                        " AND originator = ? AND code = '8F8A'",
+                        (str(chf.device_id),),
+                    )
+                    .fetchone()[0]
+                )
+                assert alerts == 1
+            else:
+                assert [t["device"] for t in transfers] == ["00db1234567890a4"]
