@@ -86,7 +86,11 @@ def _hub_with_gpf(hub: RunningHub) -> tuple[Device, Device]:
             continue
         behind = inventory.list_devices(DeviceFilter(chf_id=chf.device_id)).items
         esme = next((d.device for d in behind if d.device.device_type is DeviceType.ESME), None)
-        if esme is not None and esme.status is SmiStatus.COMMISSIONED:
+        if (
+            esme is not None
+            and esme.status is SmiStatus.COMMISSIONED
+            and await_supplier(hub, esme) == SUPPLIER
+        ):
             return chf, gpf
     raise LookupError("no commissioned dual-fuel hub in the estate")
 
@@ -158,15 +162,17 @@ async def test_hub_returns_move_both_functions_and_warn_of_devices_behind(
     assert (await _send(hub, schema, "8.14.4", _no_fault_return(unknown))).code == "E19"
     early = _fault_return(chf.device_id, gpf.device_id, "Fault identified prior to installation")
     assert (await _send(hub, schema, "8.14.3", early)).code == "E5"
-    wrong = _fault_return(
-        chf.device_id, esme.device.device_id, "Fault identified post installation"
-    )
+    post_kind = "Fault identified post installation"
+    wrong = _fault_return(chf.device_id, esme.device.device_id, post_kind)
     assert (await _send(hub, schema, "8.14.3", wrong)).code == "E081402"
     assert await _inventory_status(hub, schema, chf.device_id) == "Commissioned"
+    # Another Supplier, not registered for the meters behind the hub, cannot return it.
+    post = _fault_return(chf.device_id, gpf.device_id, post_kind)
+    assert await_supplier(hub, esme.device) == SUPPLIER
+    assert (await _send(hub, schema, "8.14.3", post, "supplier-b")).code == "E4"
 
     # A faulty installed hub returned: both Functions out of service; the meters behind it
     # keep their status, so the answer warns (W081401).
-    post = _fault_return(chf.device_id, gpf.device_id, "Fault identified post installation")
     answer = await _send(hub, schema, "8.14.3", post)
     assert answer.code == "W081401"
     assert await _inventory_status(hub, schema, chf.device_id) == "Decommissioned"

@@ -25,7 +25,9 @@ statuses: they wait for a replacement hub (8.14.1 "Replacement CHF Install" and 
 the installer sends then), which is why a return that leaves Devices behind the hub is
 answered ``W081401`` (done, with a warning) instead of I0.
 
-Refusals: E19 the CHF is not in the inventory; ``E081401`` the DeviceID is no CHF;
+Refusals: E19 the CHF is not in the inventory; E4 the hub serves meters whose MPxNs the
+User is not registered for now (a hub with no meter behind it yet is open to any Supplier
+that installs it); ``E081401`` the DeviceID is no CHF;
 ``E081402`` ``OtherDeviceID`` is not this hub's GPF; E5 when the hub's SMI status does not
 permit the update (the transition table, or the fault-return rule above). These readings
 of the variant codes are opendcc's (docs/duis-errors.md).
@@ -41,6 +43,7 @@ from typing import Any
 
 from lxml import etree
 
+from opendcc.access.eligibility import Refusal, check_registration
 from opendcc.access.users import DccUser
 from opendcc.duis.codes import ResponseCode
 from opendcc.duis.messages import ServiceRequest
@@ -49,11 +52,15 @@ from opendcc.eui import Eui64
 from opendcc.hub.pipeline import RequestTrace
 from opendcc.inventory.model import Device, DeviceType, SmiStatus, StatusChange
 from opendcc.inventory.transitions import InventoryEvent, TransitionRefused, next_status
+from opendcc.roles import UserRole
 from opendcc.store.estate import SqliteEstate
 from opendcc.store.events import EventKind, append_events
 from opendcc.transform import duisxml as x
 
 Answer = tuple[ResponseCode, etree._Element | None, str]
+
+ELIGIBLE = (UserRole.IMPORT_SUPPLIER, UserRole.GAS_SUPPLIER)
+"""The User Roles DUIS opens 8.14 to."""
 
 S = SmiStatus
 NEVER_INSTALLED = frozenset({S.PENDING, S.WHITELISTED})
@@ -79,7 +86,7 @@ class CommsHubStatus:
     ) -> Answer:
         """8.14.2: installed without SM WAN coverage: both Functions InstalledNotCommissioned."""
         body = request.body
-        found = self._hub(body)
+        found = self._hub(body, user, now)
         if not isinstance(found, _Hub):
             return found
         chf, gpf = found.chf, found.gpf
@@ -105,7 +112,7 @@ class CommsHubStatus:
     ) -> Answer:
         """8.14.3: a faulty hub returned, before or after installation."""
         body = request.body
-        found = self._hub(body)
+        found = self._hub(body, user, now)
         if not isinstance(found, _Hub):
             return found
         chf, gpf = found.chf, found.gpf
@@ -141,7 +148,7 @@ class CommsHubStatus:
     ) -> Answer:
         """8.14.4: a hub returned without a fault (or lost or stolen)."""
         body = request.body
-        found = self._hub(body)
+        found = self._hub(body, user, now)
         if not isinstance(found, _Hub):
             return found
         chf, gpf = found.chf, found.gpf
@@ -156,8 +163,14 @@ class CommsHubStatus:
 
     # --- the common part ----------------------------------------------------------------
 
-    def _hub(self, body: etree._Element) -> _Hub | Answer:
-        """The CHF the body names and its GPF (None if the inventory holds none)."""
+    def _hub(self, body: etree._Element, user: DccUser, now: datetime) -> _Hub | Answer:
+        """The CHF the body names and its GPF (None if the inventory holds none).
+
+        A hub that serves meters is the business of their Suppliers: the User must be
+        registered now for one of the MPxNs behind it (E4, as for a device request). A hub
+        with no meter behind it yet (pre-notified, in the installer's van) has no MPxN and
+        is open to any Supplier that installs it.
+        """
         device_id = _eui(x.require(body, "DeviceID"))
         inventory = self.estate.inventory
         chf = inventory.get_device(device_id)
@@ -165,6 +178,13 @@ class CommsHubStatus:
             return ResponseCode.E19, None, f"no Communications Hub {device_id} in the inventory"
         if chf.device_type is not DeviceType.CHF:
             return ResponseCode.E081401, None, f"{device_id} is not a Communications Hub Function"
+        fuels = inventory.fuels_by_mpxn(chf)
+        if fuels:
+            roles = tuple(r for r in ELIGIBLE if r in user.roles)
+            held = self.estate.registrations.registrations_for(fuels, now)
+            refused = check_registration(user, roles, chf, fuels, held, now)
+            if isinstance(refused, Refusal):
+                return ResponseCode.E4, None, refused.reason
         return _Hub(chf, self._gpf_of(chf))
 
     def _gpf_of(self, chf: Device) -> Device | None:
