@@ -522,3 +522,27 @@ async def test_reference_firmware_templates_reach_the_devices(
                 assert alerts == 1
             else:
                 assert [t["device"] for t in transfers] == ["00db1234567890a4"]
+
+
+async def test_distributions_and_returned_responses_survive_a_restart(
+    tmp_path: Path, schema: DuisSchema
+) -> None:
+    image = ota_image(b"firmware kept across a restart " * 8)
+    async with running_hub(tmp_path, premises=12) as hub:
+        esme = hub.device_of(DeviceType.ESME)
+        body = _update_firmware(image, "0A0B0C0D", [esme.device_id])
+        assert (await _send(hub, schema, "11.1", body)).code == "I0"
+        original, _, response = await _local_command(hub, esme)
+        assert (await _send(hub, schema, "8.13", _return_local(response, original))).code == "I0"
+    async with running_hub(tmp_path, premises=12) as hub:
+        device = hub.hub.estate.inventory.get_device(esme.device_id)
+        assert device is not None
+        held = hub.hub.states.load(device).get(Firmware)
+        assert (held.image_hash, held.image_version) == (
+            hashlib.sha256(image).hexdigest(),
+            "0A0B0C0D",
+        )
+        stored = distribution(hub.hub.db.reader(), _last_request(hub, "11.1"))  # type: ignore[union-attr]
+        assert stored is not None and stored["delivered"] == [str(esme.device_id)]
+        again = await _send(hub, schema, "8.13", _return_local(response, original))
+        assert again.code == "E081303"
