@@ -84,10 +84,10 @@ def test_device_status_changes_go_through_the_table(client: TestClient) -> None:
     assert refused.status_code == 409
     assert refused.json() == {
         "detail": "SMI status Commissioned does not allow commission"
-        " (allowed: decommission, suspend, withdraw)",
+        " (allowed: decommission, return, suspend, withdraw)",
         "status": "Commissioned",
         "event": "commission",
-        "allowed": ["decommission", "suspend", "withdraw"],
+        "allowed": ["decommission", "return", "suspend", "withdraw"],
     }
     suspended = client.post(
         url(f"/devices/{ESME}/status"), json={"event": "suspend", "cause": "test: compromise"}

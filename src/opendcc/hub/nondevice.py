@@ -2,12 +2,13 @@
 
 Served here: 8.2 Read Inventory, 8.3 Decommission Device, 8.4 Update Inventory, 8.14.1
 Communications Hub Status Update (Install Success), 12.1 Request WAN Matrix, 12.2 Device
-Pre-notification; 5.1 to 5.3 (DCC Scheduled Services) through ``hub.schedules``. Each
-changes the Smart Metering Inventory through the estate's repositories, whose write jobs
-also append this request's events and journal entry, so the inventory change and its record
-are one transaction. The other non-device variants (5.x schedules, 8.6, 8.13, 8.14.2-4,
-11.1, 11.4) are answered E11 with the reason until they are built (docs/hub.md lists
-what is served).
+Pre-notification; in their own modules 8.6 Service Opt In (``hub.opt_in``), 8.13 Return
+Local Command Response (``hub.local_delivery``), 8.14.2 to 8.14.4 (``hub.ch_status``),
+11.1 and 11.4 firmware distribution (``hub.firmware_distribution``), 5.1 to 5.3 (DCC
+Scheduled Services, ``hub.schedules``). Each changes the Smart Metering Inventory through
+the estate's repositories, whose write jobs also append this request's events and journal
+entry, so the inventory change and its record are one transaction. A variant with no
+handler here is answered E11 with the reason (docs/hub.md lists what is served).
 
 Response codes: success is I0. Refusals use the generic codes where they fit (E19 unknown
 Device, E5 status, E4 eligibility) and otherwise the variant's own code from the DUIS
@@ -30,13 +31,20 @@ from opendcc.duis.codes import ResponseCode
 from opendcc.duis.messages import ServiceRequest
 from opendcc.estate.records import DeviceDetails, DeviceUpdate, EstateRefusal, NewDevice
 from opendcc.eui import Eui64
+from opendcc.gbcs.security import GbcsSecurity
 from opendcc.hub import wan_matrix as wan
+from opendcc.hub.ch_status import CommsHubStatus
+from opendcc.hub.firmware_distribution import FirmwareDistribution
+from opendcc.hub.local_delivery import LocalResponses
+from opendcc.hub.opt_in import ServiceOptIn
 from opendcc.hub.pipeline import NonDeviceHandler, RequestTrace
 from opendcc.hub.responses import ResponseSigner
 from opendcc.hub.schedules import ScheduleService
+from opendcc.hub.states import DeviceStates
 from opendcc.inventory.model import CspRegion, DeviceType, SmiStatus, StatusChange
 from opendcc.inventory.transitions import InventoryEvent, TransitionRefused
 from opendcc.roles import UserRole
+from opendcc.smki.keystore import Keystore
 from opendcc.store import journal as jr
 from opendcc.store.estate import SqliteEstate
 from opendcc.store.events import EventKind, append_events
@@ -48,10 +56,19 @@ MAX_INVENTORY_DEVICES = 17
 
 class NonDeviceService(NonDeviceHandler):
     def __init__(
-        self, estate: SqliteEstate, signer: ResponseSigner, schedules: ScheduleService | None = None
+        self,
+        estate: SqliteEstate,
+        signer: ResponseSigner,
+        schedules: ScheduleService | None = None,
+        *,
+        states: DeviceStates | None = None,
+        security: GbcsSecurity | None = None,
+        keystore: Keystore | None = None,
     ) -> None:
         self.estate = estate
         self.signer = signer
+        ch = CommsHubStatus(estate)
+        firmware = FirmwareDistribution(estate, states)
         self._handlers: dict[
             str, Callable[..., Awaitable[tuple[ResponseCode, etree._Element | None, str]]]
         ] = {
@@ -59,6 +76,13 @@ class NonDeviceService(NonDeviceHandler):
             "8.3": self._decommission,
             "8.4": self._update_inventory,
             "8.14.1": self._ch_install_success,
+            "8.6": ServiceOptIn(estate, keystore).handle,
+            "8.13": LocalResponses(estate, security).return_local_response,
+            "8.14.2": ch.install_no_sm_wan,
+            "8.14.3": ch.fault_return,
+            "8.14.4": ch.no_fault_return,
+            "11.1": firmware.update_firmware,
+            "11.4": firmware.update_ppmid_firmware,
             "12.1": self._wan_matrix,
             "12.2": self._pre_notification,
         }

@@ -34,7 +34,7 @@ from fastapi import FastAPI
 
 import opendcc.store.estate as estate_store  # noqa: F401  (registers the estate tables)
 from opendcc.access.users import DccUser
-from opendcc.api import admin, sec_admin, traces
+from opendcc.api import admin, opt_in, sec_admin, traces
 from opendcc.api.duis_http import DuisApp
 from opendcc.api.server import Listener, Tls, serve
 from opendcc.api.smki_http import SmkiApp
@@ -174,7 +174,9 @@ class Hub:
             suspensions=SuspensionGate(self.suspensions.repository),
             replay=jr.ReplayGuard(jr.load_counters(db.reader())),
             accept=processor.submit,
-            nondevice=NonDeviceService(estate, signer, schedules),
+            nondevice=NonDeviceService(
+                estate, signer, schedules, states=states, security=security, keystore=keystore
+            ),
             schema=self._schema(),
         )
         schedules.attach(self.pipeline, processor.submit, processor.wake)
@@ -242,6 +244,7 @@ class Hub:
         traces.attach(app, self)
         app.include_router(traces.router, prefix="/admin/v1")
         app.include_router(sec_admin.router, prefix="/admin/v1/sec")
+        app.include_router(opt_in.router, prefix="/admin/v1")
         return app
 
     # --- parts ------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ the Inventory, Enrolment and Withdrawal Procedures) as DUIS carries them:
 - 8.14.1 / 8.14.2 (CH install) and 8.11 / 8.12 (HAN device logs) install Devices:
   ``InstalledNotCommissioned``;
 - 8.1.1 Commission Device: ``Commissioned``;
-- 8.3 Decommission Device: ``Decommissioned``; 8.14.3 / 8.14.4 (CH fault / no-fault return)
-  likewise for a Communications Hub;
+- 8.3 Decommission Device: ``Decommissioned``; 8.14.3 / 8.14.4 (CH fault / no-fault return,
+  ``RETURN``) likewise for the Communications Hub Function and its Gas Proxy Function, from
+  any status short of withdrawal or recovery (a hub may be returned before it was installed);
 - withdrawal (8.5 Service Opt Out, DCC only): ``Withdrawn``; 8.6 Service Opt In restores;
 - suspension after a security failure (SMKI recovery): ``Suspended``, then ``Recovery``
   and ``Recovered``.
@@ -42,6 +43,8 @@ class InventoryEvent(enum.StrEnum):
     RECOVER = "recover"
     RESTORE = "restore"
     """A recovered Device goes back into service (Commissioned)."""
+    RETURN = "return"
+    """A Communications Hub returned to the DCC (DUIS 8.14.3 / 8.14.4): out of service."""
 
 
 S = SmiStatus
@@ -66,6 +69,11 @@ TRANSITIONS: Final[dict[tuple[SmiStatus, InventoryEvent], SmiStatus]] = {
     (S.RECOVERY, E.RECOVER): S.RECOVERED,
     (S.RECOVERED, E.RESTORE): S.COMMISSIONED,
     (S.RECOVERED, E.DECOMMISSION): S.DECOMMISSIONED,
+    (S.PENDING, E.RETURN): S.DECOMMISSIONED,
+    (S.WHITELISTED, E.RETURN): S.DECOMMISSIONED,
+    (S.INSTALLED_NOT_COMMISSIONED, E.RETURN): S.DECOMMISSIONED,
+    (S.COMMISSIONED, E.RETURN): S.DECOMMISSIONED,
+    (S.SUSPENDED, E.RETURN): S.DECOMMISSIONED,
     # A Device that was decommissioned or withdrawn can be pre-notified again (re-use of
     # a Device at another premises starts the enrolment procedure from the beginning).
     (S.DECOMMISSIONED, E.PRE_NOTIFY): S.PENDING,

@@ -1,0 +1,272 @@
+"""DUIS 8.14.2 to 8.14.4 Communications Hub Status Update: the hub's inventory transitions.
+
+A Communications Hub is two Devices in the Smart Metering Inventory: its Communications Hub
+Function (the ``DeviceID`` of every 8.14 request) and its Gas Proxy Function (the GPF whose
+``chf_id`` is that CHF; a hub pre-notified alone has none yet). The Supplier that installs
+or returns the hub tells the DCC so (SEC Section F7 and the Communications Hub Installation
+and Maintenance Support Materials; DUIS Service Reference 8.14), and the DCC moves both
+Functions together:
+
+- 8.14.2 Install No SM WAN (``CHFInstallSuccessNoSMWAN``): installed where the SM WAN does
+  not (yet) reach. Both Functions become ``InstalledNotCommissioned`` as for 8.14.1; the
+  survey answers (premises type, obstruction checks) are recorded in the request's event
+  for the CSP's coverage work. A hub already installed is answered I0 again (as 8.14.1).
+- 8.14.3 Fault Return (``CHFFaultReturn``): the Supplier returns a faulty hub. A fault
+  "identified prior to installation" is for a hub never installed (``Pending`` or
+  ``Whitelisted``); "post installation" for an installed one (``InstalledNotCommissioned``,
+  ``Commissioned``, or ``Suspended``). ``OtherDeviceID`` names the hub's GPF and must be it.
+- 8.14.4 No Fault Return (``CHFNoFaultReturn``): returned without a fault (general, non-
+  domestic opt out, HAN variant change, SM WAN variant change, lost or stolen), from any
+  status short of ``Decommissioned``, ``Withdrawn`` or the recovery statuses.
+
+A returned hub's Functions become ``Decommissioned`` (``InventoryEvent.RETURN`` in
+``opendcc.inventory.transitions``). The meters and HAN Devices behind it keep their own
+statuses: they wait for a replacement hub (8.14.1 "Replacement CHF Install" and the joins
+the installer sends then), which is why a return that leaves Devices behind the hub is
+answered ``W081401`` (done, with a warning) instead of I0.
+
+Refusals: E19 the CHF is not in the inventory; E4 the hub serves meters whose MPxNs the
+User is not registered for now (a hub with no meter behind it yet is open to any Supplier
+that installs it); ``E081401`` the DeviceID is no CHF;
+``E081402`` ``OtherDeviceID`` is not this hub's GPF; E5 when the hub's SMI status does not
+permit the update (the transition table, or the fault-return rule above). These readings
+of the variant codes are opendcc's (docs/duis-errors.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from lxml import etree
+
+from opendcc.access.eligibility import Refusal, check_registration
+from opendcc.access.users import DccUser
+from opendcc.duis.codes import ResponseCode
+from opendcc.duis.messages import ServiceRequest
+from opendcc.estate.records import DeviceFilter, EstateRefusal
+from opendcc.eui import Eui64
+from opendcc.hub.pipeline import RequestTrace
+from opendcc.inventory.model import Device, DeviceType, SmiStatus, StatusChange
+from opendcc.inventory.transitions import InventoryEvent, TransitionRefused, next_status
+from opendcc.roles import UserRole
+from opendcc.store.estate import SqliteEstate
+from opendcc.store.events import EventKind, append_events
+from opendcc.transform import duisxml as x
+
+Answer = tuple[ResponseCode, etree._Element | None, str]
+
+ELIGIBLE = (UserRole.IMPORT_SUPPLIER, UserRole.GAS_SUPPLIER)
+"""The User Roles DUIS opens 8.14 to."""
+
+S = SmiStatus
+NEVER_INSTALLED = frozenset({S.PENDING, S.WHITELISTED})
+INSTALLED = frozenset({S.INSTALLED_NOT_COMMISSIONED, S.COMMISSIONED, S.SUSPENDED})
+PRIOR_TO_INSTALLATION = "Fault identified prior to installation"
+POST_INSTALLATION = "Fault identified post installation"
+
+
+@dataclass(frozen=True, slots=True)
+class _Hub:
+    chf: Device
+    gpf: Device | None
+
+
+class CommsHubStatus:
+    """The handlers of 8.14.2, 8.14.3 and 8.14.4 over the estate's inventory."""
+
+    def __init__(self, estate: SqliteEstate) -> None:
+        self.estate = estate
+
+    async def install_no_sm_wan(
+        self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
+    ) -> Answer:
+        """8.14.2: installed without SM WAN coverage: both Functions InstalledNotCommissioned."""
+        body = request.body
+        found = self._hub(body, user, now)
+        if not isinstance(found, _Hub):
+            return found
+        chf, gpf = found.chf, found.gpf
+        if chf.status in (S.INSTALLED_NOT_COMMISSIONED, S.COMMISSIONED):
+            return ResponseCode.I0, None, "the Communications Hub was already installed"
+        survey = {
+            name: x.text(body, name)
+            for name in (
+                "CHFInstallType",
+                "PremiseType",
+                "MetalObstructionCheck",
+                "ConnectivityObstructionCheck",
+                "SharedObstructionCheck",
+                "CHFLocation",
+            )
+            if x.child(body, name) is not None
+        }
+        trace.add(EventKind.INVENTORY_CHANGED, now, None, change="install_no_sm_wan", **survey)
+        return await self._move(chf, gpf, InventoryEvent.INSTALL, now, trace, warn=False)
+
+    async def fault_return(
+        self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
+    ) -> Answer:
+        """8.14.3: a faulty hub returned, before or after installation."""
+        body = request.body
+        found = self._hub(body, user, now)
+        if not isinstance(found, _Hub):
+            return found
+        chf, gpf = found.chf, found.gpf
+        other = _eui(x.require(body, "OtherDeviceID"))
+        if gpf is None or other != gpf.device_id:
+            return (
+                ResponseCode.E081402,
+                None,
+                f"OtherDeviceID {other} is not the Gas Proxy Function of {chf.device_id}",
+            )
+        kind = x.text(body, "CHFFaultReturnType")
+        allowed = NEVER_INSTALLED if kind == PRIOR_TO_INSTALLATION else INSTALLED
+        if chf.status not in allowed:
+            return (
+                ResponseCode.E5,
+                None,
+                f"'{kind}' is for a Communications Hub that is "
+                f"{' or '.join(sorted(s.value for s in allowed))};"
+                f" {chf.device_id} is {chf.status.value}",
+            )
+        trace.add(
+            EventKind.INVENTORY_CHANGED,
+            now,
+            None,
+            change="fault_return",
+            fault=x.text(body, "CHFFaultReason"),
+            connection=x.text(body, "CHFConnectionMethod"),
+        )
+        return await self._move(chf, gpf, InventoryEvent.RETURN, now, trace, warn=True)
+
+    async def no_fault_return(
+        self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
+    ) -> Answer:
+        """8.14.4: a hub returned without a fault (or lost or stolen)."""
+        body = request.body
+        found = self._hub(body, user, now)
+        if not isinstance(found, _Hub):
+            return found
+        chf, gpf = found.chf, found.gpf
+        trace.add(
+            EventKind.INVENTORY_CHANGED,
+            now,
+            None,
+            change="no_fault_return",
+            reason=x.text(body, "CHFNoFaultReturnType"),
+        )
+        return await self._move(chf, gpf, InventoryEvent.RETURN, now, trace, warn=True)
+
+    # --- the common part ----------------------------------------------------------------
+
+    def _hub(self, body: etree._Element, user: DccUser, now: datetime) -> _Hub | Answer:
+        """The CHF the body names and its GPF (None if the inventory holds none).
+
+        A hub that serves meters is the business of their Suppliers: the User must be
+        registered now for one of the MPxNs behind it (E4, as for a device request). A hub
+        with no meter behind it yet (pre-notified, in the installer's van) has no MPxN and
+        is open to any Supplier that installs it.
+        """
+        device_id = _eui(x.require(body, "DeviceID"))
+        inventory = self.estate.inventory
+        chf = inventory.get_device(device_id)
+        if chf is None:
+            return ResponseCode.E19, None, f"no Communications Hub {device_id} in the inventory"
+        if chf.device_type is not DeviceType.CHF:
+            return ResponseCode.E081401, None, f"{device_id} is not a Communications Hub Function"
+        fuels = inventory.fuels_by_mpxn(chf)
+        if fuels:
+            roles = tuple(r for r in ELIGIBLE if r in user.roles)
+            held = self.estate.registrations.registrations_for(fuels, now)
+            refused = check_registration(user, roles, chf, fuels, held, now)
+            if isinstance(refused, Refusal):
+                return ResponseCode.E4, None, refused.reason
+        return _Hub(chf, self._gpf_of(chf))
+
+    def _gpf_of(self, chf: Device) -> Device | None:
+        """The hub's GPF: the GPF that talks through this CHF (None if none does)."""
+        inventory = self.estate.inventory
+        page = inventory.list_devices(
+            DeviceFilter(device_type=DeviceType.GPF, chf_id=chf.device_id), limit=2
+        )
+        return page.items[0].device if page.items else None
+
+    def _behind(self, chf: Device, gpf: Device | None) -> list[Device]:
+        """Devices other than the hub's own Functions that talk through it, still in use."""
+        page = self.estate.inventory.list_devices(DeviceFilter(chf_id=chf.device_id), limit=50)
+        own = {chf.device_id} | ({gpf.device_id} if gpf is not None else set())
+        return [
+            d.device
+            for d in page.items
+            if d.device.device_id not in own and d.device.status is not S.DECOMMISSIONED
+        ]
+
+    async def _move(
+        self,
+        chf: Device,
+        gpf: Device | None,
+        event: InventoryEvent,
+        now: datetime,
+        trace: RequestTrace,
+        *,
+        warn: bool,
+    ) -> Answer:
+        """Both Functions through ``event``, in one transaction (the writes are grouped)."""
+        for device in (chf, gpf):
+            if device is None:
+                continue
+            refused = next_status(device.status, event)
+            if isinstance(refused, TransitionRefused):
+                return ResponseCode.E5, None, f"{device.device_id}: {refused}"
+        cause = trace.request_id or "8.14"
+        changes = [
+            self.estate.inventory.change_status(
+                d.device_id, event, now, cause, record=_recorder(trace, now, event.value)
+            )
+            for d in (chf, gpf)
+            if d is not None
+        ]
+        moved_devices: list[Device] = []
+        for result in await asyncio.gather(*changes):
+            if isinstance(result, TransitionRefused):
+                return ResponseCode.E5, None, str(result)
+            if isinstance(result, EstateRefusal):
+                return ResponseCode.E081405, None, result.message
+            moved_devices.append(result)
+        moved = ", ".join(f"{d.device_id} is now {d.status.value}" for d in moved_devices)
+        if warn:
+            behind = self._behind(chf, gpf)
+            if behind:
+                names = ", ".join(str(d.device_id) for d in behind[:5])
+                return (
+                    ResponseCode.W081401,
+                    None,
+                    f"{moved}; {len(behind)} Devices behind it ({names}) await a replacement hub",
+                )
+        return ResponseCode.I0, None, moved
+
+
+def _eui(node: etree._Element) -> Eui64:
+    text = (node.text or "").strip()
+    try:
+        return Eui64.parse(text)
+    except ValueError:
+        raise x.BodyValueError(f"not an EUI-64: {text!r}") from None
+
+
+def _recorder(trace: RequestTrace, now: datetime, what: str) -> Callable[[Any, Any], None]:
+    def record(conn: Any, result: Any) -> None:
+        detail: dict[str, Any] = {"change": what}
+        if isinstance(result, StatusChange):
+            detail |= {
+                "device": str(result.device_id),
+                "from": result.old.value if result.old else None,
+                "to": result.new.value,
+            }
+        append_events(conn, [trace.event(EventKind.INVENTORY_CHANGED, now, None, **detail)])
+
+    return record
