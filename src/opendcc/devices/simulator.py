@@ -141,10 +141,6 @@ class DiscardCommandError(Exception):
     DCC sees no Response."""
 
 
-CommandNotUnderstood = DiscardCommandError
-"""The former name of ``DiscardCommandError`` (the two meant the same), kept so modules
-written against it still import; new code raises ``DiscardCommandError``."""
-
 
 Handler = Callable[[DeviceCommand, DeviceContext], DeviceReply]
 PeerStates = Callable[[Eui64], DeviceState | None]
