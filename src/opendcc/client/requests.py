@@ -70,14 +70,17 @@ def sign(root: etree._Element, identity: UserIdentity) -> bytes:
     return sign_to_bytes(root, identity.xml)
 
 
-def signed_pre_command_request(header: RequestHeader, signed_gbcs: bytes) -> etree._Element:
-    """The CV 5 request returning a signed Pre-Command: same RequestID, same references."""
+def signed_pre_command_request(
+    header: RequestHeader, signed_gbcs: bytes, command_variant: int = 5
+) -> etree._Element:
+    """The request returning a signed Pre-Command: same RequestID, same references; CV 5
+    (over the SM WAN) unless ``command_variant`` says 6 (local delivery) or 7 (both)."""
     from opendcc.duis.command_variant import CommandVariant  # noqa: PLC0415
 
-    cv5 = RequestHeader(
+    signed = RequestHeader(
         header.request_id,
-        CommandVariant.SIGNED_PRE_COMMAND_SM_WAN,
+        CommandVariant(command_variant),
         header.service_reference,
         header.variant,
     )
-    return build.request_document(cv5, build.signed_pre_command(signed_gbcs))
+    return build.request_document(signed, build.signed_pre_command(signed_gbcs))

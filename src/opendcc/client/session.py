@@ -105,9 +105,13 @@ class DuisClient:
         root: etree._Element,
         correlate: Correlator | None,
         role: RemotePartyRole | None = None,
+        *,
+        signed_variant: CommandVariant = CommandVariant.SIGNED_PRE_COMMAND_SM_WAN,
     ) -> tuple[ServiceRequest, SyncAnswer, SyncAnswer | None]:
-        """CV 4, correlate, sign, CV 5. Returns the request, the CV 4 answer and the CV 5
-        answer (None when the CV 4 answer was not a Pre-Command or did not correlate)."""
+        """CV 4, correlate, sign, CV 5 (or ``signed_variant``: CV 6 for local delivery, 7
+        for both). Returns the request, the CV 4 answer and the answer to the signed
+        Pre-Command (None when the CV 4 answer was not a Pre-Command or did not
+        correlate)."""
         request, transformed = await self.send(root)
         if transformed.code != "I0" or transformed.response is None:
             return request, transformed, None
@@ -124,8 +128,8 @@ class DuisClient:
             if hasattr(gbcs_build, "pre_command_with_signature")
             else payload + b"\x40" + signature
         )
-        cv5 = signed_pre_command_request(request.header, signed)
-        _, sent = await self.send(cv5)
+        returned = signed_pre_command_request(request.header, signed, int(signed_variant))
+        _, sent = await self.send(returned)
         return request, transformed, sent
 
 

@@ -201,6 +201,19 @@ class Outcome(enum.Enum):
     """The Device dropped the Command (bad MAC or signature, replay, unreadable): no Response."""
 
 
+class Discard(enum.Enum):
+    """Why a Device dropped a Command (``Simulation.discard``): the SM WAN path answers
+    every one E21; a hand-held terminal tells its operator which (``hub.hand_held``)."""
+
+    UNREADABLE = "unreadable"
+    OTHER_DEVICE = "for another Device"
+    NOT_AUTHENTIC = "MAC or signature not accepted"
+    NOT_AUTHORISED = "originator not trusted"
+    REPLAYED = "replayed originator counter"
+    NOT_SIMULATED = "no simulation for the use case"
+    REFUSED = "payload refused"
+
+
 @dataclass(frozen=True, slots=True)
 class Simulation:
     outcome: Outcome
@@ -208,6 +221,7 @@ class Simulation:
     alerts: tuple[tuple[AlertSpec, bytes], ...] = ()
     reason: str | None = None
     use_case: str | None = None
+    discard: Discard | None = None
 
 
 @dataclass(slots=True)
@@ -235,36 +249,51 @@ class DeviceSimulator:
         try:
             message, body = decode_message_with_body(data)
         except GbcsDecodeError as exc:
-            return Simulation(Outcome.DISCARDED, reason=f"unreadable Command: {exc}")
+            return Simulation(
+                Outcome.DISCARDED, reason=f"unreadable Command: {exc}", discard=Discard.UNREADABLE
+            )
         device = state.device
         if message.recipient != device.device_id:
-            return Simulation(Outcome.DISCARDED, reason="the Command is for another Device")
+            return Simulation(
+                Outcome.DISCARDED,
+                reason="the Command is for another Device",
+                discard=Discard.OTHER_DEVICE,
+            )
         mac = self.security.verify_mac(message, body)
         if mac.valid is not True:
-            return Simulation(Outcome.DISCARDED, reason=f"MAC not accepted: {mac.detail}")
+            return Simulation(
+                Outcome.DISCARDED,
+                reason=f"MAC not accepted: {mac.detail}",
+                discard=Discard.NOT_AUTHENTIC,
+            )
         if message.signature is not None:
             signed = self.security.verify_signature(message, body)
             if signed.valid is not True:
                 return Simulation(
-                    Outcome.DISCARDED, reason=f"signature not accepted: {signed.detail}"
+                    Outcome.DISCARDED,
+                    reason=f"signature not accepted: {signed.detail}",
+                    discard=Discard.NOT_AUTHENTIC,
                 )
         for authoriser in _AUTHORISERS:
             refusal = authoriser(message, state, self.security)
             if refusal is not None:
-                return Simulation(Outcome.DISCARDED, reason=refusal)
+                return Simulation(Outcome.DISCARDED, reason=refusal, discard=Discard.NOT_AUTHORISED)
         code = message_codes.lookup(message.message_code)
         use_case = code.use_case if code else None
         replay = state.get(AntiReplay)
         party = message.originator.hex
         own_counter = use_case in _OWN_ANTI_REPLAY
         if not own_counter and replay.last.get(party, -1) >= message.counter:
-            return Simulation(Outcome.DISCARDED, reason="replayed originator counter")
+            return Simulation(
+                Outcome.DISCARDED, reason="replayed originator counter", discard=Discard.REPLAYED
+            )
         handler = _HANDLERS.get(use_case or "")
         if handler is None:
             return Simulation(
                 Outcome.DISCARDED,
                 reason=f"no simulation for use case {use_case}",
                 use_case=use_case,
+                discard=Discard.NOT_SIMULATED,
             )
         try:
             payload = decode_payload(
@@ -281,7 +310,10 @@ class DeviceSimulator:
             )
         except GbcsDecodeError as exc:
             return Simulation(
-                Outcome.DISCARDED, reason=f"unreadable payload: {exc}", use_case=use_case
+                Outcome.DISCARDED,
+                reason=f"unreadable payload: {exc}",
+                use_case=use_case,
+                discard=Discard.UNREADABLE,
             )
         if not own_counter:
             replay.last[party] = message.counter
@@ -293,7 +325,9 @@ class DeviceSimulator:
         try:
             reply = handler(command, context)
         except DiscardCommandError as exc:
-            return Simulation(Outcome.DISCARDED, reason=str(exc), use_case=use_case)
+            return Simulation(
+                Outcome.DISCARDED, reason=str(exc), use_case=use_case, discard=Discard.REFUSED
+            )
         response = build.response_to(
             message,
             reply.payload,

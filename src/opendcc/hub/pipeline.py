@@ -597,6 +597,12 @@ class Pipeline:
             else:
                 entry = row
                 jr.advance(conn, entry, jr.Step.SIGNED, now, command=command)
+                # The entry now stands for the signed Pre-Command's variant (5, 6 or 7):
+                # 8.13 looks for a CV 6 entry to return a local Response to.
+                conn.execute(
+                    "UPDATE requests SET command_variant = ? WHERE id = ?",
+                    (int(header.command_variant), entry),
+                )
             if state is jr.RequestState.COMPLETED:
                 jr.advance(conn, entry, jr.Step.RESPONDED, now, response_code=response_code)
                 jr.advance(conn, entry, jr.Step.DELIVERED, now)

@@ -241,6 +241,20 @@ class Processor:
         await self._record(item.row, code, now, states, outgoing, events)
         self.processed += 1
 
+    async def record_local(
+        self,
+        device: Device,
+        states: list[DeviceState],
+        alerts: tuple[tuple[AlertSpec, bytes], ...],
+        events: list[Event],
+        now: datetime,
+    ) -> None:
+        """Save what a Command delivered locally did (``hub.hand_held``): the Devices'
+        states, the Alerts they raised (signed and delivered as over the SM WAN) and the
+        events, in one write job, as ``_process`` saves a Response."""
+        outgoing = self._alerts(device, alerts, now, events)
+        await self._record(None, "I0", now, states, outgoing, events)
+
     wan_timeout: float = 0.0
     """Seconds the DCC waits for a Response before answering E21 (0 in simulations that
     should not wait; DUIS Target Response Times are tens of seconds)."""

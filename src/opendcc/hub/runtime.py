@@ -34,7 +34,7 @@ from fastapi import FastAPI
 
 import opendcc.store.estate as estate_store  # noqa: F401  (registers the estate tables)
 from opendcc.access.users import DccUser
-from opendcc.api import admin, opt_in, sec_admin, traces
+from opendcc.api import admin, hand_held, opt_in, sec_admin, traces
 from opendcc.api.duis_http import DuisApp
 from opendcc.api.server import Listener, Tls, serve
 from opendcc.api.smki_http import SmkiApp
@@ -245,6 +245,7 @@ class Hub:
         app.include_router(traces.router, prefix="/admin/v1")
         app.include_router(sec_admin.router, prefix="/admin/v1/sec")
         app.include_router(opt_in.router, prefix="/admin/v1")
+        app.include_router(hand_held.router, prefix="/admin/v1")
         return app
 
     # --- parts ------------------------------------------------------------------------------
