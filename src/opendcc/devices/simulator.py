@@ -141,7 +141,6 @@ class DiscardCommandError(Exception):
     DCC sees no Response."""
 
 
-
 Handler = Callable[[DeviceCommand, DeviceContext], DeviceReply]
 PeerStates = Callable[[Eui64], DeviceState | None]
 WakeHandler = Callable[[DeviceContext], None]
