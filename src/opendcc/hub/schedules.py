@@ -75,6 +75,7 @@ from opendcc.duis.matrix import service_reference_variant
 from opendcc.duis.messages import RequestHeader, ServiceRequest, request_from_root
 from opendcc.eui import Eui64
 from opendcc.gbcs.context import GbcsEncodeError
+from opendcc.hub.change import Answer, Change
 from opendcc.hub.pipeline import Accepted, Ineligible, Pipeline, RequestTrace
 from opendcc.hub.refusals import Refusal
 from opendcc.store import journal as jr
@@ -113,9 +114,6 @@ _DAYS: Final = {"Daily": 1, "Weekly": 7}
 
 MAX_PER_DEVICE: Final = 99
 """Schedules one User may hold for one Device (``DSPSchedulesRead`` lists at most 99)."""
-
-
-Answer = tuple[ResponseCode, etree._Element | None, str]
 
 
 class ScheduleRefusalError(Exception):
@@ -336,7 +334,9 @@ class ScheduleService:
 
     def handlers(
         self,
-    ) -> dict[str, Callable[[ServiceRequest, DccUser, datetime, RequestTrace], Awaitable[Answer]]]:
+    ) -> dict[
+        str, Callable[[ServiceRequest, DccUser, datetime, RequestTrace], Awaitable[Answer | Change]]
+    ]:
         """The entries for ``NonDeviceService``'s handler table."""
         return {"5.1": self.create, "5.2": self.read, "5.3": self.delete}
 
@@ -377,9 +377,10 @@ class ScheduleService:
 
     async def create(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
-    ) -> Answer:
+    ) -> Answer | Change:
         """DUIS 5.1: check the wrapped request as if sent now, store the schedule, answer I0
-        with its DSPScheduleID."""
+        with its DSPScheduleID. The schedule is stored in the same write job as the 5.1
+        journal entry (a ``Change``): a crash leaves both or neither."""
         try:
             definition = _definition(request.body)
         except ScheduleRefusalError as refusal:
@@ -404,9 +405,15 @@ class ScheduleService:
             first=first.isoformat(),
         )
 
-        def job(conn: Any) -> int | None:
+        def apply(conn: Any) -> Answer:
+            """The limit checked, the schedule stored, in the request's own write job with
+            its journal entry (``hub.change``): the User is answered for every schedule."""
             if st.count_for(conn, str(owner), str(definition.device)) >= MAX_PER_DEVICE:
-                return None
+                return (
+                    ResponseCode.E050105,
+                    None,
+                    f"the User holds {MAX_PER_DEVICE} schedules for {definition.device} already",
+                )
             schedule_id = st.insert_schedule(
                 conn,
                 owner=str(owner),
@@ -423,21 +430,14 @@ class ScheduleService:
                 next_due=first,
             )
             append_events(conn, [event])
-            return schedule_id
-
-        schedule_id = await self.db.write(job)
-        if schedule_id is None:
             return (
-                ResponseCode.E050105,
-                None,
-                f"the User holds {MAX_PER_DEVICE} schedules for {definition.device} already",
+                ResponseCode.I0,
+                build.dsp_schedule_id(schedule_id),
+                f"schedule {schedule_id}: {definition.variant} {definition.frequency},"
+                f" first {first}",
             )
-        self.wake()
-        return (
-            ResponseCode.I0,
-            build.dsp_schedule_id(schedule_id),
-            f"schedule {schedule_id}: {definition.variant} {definition.frequency}, first {first}",
-        )
+
+        return Change(apply, lambda answer: self.wake())
 
     # --- 5.2 Read Schedule, 5.3 Delete Schedule ----------------------------------------------
 
@@ -486,8 +486,9 @@ class ScheduleService:
 
     async def delete(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
-    ) -> Answer:
-        """DUIS 5.3: delete the User's schedule (or all of its schedules for a Device)."""
+    ) -> Answer | Change:
+        """DUIS 5.3: delete the User's schedule (or all of its schedules for a Device), in
+        the request's own write job (``hub.change``)."""
         selected = self._selected(request.body, user)
         if isinstance(selected, str):
             by_id = x.child(request.body, "DSPScheduleID") is not None
@@ -495,13 +496,12 @@ class ScheduleService:
         ids = [s.schedule_id for s in selected]
         event = trace.event(EventKind.SCHEDULED, now, None, deleted=ids)
 
-        def job(conn: Any) -> int:
+        def apply(conn: Any) -> Answer:
             count = st.delete(conn, ids, now)
             append_events(conn, [event])
-            return count
+            return ResponseCode.I0, None, f"{count} schedules deleted: {ids}"
 
-        count = await self.db.write(job)
-        return ResponseCode.I0, None, f"{count} schedules deleted: {ids}"
+        return Change(apply)
 
     # --- the scheduler's work --------------------------------------------------------------
 
