@@ -27,14 +27,27 @@ given, up to and including the end date. A start date in the past is accepted: t
 occurrence is the first one from the time of creation on (history is not back-filled).
 
 At an occurrence the scheduler (the processor's, ``TimedWork``) builds the wrapped Service
-Request for that day, checks the User again (a User no longer registered for the Device, or
-suspended, gets nothing: the occurrence is skipped and logged as refused), transforms it,
+Request for that day, checks the User again, transforms it,
 journals it and hands it to the processor, which sends the Command over the SM WAN and
 delivers the Device's Response to the User's Receive Response Service as a signed
 ``ResponseMessage`` whose content is ``DSPScheduledMessage{GBCSPayload, DSPScheduleID}``
 (its header: the RequestID the DCC gave the occurrence, the User's EUI, the Device's and a
-counter of the DCC's, and the ResponseID answering it). E20/E21 failures are answered as
-for any request.
+counter of the DCC's, and the ResponseID answering it).
+
+DCC Alerts (DUIS clause 3.6.3; the bodies are the schema's ``DCCAlert`` choices):
+- the User may no longer have the schedule run: it no longer holds the role (E1, E2) or
+  the right to the Device (E4, e.g. after a change of supplier), or the Device left the
+  inventory (E19, or E5 with the Device Decommissioned or Withdrawn). The DCC removes the
+  schedule and sends ``DSPScheduleRemoval{DeviceID, DSPScheduleID}`` (``SCHEDULE_REMOVED``)
+  to the User's Receive Response Service; removal, delivery row and events are one write
+  job. A passing obstacle (a SEC suspension, E3; a Suspended Device) only skips the
+  occurrence, logged as refused, and the schedule stays;
+- the occurrence's Command fails (E20 unreachable, E21 no response): the User is sent
+  ``CommandFailure{CommandRequestID, DSPScheduleID, DeviceID}`` (``COMMAND_FAILED``) in
+  place of an error Response, as the delivery of that journal entry.
+The schema lists the ``DCCAlertCode`` values without their meanings, and the DUIS table
+that assigns them was not at hand: N3 and N4 are opendcc's reading (docs/duis-errors.md),
+kept in the two constants.
 
 Missed occurrences: the DCC runs a schedule once per period. When the hub was not running
 at an occurrence (or was late to it), the latest occurrence that has come is run once when
@@ -68,7 +81,7 @@ from opendcc.access.eligibility import Refusal as AccessRefusal
 from opendcc.access.eligibility import resolve_roles
 from opendcc.access.users import DccUser
 from opendcc.duis import build
-from opendcc.duis.codes import ResponseCode
+from opendcc.duis.codes import DccAlertCode, ResponseCode
 from opendcc.duis.command_variant import CommandVariant
 from opendcc.duis.ids import RequestId
 from opendcc.duis.matrix import service_reference_variant
@@ -78,6 +91,9 @@ from opendcc.gbcs.context import GbcsEncodeError
 from opendcc.hub.change import Answer, Change
 from opendcc.hub.pipeline import Accepted, Ineligible, Pipeline, RequestTrace
 from opendcc.hub.refusals import Refusal
+from opendcc.hub.responses import ResponseSigner
+from opendcc.inventory.model import SmiStatus
+from opendcc.store import deliveries as dv
 from opendcc.store import journal as jr
 from opendcc.store import schedules as st
 from opendcc.store.database import Database
@@ -111,6 +127,20 @@ _URP_CAPABLE: Final = frozenset({"4.6.1", "4.8.1", "4.10", "4.14", "4.17"})
 
 _MONTHS: Final = {"Monthly": 1, "Quarterly": 3, "Half-Yearly": 6, "Yearly": 12}
 _DAYS: Final = {"Daily": 1, "Weekly": 7}
+
+SCHEDULE_REMOVED: Final = DccAlertCode.N3
+"""The DCC Alert code of ``DSPScheduleRemoval`` (see the module: opendcc's reading)."""
+
+COMMAND_FAILED: Final = DccAlertCode.N4
+"""The DCC Alert code of ``CommandFailure`` for a scheduled Command (opendcc's reading)."""
+
+REMOVING: Final = frozenset({"E1", "E2", "E4", "E19"})
+"""Refusals at an occurrence that end the schedule: the User no longer holds the role
+(E1, E2) or the right to the Device (E4: after a change of supplier, say), or the Device
+left the inventory (E19). E5 ends it too when the Device is Decommissioned or Withdrawn;
+a SEC suspension (E3) or another status only skips the occurrence."""
+
+_GONE: Final = frozenset({SmiStatus.DECOMMISSIONED, SmiStatus.WITHDRAWN})
 
 MAX_PER_DEVICE: Final = 99
 """Schedules one User may hold for one Device (``DSPSchedulesRead`` lists at most 99)."""
@@ -323,14 +353,25 @@ class ScheduleService:
         self.submit: Callable[[Accepted], None] | None = None
         self.wake: Callable[[], None] = lambda: None
         self._issued: dict[str, int] = {}
+        self.signer: ResponseSigner | None = None
+        self.deliverer: Any = None
 
     def attach(
-        self, pipeline: Pipeline, submit: Callable[[Accepted], None], wake: Callable[[], None]
+        self,
+        pipeline: Pipeline,
+        submit: Callable[[Accepted], None],
+        wake: Callable[[], None],
+        *,
+        signer: ResponseSigner | None = None,
+        deliverer: Any = None,
     ) -> None:
-        """Connect to the pipeline (its checks, transform and counters) and the processor."""
+        """Connect to the pipeline (its checks, transform and counters) and the processor,
+        and to the signer and deliverer that carry the schedules' DCC Alerts."""
         self.pipeline = pipeline
         self.submit = submit
         self.wake = wake
+        self.signer = signer
+        self.deliverer = deliverer
 
     def handlers(
         self,
@@ -558,6 +599,10 @@ class ScheduleService:
         raw = etree.tostring(request.root)
         expected = stored.next_due
 
+        if isinstance(checked, Refusal) and self._ends(checked, definition):
+            await self._remove(stored, expected, checked, event, now)
+            return
+
         if isinstance(checked, Refusal):
             refused = event(EventKind.REFUSED, checked.code, reason=checked.reason)
 
@@ -608,6 +653,91 @@ class ScheduleService:
         accepted.command = command
         accepted.schedule_id = stored.schedule_id
         self.submit(accepted)
+
+    def _ends(self, refusal: Refusal, definition: _Definition) -> bool:
+        """Whether ``refusal`` at an occurrence ends the schedule (``REMOVING``)."""
+        if refusal.code in REMOVING:
+            return True
+        if refusal.code != "E5" or self.pipeline is None:
+            return False
+        device = self.pipeline.estate.inventory.get_device(definition.device)
+        return device is None or device.status in _GONE
+
+    async def _remove(
+        self,
+        stored: st.StoredSchedule,
+        expected: datetime,
+        refusal: Refusal,
+        event: Callable[..., Event],
+        now: datetime,
+    ) -> None:
+        """DUIS 5.1 (DCC Scheduled Services) and the DCC Alerts of DUIS clause 3.6.3: when
+        the User may no longer have the schedule run, the DCC removes it and tells the
+        User with a signed DCC Alert ``DSPScheduleRemoval{DeviceID, DSPScheduleID}``,
+        delivered to its Receive Response Service like any alert. The removal, the alert's
+        delivery row and the events are one write job: the alert is never lost, nor sent
+        for a schedule that stays."""
+        refused = event(EventKind.REFUSED, refusal.code, reason=refusal.reason, removed=True)
+        body: bytes | None = None
+        if self.signer is not None:
+            alert = build.sr(
+                "DSPScheduleRemoval",
+                children=[
+                    build.sr("DeviceID", stored.device),
+                    build.dsp_schedule_id(stored.schedule_id),
+                ],
+            )
+            body = self.signer.dcc_alert(SCHEDULE_REMOVED, alert, now)
+        alerted = Event(
+            EventKind.DCC_ALERT,
+            now,
+            None,
+            stored.device,
+            stored.owner,
+            stored.variant,
+            SCHEDULE_REMOVED.value,
+            {"alert": "DSPScheduleRemoval", "schedule_id": stored.schedule_id},
+        )
+
+        def remove(conn: Any) -> int | None:
+            if not st.remove(conn, stored.schedule_id, expected, now):
+                return None  # run or deleted meanwhile
+            delivery = 0
+            if body is not None:
+                delivery = dv.insert_delivery(
+                    conn,
+                    recipient=stored.owner,
+                    kind=dv.DeliveryKind.DCC_ALERT,
+                    body=body,
+                    at=now,
+                )
+            append_events(conn, [refused, alerted] if body is not None else [refused])
+            return delivery
+
+        delivery_id = await self.db.write(remove)
+        if delivery_id is None:
+            return
+        log.info("schedule %s removed: %s", stored.schedule_id, refusal)
+        if body is not None and delivery_id and self.deliverer is not None:
+            self.deliverer.enqueue(delivery_id, stored.owner, body)
+
+
+def command_failure_alert(
+    signer: ResponseSigner, request_id: str, schedule_id: int, device: str, at: datetime
+) -> bytes:
+    """The signed DCC Alert ``CommandFailure{CommandRequestID, DSPScheduleID, DeviceID}``
+    the DCC sends instead of an error Response when the Command of a schedule's
+    occurrence fails (E20 unreachable, E21 no response): the User did not send that
+    request, and the alert names the schedule it was run for (DUIS clause 3.6.3)."""
+    alert = build.sr(
+        "CommandFailure",
+        children=[
+            build.sr("CommandRequestID", request_id),
+            build.dsp_schedule_id(schedule_id),
+            build.sr("DeviceID", device),
+        ],
+    )
+    return signer.dcc_alert(COMMAND_FAILED, alert, at)
 
 
 def _code(code: str) -> ResponseCode:
