@@ -21,8 +21,10 @@ from opendcc.duis import build
 from opendcc.duis.schema import DuisSchema, load_schema
 from opendcc.eui import Eui64
 from opendcc.gbcs.codec import decode
-from opendcc.hub.schedules import Timetable
-from opendcc.inventory.model import DeviceType, MarketRole
+from opendcc.hub.schedules import COMMAND_FAILED, SCHEDULE_REMOVED, Timetable
+from opendcc.inventory.model import DeviceType, MarketRole, SmiStatus
+from opendcc.inventory.transitions import InventoryEvent
+from opendcc.store import deliveries as dv
 from opendcc.store import journal as jr
 from opendcc.store import schedules as st
 from opendcc.store.events import EventKind, events_between
@@ -326,8 +328,40 @@ async def test_create_refusals(tmp_path: Path) -> None:
         assert st.of_owner(reader, str(party("supplier-a"))) == []
 
 
-async def test_a_user_no_longer_registered_gets_no_delivery(tmp_path: Path) -> None:
+def _dcc_alerts(receiver: CallbackReceiver, element: str) -> list[Received]:
+    """The DCC Alerts received whose body is ``element`` (DSPScheduleRemoval...)."""
+    return [
+        r
+        for r in receiver.alerts
+        if r.response.root.find(f".//{SR}DCCAlert/{SR}{element}") is not None
+    ]
+
+
+async def _await_alerts(
+    receiver: CallbackReceiver, element: str, count: int = 1, timeout: float = 10.0
+) -> list[Received]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while len(_dcc_alerts(receiver, element)) < count and loop.time() < deadline:
+        await asyncio.sleep(0.02)
+    return _dcc_alerts(receiver, element)
+
+
+def _alert_fields(received: Received, element: str) -> dict[str, str]:
+    body = received.response.root.find(f".//{SR}DCCAlert/{SR}{element}")
+    assert body is not None
+    return {etree.QName(c).localname: (c.text or "") for c in body}
+
+
+async def test_a_user_no_longer_registered_has_the_schedule_removed_and_is_alerted(
+    tmp_path: Path,
+) -> None:
+    """After a change of supplier the old Supplier's schedule is removed at its next
+    occurrence and the old Supplier gets a signed, schema-valid DCC Alert
+    ``DSPScheduleRemoval`` naming the Device and the DSPScheduleID; nothing is sent to the
+    meter and the schedule never runs again."""
     clock = _clock()
+    schema = _schema()
     async with running_hub(tmp_path, clock=clock) as hub:
         esme = hub.device_of(DeviceType.ESME)
         code, sid = await _create(
@@ -340,12 +374,20 @@ async def test_a_user_no_longer_registered_gets_no_delivery(tmp_path: Path) -> N
         )
         assert not hasattr(change, "message"), change
         due = await _run_next(hub, clock, sid)
-        await asyncio.sleep(0.3)
-        assert _scheduled(hub.receiver, sid) == []
+        [alert] = await _await_alerts(hub.receiver, "DSPScheduleRemoval")
+        assert schema.validate(alert.response.root) is None
+        assert alert.response.header.response_code.value == "I0"
+        assert alert.response.root.findtext(f".//{SR}DCCAlertCode") == SCHEDULE_REMOVED.value
+        assert _alert_fields(alert, "DSPScheduleRemoval") == {
+            "DeviceID": str(esme.device_id),
+            "DSPScheduleID": str(sid),
+        }
+        # delivered to supplier-a's Receive Response Service, not to supplier-b's
         reader = hub.hub.db.reader()  # type: ignore[union-attr]
-        assert st.runs_of(reader, sid) == []
-        stored = st.get(reader, sid)
-        assert stored is not None and stored.next_due == due + timedelta(days=1)
+        [delivery] = dv.deliveries_for(reader, recipient=str(party("supplier-a")))[:1]
+        assert delivery.kind is dv.DeliveryKind.DCC_ALERT and delivery.body == alert.body
+        assert _scheduled(hub.receiver, sid) == []
+        assert st.runs_of(reader, sid) == [] and st.get(reader, sid) is None
         refused = [
             e.event
             for e in events_between(
@@ -353,7 +395,93 @@ async def test_a_user_no_longer_registered_gets_no_delivery(tmp_path: Path) -> N
             )
             if e.event.detail.get("schedule_id") == sid
         ]
-        assert [e.code for e in refused] == ["E4"]
+        assert [(e.code, e.detail.get("removed")) for e in refused] == [("E4", True)]
+        # 5.2 no longer knows it; the next day nothing runs and no second alert comes.
+        by_id = build.sr("DSPScheduleID", str(sid))
+        read = await _send(hub, "supplier-a", "5.2", build.sr("ReadSchedule", children=[by_id]))
+        assert read.response.header.response_code.value == "E050201"
+        clock.advance(timedelta(days=1))
+        await hub.hub.processor.run_due()
+        await asyncio.sleep(0.2)
+        assert len(_dcc_alerts(hub.receiver, "DSPScheduleRemoval")) == 1
+        assert _scheduled(hub.receiver, sid) == []
+
+
+async def test_a_device_leaving_the_inventory_removes_its_schedules(tmp_path: Path) -> None:
+    clock = _clock()
+    async with running_hub(tmp_path, clock=clock) as hub:
+        esme = hub.device_of(DeviceType.ESME)
+        code, sid = await _create(
+            hub, "supplier-a", _create_body(esme.device_id, start=clock.now().date())
+        )
+        assert code == "I0" and sid is not None
+        gone = await hub.hub.estate.inventory.change_status(
+            esme.device_id, InventoryEvent.DECOMMISSION, clock.now(), "8.3 (test)"
+        )
+        assert getattr(gone, "status", None) is SmiStatus.DECOMMISSIONED, gone
+        await _run_next(hub, clock, sid)
+        [alert] = await _await_alerts(hub.receiver, "DSPScheduleRemoval")
+        assert _alert_fields(alert, "DSPScheduleRemoval")["DSPScheduleID"] == str(sid)
+        assert st.get(hub.hub.db.reader(), sid) is None  # type: ignore[union-attr]
+
+
+async def test_a_suspended_device_skips_the_occurrence_but_keeps_the_schedule(
+    tmp_path: Path,
+) -> None:
+    clock = _clock()
+    async with running_hub(tmp_path, clock=clock) as hub:
+        esme = hub.device_of(DeviceType.ESME)
+        code, sid = await _create(
+            hub, "supplier-a", _create_body(esme.device_id, start=clock.now().date())
+        )
+        assert code == "I0" and sid is not None
+        suspended = await hub.hub.estate.inventory.change_status(
+            esme.device_id, InventoryEvent.SUSPEND, clock.now(), "test"
+        )
+        assert getattr(suspended, "status", None) is SmiStatus.SUSPENDED, suspended
+        due = await _run_next(hub, clock, sid)
+        await asyncio.sleep(0.3)
+        assert _dcc_alerts(hub.receiver, "DSPScheduleRemoval") == []
+        stored = st.get(hub.hub.db.reader(), sid)  # type: ignore[union-attr]
+        assert stored is not None and stored.next_due == due + timedelta(days=1)
+
+
+async def test_a_scheduled_command_that_fails_raises_a_command_failure_alert(
+    tmp_path: Path,
+) -> None:
+    """The occurrence's Command cannot reach the meter (E20): the User gets a signed DCC
+    Alert ``CommandFailure`` naming the occurrence's RequestID, the DSPScheduleID and the
+    Device; the journal entry completes once it is delivered; the schedule stays."""
+    clock = _clock()
+    schema = _schema()
+    async with running_hub(tmp_path, clock=clock) as hub:
+        esme = hub.device_of(DeviceType.ESME)
+        assert esme.chf_id is not None
+        code, sid = await _create(
+            hub, "supplier-a", _create_body(esme.device_id, start=clock.now().date())
+        )
+        assert code == "I0" and sid is not None
+        hub.hub.processor.wan.out_of_coverage.add(esme.chf_id)
+        await _run_next(hub, clock, sid)
+        [alert] = await _await_alerts(hub.receiver, "CommandFailure")
+        assert schema.validate(alert.response.root) is None
+        assert alert.response.root.findtext(f".//{SR}DCCAlertCode") == COMMAND_FAILED.value
+        fields = _alert_fields(alert, "CommandFailure")
+        reader = hub.hub.db.reader()  # type: ignore[union-attr]
+        [(_, row)] = st.runs_of(reader, sid)
+        entry = jr.get_by_row(reader, row)
+        assert entry is not None and entry.response_code == "E20"
+        assert fields == {
+            "CommandRequestID": entry.request_id,
+            "DSPScheduleID": str(sid),
+            "DeviceID": str(esme.device_id),
+        }
+        assert _scheduled(hub.receiver, sid) == []
+        assert await hub.hub.deliverer.drained(5)
+        await asyncio.sleep(0.1)
+        done = jr.get_by_row(hub.hub.db.reader(), row)  # type: ignore[union-attr]
+        assert done is not None and done.state is jr.RequestState.COMPLETED
+        assert st.get(reader, sid) is not None
 
 
 async def test_missed_occurrences_are_run_once_not_replayed(tmp_path: Path) -> None:

@@ -31,11 +31,14 @@ that installs it); ``E081401`` the DeviceID is no CHF;
 ``E081402`` ``OtherDeviceID`` is not this hub's GPF; E5 when the hub's SMI status does not
 permit the update (the transition table, or the fault-return rule above). These readings
 of the variant codes are opendcc's (docs/duis-errors.md).
+
+All or nothing: both Functions move in one write job with the request's journal entry
+(``hub.change``); a refusal of the second (its status, checked again in the job) rolls
+the first back, and the request is journalled with the refusal alone.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,6 +52,7 @@ from opendcc.duis.codes import ResponseCode
 from opendcc.duis.messages import ServiceRequest
 from opendcc.estate.records import DeviceFilter, EstateRefusal
 from opendcc.eui import Eui64
+from opendcc.hub.change import Answer, Change, WriteSteps
 from opendcc.hub.pipeline import RequestTrace
 from opendcc.inventory.model import Device, DeviceType, SmiStatus, StatusChange
 from opendcc.inventory.transitions import InventoryEvent, TransitionRefused, next_status
@@ -56,8 +60,6 @@ from opendcc.roles import UserRole
 from opendcc.store.estate import SqliteEstate
 from opendcc.store.events import EventKind, append_events
 from opendcc.transform import duisxml as x
-
-Answer = tuple[ResponseCode, etree._Element | None, str]
 
 ELIGIBLE = (UserRole.IMPORT_SUPPLIER, UserRole.GAS_SUPPLIER)
 """The User Roles DUIS opens 8.14 to."""
@@ -83,7 +85,7 @@ class CommsHubStatus:
 
     async def install_no_sm_wan(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
-    ) -> Answer:
+    ) -> Answer | Change:
         """8.14.2: installed without SM WAN coverage: both Functions InstalledNotCommissioned."""
         body = request.body
         found = self._hub(body, user, now)
@@ -104,12 +106,19 @@ class CommsHubStatus:
             )
             if x.child(body, name) is not None
         }
-        trace.add(EventKind.INVENTORY_CHANGED, now, None, change="install_no_sm_wan", **survey)
-        return await self._move(chf, gpf, InventoryEvent.INSTALL, now, trace, warn=False)
+        return await self._move(
+            chf,
+            gpf,
+            InventoryEvent.INSTALL,
+            now,
+            trace,
+            warn=False,
+            detail={"change": "install_no_sm_wan", **survey},
+        )
 
     async def fault_return(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
-    ) -> Answer:
+    ) -> Answer | Change:
         """8.14.3: a faulty hub returned, before or after installation."""
         body = request.body
         found = self._hub(body, user, now)
@@ -133,33 +142,28 @@ class CommsHubStatus:
                 f"{' or '.join(sorted(s.value for s in allowed))};"
                 f" {chf.device_id} is {chf.status.value}",
             )
-        trace.add(
-            EventKind.INVENTORY_CHANGED,
-            now,
-            None,
-            change="fault_return",
-            fault=x.text(body, "CHFFaultReason"),
-            connection=x.text(body, "CHFConnectionMethod"),
+        detail = {
+            "change": "fault_return",
+            "fault": x.text(body, "CHFFaultReason"),
+            "connection": x.text(body, "CHFConnectionMethod"),
+        }
+        return await self._move(
+            chf, gpf, InventoryEvent.RETURN, now, trace, warn=True, detail=detail
         )
-        return await self._move(chf, gpf, InventoryEvent.RETURN, now, trace, warn=True)
 
     async def no_fault_return(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
-    ) -> Answer:
+    ) -> Answer | Change:
         """8.14.4: a hub returned without a fault (or lost or stolen)."""
         body = request.body
         found = self._hub(body, user, now)
         if not isinstance(found, _Hub):
             return found
         chf, gpf = found.chf, found.gpf
-        trace.add(
-            EventKind.INVENTORY_CHANGED,
-            now,
-            None,
-            change="no_fault_return",
-            reason=x.text(body, "CHFNoFaultReturnType"),
+        detail = {"change": "no_fault_return", "reason": x.text(body, "CHFNoFaultReturnType")}
+        return await self._move(
+            chf, gpf, InventoryEvent.RETURN, now, trace, warn=True, detail=detail
         )
-        return await self._move(chf, gpf, InventoryEvent.RETURN, now, trace, warn=True)
 
     # --- the common part ----------------------------------------------------------------
 
@@ -214,8 +218,17 @@ class CommsHubStatus:
         trace: RequestTrace,
         *,
         warn: bool,
-    ) -> Answer:
-        """Both Functions through ``event``, in one transaction (the writes are grouped)."""
+        detail: dict[str, Any] | None = None,
+    ) -> Answer | Change:
+        """Both Functions through ``event``, all or nothing.
+
+        The statuses the caches give are checked first (a quick E5); then one ``Change``
+        (``hub.change``) moves the CHF and the GPF in the request's own write job, each
+        checked again against the database: if the second is refused (its status changed
+        meanwhile, or its write fails), the first is rolled back with it and the request is
+        journalled with the refusal only. ``detail`` (the survey answers, the fault) is
+        logged as an ``inventory_changed`` event only when the change is kept.
+        """
         for device in (chf, gpf):
             if device is None:
                 continue
@@ -223,23 +236,31 @@ class CommsHubStatus:
             if isinstance(refused, TransitionRefused):
                 return ResponseCode.E5, None, f"{device.device_id}: {refused}"
         cause = trace.request_id or "8.14"
-        changes = [
-            self.estate.inventory.change_status(
+        moves = []
+        for d in (chf, gpf):
+            if d is None:
+                continue
+            step = self.estate.inventory.change_status_step(
                 d.device_id, event, now, cause, record=_recorder(trace, now, event.value)
             )
-            for d in (chf, gpf)
-            if d is not None
-        ]
-        moved_devices: list[Device] = []
-        for result in await asyncio.gather(*changes):
-            if isinstance(result, TransitionRefused):
-                return ResponseCode.E5, None, str(result)
-            if isinstance(result, EstateRefusal):
-                return ResponseCode.E081405, None, result.message
-            moved_devices.append(result)
-        moved = ", ".join(f"{d.device_id} is now {d.status.value}" for d in moved_devices)
-        if warn:
-            behind = self._behind(chf, gpf)
+            if isinstance(step, EstateRefusal):
+                return ResponseCode.E081405, None, step.message
+            moves.append(step)
+        noted = [trace.event(EventKind.INVENTORY_CHANGED, now, None, **detail)] if detail else []
+        behind = self._behind(chf, gpf) if warn else []  # Devices this change leaves alone
+        steps = WriteSteps()
+
+        def apply(conn: Any) -> Answer:
+            moved_devices: list[Device] = []
+            for step in moves:
+                result = steps.run(step, conn)
+                if isinstance(result, TransitionRefused):
+                    return ResponseCode.E5, None, str(result)
+                if isinstance(result, EstateRefusal):
+                    return ResponseCode.E081405, None, result.message
+                moved_devices.append(result)
+            append_events(conn, noted)
+            moved = ", ".join(f"{d.device_id} is now {d.status.value}" for d in moved_devices)
             if behind:
                 names = ", ".join(str(d.device_id) for d in behind[:5])
                 return (
@@ -247,7 +268,9 @@ class CommsHubStatus:
                     None,
                     f"{moved}; {len(behind)} Devices behind it ({names}) await a replacement hub",
                 )
-        return ResponseCode.I0, None, moved
+            return ResponseCode.I0, None, moved
+
+        return Change(apply, steps.committed)
 
 
 def _eui(node: etree._Element) -> Eui64:

@@ -5,10 +5,12 @@ Communications Hub Status Update (Install Success), 12.1 Request WAN Matrix, 12.
 Pre-notification; in their own modules 8.6 Service Opt In (``hub.opt_in``), 8.13 Return
 Local Command Response (``hub.local_delivery``), 8.14.2 to 8.14.4 (``hub.ch_status``),
 11.1 and 11.4 firmware distribution (``hub.firmware_distribution``), 5.1 to 5.3 (DCC
-Scheduled Services, ``hub.schedules``). Each changes the Smart Metering Inventory through
-the estate's repositories, whose write jobs also append this request's events and journal
-entry, so the inventory change and its record are one transaction. A variant with no
-handler here is answered E11 with the reason (docs/hub.md lists what is served).
+Scheduled Services, ``hub.schedules``). A handler that changes the database returns a
+``Change`` (``hub.change``): its checks and writes (the estate repositories' write steps)
+run in the same write job as the request's journal entry and events, so the change and
+its record commit together or not at all, and a refusal anywhere leaves nothing changed.
+A variant with no handler here is answered E11 with the reason (docs/hub.md lists what is
+served).
 
 Response codes: success is I0. Refusals use the generic codes where they fit (E19 unknown
 Device, E5 status, E4 eligibility) and otherwise the variant's own code from the DUIS
@@ -19,9 +21,11 @@ is opendcc's, recorded in docs/duis-errors.md.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
@@ -34,6 +38,7 @@ from opendcc.eui import Eui64
 from opendcc.gbcs.security import GbcsSecurity
 from opendcc.hub import wan_matrix as wan
 from opendcc.hub.ch_status import CommsHubStatus
+from opendcc.hub.change import Answer, Change, WriteSteps, kept, savepoint_apply
 from opendcc.hub.firmware_distribution import FirmwareDistribution
 from opendcc.hub.local_delivery import LocalResponses
 from opendcc.hub.opt_in import ServiceOptIn
@@ -47,7 +52,7 @@ from opendcc.roles import UserRole
 from opendcc.smki.keystore import Keystore
 from opendcc.store import journal as jr
 from opendcc.store.estate import SqliteEstate
-from opendcc.store.events import EventKind, append_events
+from opendcc.store.events import Event, EventKind, append_events
 from opendcc.transform import duisxml as x
 
 MAX_INVENTORY_DEVICES = 17
@@ -69,9 +74,7 @@ class NonDeviceService(NonDeviceHandler):
         self.signer = signer
         ch = CommsHubStatus(estate)
         firmware = FirmwareDistribution(estate, states)
-        self._handlers: dict[
-            str, Callable[..., Awaitable[tuple[ResponseCode, etree._Element | None, str]]]
-        ] = {
+        self._handlers: dict[str, Callable[..., Awaitable[Answer | Change]]] = {
             "8.2": self._read_inventory,
             "8.3": self._decommission,
             "8.4": self._update_inventory,
@@ -99,35 +102,46 @@ class NonDeviceService(NonDeviceHandler):
     ) -> bytes:
         variant = request.header.variant.code
         handler = self._handlers.get(variant)
+        outcome: Answer | Change
         if handler is None:
-            code, content, reason = ResponseCode.E11, None, f"opendcc does not serve {variant} yet"
+            outcome = ResponseCode.E11, None, f"opendcc does not serve {variant} yet"
         else:
             try:
-                code, content, reason = await handler(request, user, now, trace)
+                outcome = await handler(request, user, now, trace)
             except x.BodyValueError as exc:
-                code, content, reason = _variant_error(variant), None, str(exc)
-        kind = EventKind.SYNC_RESPONSE if code is ResponseCode.I0 else EventKind.REFUSED
-        trace.add(kind, now, code.value, reason=reason)
-        answer = self.signer.result(request.header, code, now, content, with_response_id=False)
-        await self._record(request, user, roles, code, now, trace)
-        return answer
+                outcome = _variant_error(variant), None, str(exc)
+        code, content, _reason = await self._record(
+            request, user, roles, outcome, _variant_error(variant), now, trace
+        )
+        return self.signer.result(request.header, code, now, content, with_response_id=False)
 
     async def _record(
         self,
         request: ServiceRequest,
         user: DccUser,
         roles: tuple[UserRole, ...],
-        code: ResponseCode,
+        outcome: Answer | Change,
+        fault: ResponseCode,
         now: datetime,
         trace: RequestTrace,
-    ) -> None:
+    ) -> Answer:
+        """Journal the request with its answer, its events and (for a ``Change``) the change
+        itself, in one write job: all of it commits, or none of it (``hub.change``)."""
         header = request.header
         rid = header.request_id
         raw = etree.tostring(request.root)
         events = list(trace.events)
         role = roles[0].value if roles else None
+        change = outcome if isinstance(outcome, Change) else None
 
-        def job(conn: Any) -> None:
+        def job(conn: Any) -> tuple[Answer, Event]:
+            if change is not None:
+                answer = savepoint_apply(conn, change, fault)
+            else:
+                answer = cast(Answer, outcome)
+            code, _content, reason = answer
+            kind = EventKind.SYNC_RESPONSE if code is ResponseCode.I0 else EventKind.REFUSED
+            final = trace.event(kind, now, code.value, reason=reason)
             row = jr.insert_request(
                 conn,
                 request_id=str(rid),
@@ -144,15 +158,23 @@ class NonDeviceService(NonDeviceHandler):
             jr.advance(conn, row, jr.Step.RESPONDED, now, response_code=code.value)
             jr.advance(conn, row, jr.Step.DELIVERED, now)
             jr.record_counter(conn, str(rid.originator), rid.counter)
-            append_events(conn, events)
+            append_events(conn, [*events, final])
+            return answer, final
 
-        await self.estate.db.write(job)
+        future = self.estate.db.submit(job)
+        if change is not None:
+            # The read caches learn of the change as soon as it commits, before any other
+            # request can read them (the inventory's own writes do the same).
+            future.add_done_callback(_on_kept(change))
+        answer, final = await asyncio.wrap_future(future) if not future.done() else future.result()
+        trace.events.append(final)
+        return answer
 
     # --- 8.2 Read Inventory -------------------------------------------------------------------
 
     async def _read_inventory(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
-    ) -> tuple[ResponseCode, etree._Element | None, str]:
+    ) -> Answer:
         body = request.body
         inventory = self.estate.inventory
         found: list[DeviceDetails] = []
@@ -182,7 +204,7 @@ class NonDeviceService(NonDeviceHandler):
 
     async def _wan_matrix(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
-    ) -> tuple[ResponseCode, etree._Element | None, str]:
+    ) -> Answer:
         """The modelled SM WAN coverage of an address (``opendcc.hub.wan_matrix``)."""
         body = request.body
         inventory = self.estate.inventory
@@ -223,7 +245,7 @@ class NonDeviceService(NonDeviceHandler):
 
     async def _decommission(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
-    ) -> tuple[ResponseCode, etree._Element | None, str]:
+    ) -> Answer | Change:
         device = _eui(x.require(request.body, "DeviceID"))
         return await self._transition(
             device, InventoryEvent.DECOMMISSION, now, trace, ResponseCode.E080301
@@ -231,7 +253,7 @@ class NonDeviceService(NonDeviceHandler):
 
     async def _ch_install_success(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
-    ) -> tuple[ResponseCode, etree._Element | None, str]:
+    ) -> Answer | Change:
         body = request.body
         device = _eui(x.require(body, "DeviceID"))
         details = self.estate.inventory.device_details(device)
@@ -247,7 +269,7 @@ class NonDeviceService(NonDeviceHandler):
 
     async def _update_inventory(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
-    ) -> tuple[ResponseCode, etree._Element | None, str]:
+    ) -> Answer | Change:
         body = request.body
         device = _eui(x.require(body, "DeviceID"))
         current = self.estate.inventory.get_device(device)
@@ -276,12 +298,18 @@ class NonDeviceService(NonDeviceHandler):
         update = _device_update(body)
         if update is None or update.is_empty():
             return ResponseCode.E080407, None, "nothing to update"
-        result = await self.estate.inventory.update_device(
+        step = self.estate.inventory.update_device_step(
             device, update, record=_recorder(trace, now, "update_inventory")
         )
-        if isinstance(result, EstateRefusal):
-            return ResponseCode.E080407, None, result.message
-        return ResponseCode.I0, None, "inventory updated"
+        steps = WriteSteps()
+
+        def apply(conn: Any) -> Answer:
+            result = steps.run(step, conn)
+            if isinstance(result, EstateRefusal):
+                return ResponseCode.E080407, None, result.message
+            return ResponseCode.I0, None, "inventory updated"
+
+        return Change(apply, steps.committed)
 
     async def _transition(
         self,
@@ -290,27 +318,36 @@ class NonDeviceService(NonDeviceHandler):
         now: datetime,
         trace: RequestTrace,
         failure: ResponseCode,
-    ) -> tuple[ResponseCode, etree._Element | None, str]:
+    ) -> Answer | Change:
+        """``device`` through ``event``, in the request's own write job (``hub.change``)."""
         if self.estate.inventory.get_device(device) is None:
             return ResponseCode.E19, None, f"no Device {device} in the inventory"
-        result = await self.estate.inventory.change_status(
+        step = self.estate.inventory.change_status_step(
             device,
             event,
             now,
             trace.request_id or "non-device request",
             record=_recorder(trace, now, event.value),
         )
-        if isinstance(result, TransitionRefused):
-            return ResponseCode.E5, None, str(result)
-        if isinstance(result, EstateRefusal):
-            return failure, None, result.message
-        return ResponseCode.I0, None, f"{device} is now {result.status.value}"
+        if isinstance(step, EstateRefusal):
+            return failure, None, step.message
+        steps = WriteSteps()
+
+        def apply(conn: Any) -> Answer:
+            result = steps.run(step, conn)
+            if isinstance(result, TransitionRefused):
+                return ResponseCode.E5, None, str(result)
+            if isinstance(result, EstateRefusal):
+                return failure, None, result.message
+            return ResponseCode.I0, None, f"{device} is now {result.status.value}"
+
+        return Change(apply, steps.committed)
 
     # --- 12.2 Device Pre-notification --------------------------------------------------------
 
     async def _pre_notification(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
-    ) -> tuple[ResponseCode, etree._Element | None, str]:
+    ) -> Answer | Change:
         body = request.body
         device = _eui(x.require(body, "DeviceID"))
         if self.estate.inventory.get_device(device) is not None:
@@ -330,12 +367,33 @@ class NonDeviceService(NonDeviceHandler):
             smets_chts_version=x.optional_text(body, "SMETSCHTSVersion"),
             parent_id=_eui(gpf) if gpf is not None else None,
         )
-        result = await self.estate.inventory.add_device(
+        step = self.estate.inventory.add_device_step(
             new, now, trace.request_id or "12.2", record=_recorder(trace, now, "pre_notify")
         )
-        if isinstance(result, EstateRefusal):
-            return ResponseCode.E120203, None, result.message
-        return ResponseCode.I0, None, f"{device} added as {result.device.status.value}"
+        if isinstance(step, EstateRefusal):
+            return ResponseCode.E120203, None, step.message
+        steps = WriteSteps()
+
+        def apply(conn: Any) -> Answer:
+            result = steps.run(step, conn)
+            if isinstance(result, EstateRefusal):
+                return ResponseCode.E120203, None, result.message
+            return ResponseCode.I0, None, f"{device} added as {result.device.status.value}"
+
+        return Change(apply, steps.committed)
+
+
+def _on_kept(change: Change) -> Callable[[Future[tuple[Answer, Event]]], None]:
+    """A done-callback: ``change.committed`` once its job committed with a kept answer."""
+
+    def callback(future: Future[tuple[Answer, Event]]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return
+        answer, _final = future.result()
+        if kept(answer[0]):
+            change.committed(answer)
+
+    return callback
 
 
 def _eui(node: etree._Element) -> Eui64:

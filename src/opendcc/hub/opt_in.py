@@ -22,6 +22,10 @@ Refusals: E19 unknown Device; ``E080601`` the DeviceType is not the inventory's;
 ``E080607`` an OptInDate after today; ``E080602`` the DCC holds no ACB Key Agreement
 certificate to answer with; E5 the Device is not ``Withdrawn``. These readings of
 the variant codes are opendcc's (docs/duis-errors.md).
+
+All or nothing: the MPxNs and the status change are written in one job with the
+request's journal entry (``hub.change``); the status is checked again there, so a meter
+that left ``Withdrawn`` meanwhile is refused E5 and keeps its MPxNs as they were.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from opendcc.duis.codes import ResponseCode
 from opendcc.duis.messages import ServiceRequest
 from opendcc.estate.records import DeviceUpdate, EstateRefusal
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
+from opendcc.hub.change import Answer, Change, WriteSteps
 from opendcc.hub.pipeline import RequestTrace
 from opendcc.inventory.model import DeviceType, SmiStatus, StatusChange
 from opendcc.inventory.transitions import InventoryEvent, TransitionRefused, next_status
@@ -47,8 +52,6 @@ from opendcc.smki.keystore import Keystore
 from opendcc.store.estate import SqliteEstate
 from opendcc.store.events import EventKind, append_events
 from opendcc.transform import duisxml as x
-
-Answer = tuple[ResponseCode, etree._Element | None, str]
 
 
 class ServiceOptIn:
@@ -60,11 +63,14 @@ class ServiceOptIn:
 
     async def handle(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
-    ) -> Answer:
+    ) -> Answer | Change:
         return await self.opt_in(request.body, now, trace)
 
-    async def opt_in(self, body: etree._Element, now: datetime, trace: RequestTrace) -> Answer:
-        """Opt the meter ``body`` (a ``ServiceOptIn`` element) back in."""
+    async def opt_in(
+        self, body: etree._Element, now: datetime, trace: RequestTrace
+    ) -> Answer | Change:
+        """Opt the meter ``body`` (a ``ServiceOptIn`` element) back in: the checks the
+        caches answer here, the rest, and both writes, in one ``Change``."""
         text = x.text(body, "DeviceID")
         try:
             device_id = Eui64.parse(text)
@@ -101,24 +107,35 @@ class ServiceOptIn:
             secondary_mpan=x.optional_text(mpxns, "SecondaryImportMPAN"),
             export_mpan=x.optional_text(mpxns, "ExportMPAN"),
         )
-        recorded = await inventory.update_device(
+        record_mpxns = inventory.update_device_step(
             device_id, update, record=_recorder(trace, now, "opt_in_mpxns")
         )
-        if isinstance(recorded, EstateRefusal):
-            return ResponseCode.E080606, None, recorded.message
-        changed = await inventory.change_status(
+        opt_in = inventory.change_status_step(
             device_id,
             InventoryEvent.OPT_IN,
             now,
             trace.request_id or "8.6",
             record=_recorder(trace, now, "opt_in"),
         )
-        if isinstance(changed, TransitionRefused):
-            return ResponseCode.E5, None, str(changed)
-        if isinstance(changed, EstateRefusal):
-            return ResponseCode.E080606, None, changed.message
-        assert changed.status is SmiStatus.COMMISSIONED
-        return ResponseCode.I0, answer, f"{device_id} is opted in"
+        if isinstance(opt_in, EstateRefusal):
+            return ResponseCode.E080606, None, opt_in.message
+        steps = WriteSteps()
+
+        def apply(conn: Any) -> Answer:
+            """The MPxNs and the status, checked against the database and written together:
+            a refusal of either leaves the meter as it was (``hub.change``)."""
+            recorded = steps.run(record_mpxns, conn)
+            if isinstance(recorded, EstateRefusal):
+                return ResponseCode.E080606, None, recorded.message
+            changed = steps.run(opt_in, conn)
+            if isinstance(changed, TransitionRefused):
+                return ResponseCode.E5, None, f"{device_id} is not Withdrawn: {changed}"
+            if isinstance(changed, EstateRefusal):
+                return ResponseCode.E080606, None, changed.message
+            assert changed.status is SmiStatus.COMMISSIONED
+            return ResponseCode.I0, answer, f"{device_id} is opted in"
+
+        return Change(apply, steps.committed)
 
     def _answer(self, device_id: Eui64) -> etree._Element | None:
         agreement = self._acb_certificate(KeyUsage.KEY_AGREEMENT)

@@ -11,7 +11,8 @@ processed again after a restart.
 DSP-held future-dated requests wait (HELD) until their execution time; the scheduler
 releases them here. Device wakes (Device-held future-dated Commands falling due) are also
 driven from here, and so is other ``TimedWork``: the occurrences of DCC Scheduled Services
-(``hub.schedules``, DUIS 5.1), whose Responses are answered as ``DSPScheduledMessage``.
+(``hub.schedules``, DUIS 5.1), whose Responses are answered as ``DSPScheduledMessage`` and
+whose failures (E20, E21) as a DCC Alert ``CommandFailure`` naming the DSPScheduleID.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from opendcc.gbcs.alert_codes import alert_code_in
 from opendcc.hub.delivery import Deliverer
 from opendcc.hub.pipeline import Accepted
 from opendcc.hub.responses import ResponseSigner
+from opendcc.hub.schedules import COMMAND_FAILED, command_failure_alert
 from opendcc.hub.states import DeviceStates
 from opendcc.inventory.model import Device
 from opendcc.roles import UserRole
@@ -234,10 +236,27 @@ class Processor:
                     body = self.signer.result(header, ResponseCode.I0, now, scheduled)
                 code = "I0"
                 outgoing += self._alerts(device, result.alerts, now, events)
+        kind = dv.DeliveryKind.RESPONSE
+        if item.schedule_id is not None and code != "I0":
+            # DUIS 5.1: a scheduled Command that fails is told as a DCC Alert naming the
+            # schedule (``hub.schedules.command_failure_alert``), not as an error Response.
+            body = command_failure_alert(
+                self.signer, str(rid), item.schedule_id, str(rid.target), now
+            )
+            kind = dv.DeliveryKind.DCC_ALERT
+            events.append(
+                _event(
+                    EventKind.DCC_ALERT,
+                    now,
+                    item,
+                    COMMAND_FAILED.value,
+                    alert="CommandFailure",
+                    schedule_id=item.schedule_id,
+                    failure=code,
+                )
+            )
         events.append(_event(EventKind.RESPONSE_QUEUED, now, item, code))
-        outgoing.insert(
-            0, _Outgoing(str(rid.originator), dv.DeliveryKind.RESPONSE, body, item.row, str(rid))
-        )
+        outgoing.insert(0, _Outgoing(str(rid.originator), kind, body, item.row, str(rid)))
         await self._record(item.row, code, now, states, outgoing, events)
         self.processed += 1
 

@@ -179,7 +179,9 @@ class Hub:
             ),
             schema=self._schema(),
         )
-        schedules.attach(self.pipeline, processor.submit, processor.wake)
+        schedules.attach(
+            self.pipeline, processor.submit, processor.wake, signer=signer, deliverer=deliverer
+        )
         processor.timed.append(schedules)
         processor.schedule_of = schedules.schedule_of
         self.device_directory = DeviceDirectory(

@@ -27,14 +27,27 @@ given, up to and including the end date. A start date in the past is accepted: t
 occurrence is the first one from the time of creation on (history is not back-filled).
 
 At an occurrence the scheduler (the processor's, ``TimedWork``) builds the wrapped Service
-Request for that day, checks the User again (a User no longer registered for the Device, or
-suspended, gets nothing: the occurrence is skipped and logged as refused), transforms it,
+Request for that day, checks the User again, transforms it,
 journals it and hands it to the processor, which sends the Command over the SM WAN and
 delivers the Device's Response to the User's Receive Response Service as a signed
 ``ResponseMessage`` whose content is ``DSPScheduledMessage{GBCSPayload, DSPScheduleID}``
 (its header: the RequestID the DCC gave the occurrence, the User's EUI, the Device's and a
-counter of the DCC's, and the ResponseID answering it). E20/E21 failures are answered as
-for any request.
+counter of the DCC's, and the ResponseID answering it).
+
+DCC Alerts (DUIS clause 3.6.3; the bodies are the schema's ``DCCAlert`` choices):
+- the User may no longer have the schedule run: it no longer holds the role (E1, E2) or
+  the right to the Device (E4, e.g. after a change of supplier), or the Device left the
+  inventory (E19, or E5 with the Device Decommissioned or Withdrawn). The DCC removes the
+  schedule and sends ``DSPScheduleRemoval{DeviceID, DSPScheduleID}`` (``SCHEDULE_REMOVED``)
+  to the User's Receive Response Service; removal, delivery row and events are one write
+  job. A passing obstacle (a SEC suspension, E3; a Suspended Device) only skips the
+  occurrence, logged as refused, and the schedule stays;
+- the occurrence's Command fails (E20 unreachable, E21 no response): the User is sent
+  ``CommandFailure{CommandRequestID, DSPScheduleID, DeviceID}`` (``COMMAND_FAILED``) in
+  place of an error Response, as the delivery of that journal entry.
+The schema lists the ``DCCAlertCode`` values without their meanings, and the DUIS table
+that assigns them was not at hand: N3 and N4 are opendcc's reading (docs/duis-errors.md),
+kept in the two constants.
 
 Missed occurrences: the DCC runs a schedule once per period. When the hub was not running
 at an occurrence (or was late to it), the latest occurrence that has come is run once when
@@ -68,15 +81,19 @@ from opendcc.access.eligibility import Refusal as AccessRefusal
 from opendcc.access.eligibility import resolve_roles
 from opendcc.access.users import DccUser
 from opendcc.duis import build
-from opendcc.duis.codes import ResponseCode
+from opendcc.duis.codes import DccAlertCode, ResponseCode
 from opendcc.duis.command_variant import CommandVariant
 from opendcc.duis.ids import RequestId
 from opendcc.duis.matrix import service_reference_variant
 from opendcc.duis.messages import RequestHeader, ServiceRequest, request_from_root
 from opendcc.eui import Eui64
 from opendcc.gbcs.context import GbcsEncodeError
+from opendcc.hub.change import Answer, Change
 from opendcc.hub.pipeline import Accepted, Ineligible, Pipeline, RequestTrace
 from opendcc.hub.refusals import Refusal
+from opendcc.hub.responses import ResponseSigner
+from opendcc.inventory.model import SmiStatus
+from opendcc.store import deliveries as dv
 from opendcc.store import journal as jr
 from opendcc.store import schedules as st
 from opendcc.store.database import Database
@@ -111,11 +128,22 @@ _URP_CAPABLE: Final = frozenset({"4.6.1", "4.8.1", "4.10", "4.14", "4.17"})
 _MONTHS: Final = {"Monthly": 1, "Quarterly": 3, "Half-Yearly": 6, "Yearly": 12}
 _DAYS: Final = {"Daily": 1, "Weekly": 7}
 
+SCHEDULE_REMOVED: Final = DccAlertCode.N3
+"""The DCC Alert code of ``DSPScheduleRemoval`` (see the module: opendcc's reading)."""
+
+COMMAND_FAILED: Final = DccAlertCode.N4
+"""The DCC Alert code of ``CommandFailure`` for a scheduled Command (opendcc's reading)."""
+
+REMOVING: Final = frozenset({"E1", "E2", "E4", "E19"})
+"""Refusals at an occurrence that end the schedule: the User no longer holds the role
+(E1, E2) or the right to the Device (E4: after a change of supplier, say), or the Device
+left the inventory (E19). E5 ends it too when the Device is Decommissioned or Withdrawn;
+a SEC suspension (E3) or another status only skips the occurrence."""
+
+_GONE: Final = frozenset({SmiStatus.DECOMMISSIONED, SmiStatus.WITHDRAWN})
+
 MAX_PER_DEVICE: Final = 99
 """Schedules one User may hold for one Device (``DSPSchedulesRead`` lists at most 99)."""
-
-
-Answer = tuple[ResponseCode, etree._Element | None, str]
 
 
 class ScheduleRefusalError(Exception):
@@ -325,18 +353,31 @@ class ScheduleService:
         self.submit: Callable[[Accepted], None] | None = None
         self.wake: Callable[[], None] = lambda: None
         self._issued: dict[str, int] = {}
+        self.signer: ResponseSigner | None = None
+        self.deliverer: Any = None
 
     def attach(
-        self, pipeline: Pipeline, submit: Callable[[Accepted], None], wake: Callable[[], None]
+        self,
+        pipeline: Pipeline,
+        submit: Callable[[Accepted], None],
+        wake: Callable[[], None],
+        *,
+        signer: ResponseSigner | None = None,
+        deliverer: Any = None,
     ) -> None:
-        """Connect to the pipeline (its checks, transform and counters) and the processor."""
+        """Connect to the pipeline (its checks, transform and counters) and the processor,
+        and to the signer and deliverer that carry the schedules' DCC Alerts."""
         self.pipeline = pipeline
         self.submit = submit
         self.wake = wake
+        self.signer = signer
+        self.deliverer = deliverer
 
     def handlers(
         self,
-    ) -> dict[str, Callable[[ServiceRequest, DccUser, datetime, RequestTrace], Awaitable[Answer]]]:
+    ) -> dict[
+        str, Callable[[ServiceRequest, DccUser, datetime, RequestTrace], Awaitable[Answer | Change]]
+    ]:
         """The entries for ``NonDeviceService``'s handler table."""
         return {"5.1": self.create, "5.2": self.read, "5.3": self.delete}
 
@@ -377,9 +418,10 @@ class ScheduleService:
 
     async def create(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
-    ) -> Answer:
+    ) -> Answer | Change:
         """DUIS 5.1: check the wrapped request as if sent now, store the schedule, answer I0
-        with its DSPScheduleID."""
+        with its DSPScheduleID. The schedule is stored in the same write job as the 5.1
+        journal entry (a ``Change``): a crash leaves both or neither."""
         try:
             definition = _definition(request.body)
         except ScheduleRefusalError as refusal:
@@ -404,9 +446,15 @@ class ScheduleService:
             first=first.isoformat(),
         )
 
-        def job(conn: Any) -> int | None:
+        def apply(conn: Any) -> Answer:
+            """The limit checked, the schedule stored, in the request's own write job with
+            its journal entry (``hub.change``): the User is answered for every schedule."""
             if st.count_for(conn, str(owner), str(definition.device)) >= MAX_PER_DEVICE:
-                return None
+                return (
+                    ResponseCode.E050105,
+                    None,
+                    f"the User holds {MAX_PER_DEVICE} schedules for {definition.device} already",
+                )
             schedule_id = st.insert_schedule(
                 conn,
                 owner=str(owner),
@@ -423,21 +471,14 @@ class ScheduleService:
                 next_due=first,
             )
             append_events(conn, [event])
-            return schedule_id
-
-        schedule_id = await self.db.write(job)
-        if schedule_id is None:
             return (
-                ResponseCode.E050105,
-                None,
-                f"the User holds {MAX_PER_DEVICE} schedules for {definition.device} already",
+                ResponseCode.I0,
+                build.dsp_schedule_id(schedule_id),
+                f"schedule {schedule_id}: {definition.variant} {definition.frequency},"
+                f" first {first}",
             )
-        self.wake()
-        return (
-            ResponseCode.I0,
-            build.dsp_schedule_id(schedule_id),
-            f"schedule {schedule_id}: {definition.variant} {definition.frequency}, first {first}",
-        )
+
+        return Change(apply, lambda answer: self.wake())
 
     # --- 5.2 Read Schedule, 5.3 Delete Schedule ----------------------------------------------
 
@@ -486,8 +527,9 @@ class ScheduleService:
 
     async def delete(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
-    ) -> Answer:
-        """DUIS 5.3: delete the User's schedule (or all of its schedules for a Device)."""
+    ) -> Answer | Change:
+        """DUIS 5.3: delete the User's schedule (or all of its schedules for a Device), in
+        the request's own write job (``hub.change``)."""
         selected = self._selected(request.body, user)
         if isinstance(selected, str):
             by_id = x.child(request.body, "DSPScheduleID") is not None
@@ -495,13 +537,12 @@ class ScheduleService:
         ids = [s.schedule_id for s in selected]
         event = trace.event(EventKind.SCHEDULED, now, None, deleted=ids)
 
-        def job(conn: Any) -> int:
+        def apply(conn: Any) -> Answer:
             count = st.delete(conn, ids, now)
             append_events(conn, [event])
-            return count
+            return ResponseCode.I0, None, f"{count} schedules deleted: {ids}"
 
-        count = await self.db.write(job)
-        return ResponseCode.I0, None, f"{count} schedules deleted: {ids}"
+        return Change(apply)
 
     # --- the scheduler's work --------------------------------------------------------------
 
@@ -558,6 +599,10 @@ class ScheduleService:
         raw = etree.tostring(request.root)
         expected = stored.next_due
 
+        if isinstance(checked, Refusal) and self._ends(checked, definition):
+            await self._remove(stored, expected, checked, event, now)
+            return
+
         if isinstance(checked, Refusal):
             refused = event(EventKind.REFUSED, checked.code, reason=checked.reason)
 
@@ -608,6 +653,91 @@ class ScheduleService:
         accepted.command = command
         accepted.schedule_id = stored.schedule_id
         self.submit(accepted)
+
+    def _ends(self, refusal: Refusal, definition: _Definition) -> bool:
+        """Whether ``refusal`` at an occurrence ends the schedule (``REMOVING``)."""
+        if refusal.code in REMOVING:
+            return True
+        if refusal.code != "E5" or self.pipeline is None:
+            return False
+        device = self.pipeline.estate.inventory.get_device(definition.device)
+        return device is None or device.status in _GONE
+
+    async def _remove(
+        self,
+        stored: st.StoredSchedule,
+        expected: datetime,
+        refusal: Refusal,
+        event: Callable[..., Event],
+        now: datetime,
+    ) -> None:
+        """DUIS 5.1 (DCC Scheduled Services) and the DCC Alerts of DUIS clause 3.6.3: when
+        the User may no longer have the schedule run, the DCC removes it and tells the
+        User with a signed DCC Alert ``DSPScheduleRemoval{DeviceID, DSPScheduleID}``,
+        delivered to its Receive Response Service like any alert. The removal, the alert's
+        delivery row and the events are one write job: the alert is never lost, nor sent
+        for a schedule that stays."""
+        refused = event(EventKind.REFUSED, refusal.code, reason=refusal.reason, removed=True)
+        body: bytes | None = None
+        if self.signer is not None:
+            alert = build.sr(
+                "DSPScheduleRemoval",
+                children=[
+                    build.sr("DeviceID", stored.device),
+                    build.dsp_schedule_id(stored.schedule_id),
+                ],
+            )
+            body = self.signer.dcc_alert(SCHEDULE_REMOVED, alert, now)
+        alerted = Event(
+            EventKind.DCC_ALERT,
+            now,
+            None,
+            stored.device,
+            stored.owner,
+            stored.variant,
+            SCHEDULE_REMOVED.value,
+            {"alert": "DSPScheduleRemoval", "schedule_id": stored.schedule_id},
+        )
+
+        def remove(conn: Any) -> int | None:
+            if not st.remove(conn, stored.schedule_id, expected, now):
+                return None  # run or deleted meanwhile
+            delivery = 0
+            if body is not None:
+                delivery = dv.insert_delivery(
+                    conn,
+                    recipient=stored.owner,
+                    kind=dv.DeliveryKind.DCC_ALERT,
+                    body=body,
+                    at=now,
+                )
+            append_events(conn, [refused, alerted] if body is not None else [refused])
+            return delivery
+
+        delivery_id = await self.db.write(remove)
+        if delivery_id is None:
+            return
+        log.info("schedule %s removed: %s", stored.schedule_id, refusal)
+        if body is not None and delivery_id and self.deliverer is not None:
+            self.deliverer.enqueue(delivery_id, stored.owner, body)
+
+
+def command_failure_alert(
+    signer: ResponseSigner, request_id: str, schedule_id: int, device: str, at: datetime
+) -> bytes:
+    """The signed DCC Alert ``CommandFailure{CommandRequestID, DSPScheduleID, DeviceID}``
+    the DCC sends instead of an error Response when the Command of a schedule's
+    occurrence fails (E20 unreachable, E21 no response): the User did not send that
+    request, and the alert names the schedule it was run for (DUIS clause 3.6.3)."""
+    alert = build.sr(
+        "CommandFailure",
+        children=[
+            build.sr("CommandRequestID", request_id),
+            build.dsp_schedule_id(schedule_id),
+            build.sr("DeviceID", device),
+        ],
+    )
+    return signer.dcc_alert(COMMAND_FAILED, alert, at)
 
 
 def _code(code: str) -> ResponseCode:

@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import datetime
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from opendcc.estate import rules
 from opendcc.estate.records import (
@@ -72,6 +72,38 @@ T = TypeVar("T")
 
 _DECOMMISSIONED: Final = SmiStatus.DECOMMISSIONED
 MAX_PAGE: Final = 1000
+
+_UNSET: Final = object()
+
+
+class WriteStep(Generic[T]):
+    """One inventory write as a part of a larger write job.
+
+    ``change_status`` and the other writes each run as a job of their own; a service that
+    must change several things together with its journal entry (the non-device services,
+    ``opendcc.hub.change``) takes the same writes as steps instead: ``run(conn)`` inside its
+    own job (refusals are returned, as from the write), and ``committed()`` once that job's
+    transaction has committed, which updates the read caches as the write would have. A
+    step whose job was rolled back must not be ``committed``.
+    """
+
+    __slots__ = ("_after", "_job", "_result")
+
+    def __init__(
+        self, job: Callable[[sqlite3.Connection], T], after: Callable[[T], None] | None
+    ) -> None:
+        self._job = job
+        self._after = after
+        self._result: Any = _UNSET
+
+    def run(self, conn: sqlite3.Connection) -> T:
+        result = self._job(conn)
+        self._result = result
+        return result
+
+    def committed(self) -> None:
+        if self._after is not None and self._result is not _UNSET:
+            self._after(self._result)
 
 
 class SqliteInventory:
@@ -307,6 +339,20 @@ class SqliteInventory:
         *,
         record: Recorder[DeviceDetails] | None = None,
     ) -> DeviceDetails | EstateRefusal:
+        step = self.add_device_step(new, at, cause, record=record)
+        if isinstance(step, EstateRefusal):
+            return step
+        return await self._write(step.run, lambda _: step.committed())
+
+    def add_device_step(
+        self,
+        new: NewDevice,
+        at: datetime,
+        cause: str,
+        *,
+        record: Recorder[DeviceDetails] | None = None,
+    ) -> WriteStep[DeviceDetails | EstateRefusal] | EstateRefusal:
+        """``add_device`` as a step of a larger write job (``WriteStep``)."""
         problem = rules.check_new_device(new) or rules.aware(at, "at") or _check_cause(cause)
         if problem is not None:
             return problem
@@ -337,7 +383,7 @@ class SqliteInventory:
                 self._devices.put(new.device_id.value, result.device)
                 self._forget_fuels(result.device)
 
-        return await self._write(job, after)
+        return WriteStep(job, after)
 
     async def change_status(
         self,
@@ -348,6 +394,21 @@ class SqliteInventory:
         *,
         record: Recorder[StatusChange] | None = None,
     ) -> Device | TransitionRefused | EstateRefusal:
+        step = self.change_status_step(device_id, event, at, cause, record=record)
+        if isinstance(step, EstateRefusal):
+            return step
+        return await self._write(step.run, lambda _: step.committed())
+
+    def change_status_step(
+        self,
+        device_id: Eui64,
+        event: InventoryEvent,
+        at: datetime,
+        cause: str,
+        *,
+        record: Recorder[StatusChange] | None = None,
+    ) -> WriteStep[Device | TransitionRefused | EstateRefusal] | EstateRefusal:
+        """``change_status`` as a step of a larger write job (``WriteStep``)."""
         problem = rules.aware(at, "at") or _check_cause(cause)
         if problem is not None:
             return problem
@@ -404,7 +465,7 @@ class SqliteInventory:
                 ):
                     self._fuels.clear()  # a CHF's, GPF's or HAN device's MPxNs changed
 
-        return await self._write(job, after)
+        return WriteStep(job, after)
 
     async def update_device(
         self,
@@ -413,6 +474,17 @@ class SqliteInventory:
         *,
         record: Recorder[DeviceDetails] | None = None,
     ) -> DeviceDetails | EstateRefusal:
+        step = self.update_device_step(device_id, update, record=record)
+        return await self._write(step.run, lambda _: step.committed())
+
+    def update_device_step(
+        self,
+        device_id: Eui64,
+        update: DeviceUpdate,
+        *,
+        record: Recorder[DeviceDetails] | None = None,
+    ) -> WriteStep[DeviceDetails | EstateRefusal]:
+        """``update_device`` as a step of a larger write job (``WriteStep``)."""
         key = eui_key(device_id)
 
         def job(conn: sqlite3.Connection) -> DeviceDetails | EstateRefusal:
@@ -455,7 +527,7 @@ class SqliteInventory:
                 self._devices.put(device_id.value, result.device)
                 self._forget_fuels(result.device)
 
-        return await self._write(job, after)
+        return WriteStep(job, after)
 
     async def join(
         self,

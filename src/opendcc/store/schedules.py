@@ -189,6 +189,20 @@ def delete(conn: sqlite3.Connection, schedule_ids: list[int], at: datetime) -> i
     return deleted
 
 
+def remove(
+    conn: sqlite3.Connection, schedule_id: int, expected_due: datetime, at: datetime
+) -> bool:
+    """The DCC removes a schedule (its User is no longer eligible, its Device left the
+    inventory), if it is still due at ``expected_due``; False when it was run or deleted
+    meanwhile. Marked deleted as by 5.3: its DSPScheduleID is never given again."""
+    cursor = conn.execute(
+        "UPDATE schedules SET deleted_us = ?, next_due_us = NULL"
+        " WHERE id = ? AND next_due_us = ? AND deleted_us IS NULL",
+        (to_us(at), schedule_id, to_us(expected_due)),
+    )
+    return cursor.rowcount == 1
+
+
 def due(conn: sqlite3.Connection, until: datetime) -> list[StoredSchedule]:
     """Schedules whose next occurrence has come, soonest first."""
     rows = conn.execute(
