@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sqlite3
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -21,6 +22,8 @@ class Echo:
         self.seen.append((endpoint, body))
         if body == b"<boom/>":
             raise RuntimeError("a bug")
+        if body == b"<disk-full/>":
+            raise sqlite3.OperationalError("database or disk is full")
         return HttpAnswer(200, b"<ok/>")
 
     def ready(self) -> bool:
@@ -77,6 +80,7 @@ async def test_routes_each_endpoint(server: tuple[str, Echo]) -> None:
         ("POST", "/api/v1/serviceS", {"Content-Type": "application/xml"}, b"x" * 1001, 413),
         ("POST", "/api/v1/serviceX", {"Content-Type": "application/xml"}, b"<x/>", 404),
         ("POST", "/api/v1/serviceS", {"Content-Type": "application/xml"}, b"<boom/>", 500),
+        ("POST", "/api/v1/serviceS", {"Content-Type": "application/xml"}, b"<disk-full/>", 503),
     ],
 )
 async def test_envelope_refusals(
@@ -93,6 +97,8 @@ async def test_envelope_refusals(
         s.request(method, base + path, data=body, headers=headers) as r,
     ):
         assert r.status == status
+        # Storage failing is no bug in the request: not accepted, try again later.
+        assert (r.headers.get("Retry-After") == "5") == (status == 503)
         assert (await r.text()).strip()
 
 

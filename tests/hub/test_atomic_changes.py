@@ -245,7 +245,7 @@ async def test_a_database_failure_at_the_journal_leaves_no_schedule(
         _, answer = await client.send(
             request("5.1", body, party(SUPPLIER), DCC_ACCESS_CONTROL_BROKER, cv=8)
         )
-    assert answer.status == 500 and answer.response is None  # not accepted: nothing kept
+    assert answer.status == 503 and answer.response is None  # not accepted: nothing kept
     reader = hub.hub.db.reader()  # type: ignore[union-attr]
     assert st.of_owner(reader, str(party(SUPPLIER))) == []
     assert reader.execute("SELECT count(*) FROM requests WHERE variant = '5.1'").fetchone() == (0,)

@@ -8,13 +8,16 @@ port goes to ``fallback`` (the admin API).
 
 HTTP rules, as DCC Boxed applies them: only POST (else 405), ``application/xml`` or
 ``text/xml`` bodies (else 415), a body too large is refused with 413 before it is read in
-full. An exception escaping the service is a bug: it is logged and answered with 500 so
-the client is never left hanging, and the failure is visible in the logs and metrics.
+full. The hub's storage failing (disk full, I/O error: ``sqlite3.Error``) is answered 503
+with ``Retry-After``: nothing of the request was kept, and the User may send it again with a
+new counter. Any other exception escaping the service is a bug: it is logged and answered
+with 500 so the client is never left hanging, and the failure is visible in the logs.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -39,6 +42,8 @@ class HttpAnswer:
     status: int
     body: bytes
     content_type: str = "application/xml"
+    retry_after: int | None = None
+    """Seconds, for a 503: when the User may try again."""
 
 
 class DuisService(Protocol):
@@ -96,6 +101,10 @@ class DuisApp:
             return
         try:
             answer = await self.service.submit(endpoint, body)
+        except sqlite3.Error:
+            log.exception("the hub's storage failed on a request to %s", path)
+            reason = b"storage unavailable: the request was not accepted; retry later\n"
+            answer = HttpAnswer(503, reason, "text/plain; charset=utf-8", retry_after=5)
         except Exception:
             log.exception("the DUIS service failed on a request to %s", path)
             answer = plain(500, "internal error: the request was not accepted")
@@ -133,5 +142,7 @@ async def send_answer(send: Send, answer: HttpAnswer, allow: bytes | None = None
     ]
     if allow is not None:
         headers.append((b"allow", allow))
+    if answer.retry_after is not None:
+        headers.append((b"retry-after", str(answer.retry_after).encode()))
     await send({"type": "http.response.start", "status": answer.status, "headers": headers})
     await send({"type": "http.response.body", "body": answer.body})
