@@ -141,6 +141,9 @@ class Hub:
             return credentials.entry(eui, usage) if inventory.get_device(eui) else None
 
         self.security = security = GbcsSecurity(keystore, device_keys=device_keys)
+        self.device_directory = DeviceDirectory(
+            credentials, lambda e: inventory.get_device(e) is not None
+        )
         self.signer = signer = ResponseSigner(self._dsp_identity(keystore))
         check_validity = (
             (config.estate != "rtds") if config.check_validity is None else config.check_validity
@@ -178,13 +181,11 @@ class Hub:
                 estate, signer, schedules, states=states, security=security, keystore=keystore
             ),
             schema=self._schema(),
+            device_certificates=self.device_directory,
         )
         schedules.attach(self.pipeline, processor.submit, processor.wake)
         processor.timed.append(schedules)
         processor.schedule_of = schedules.schedule_of
-        self.device_directory = DeviceDirectory(
-            credentials, lambda e: inventory.get_device(e) is not None
-        )
         recovered = processor.recover()
         await deliverer.start()
         await processor.start()
