@@ -45,13 +45,11 @@ from opendcc.gbcs.frame import decode_message
 from opendcc.gbcs.security import GbcsSecurity
 from opendcc.hub.refusals import HttpRefusal, Refusal
 from opendcc.hub.responses import ResponseSigner
-from opendcc.hub.smki_view import SmkiInventoryView
 from opendcc.inventory.model import Device
 from opendcc.inventory.request_rules import status_permits
 from opendcc.roles import UserRole
 from opendcc.sec.parties import PartyId
 from opendcc.sec.suspension_gate import RequestRefused, SuspensionGate
-from opendcc.smki.directory import CertificateDirectory
 from opendcc.smki.identity import KeyUsage
 from opendcc.smki.keystore import Keystore
 from opendcc.store import journal as jr
@@ -150,9 +148,10 @@ class Pipeline:
     schema: DuisSchema | None = None
     limits: ParseLimits = DEFAULT_LIMITS
     ready_flag: bool = False
-    device_certificates: CertificateDirectory | None = None
-    """The SMKI repository's Device certificates, for transforms that carry another
-    Device's certificate (8.7 method C joins: ``hub.smki_view``)."""
+    transform_inventory: transforms.InventoryView | None = None
+    """What transforms see of the inventory (None: ``estate.inventory``); the hub gives
+    them the inventory with its SMKI repository (``hub.smki_view``), for the Commands
+    that carry another Device's certificate (8.7 method C joins)."""
 
     def ready(self) -> bool:
         return self.ready_flag
@@ -412,8 +411,8 @@ class Pipeline:
                 now=now,
                 execution_at=request.execution_datetime,
                 inventory=self.estate.inventory
-                if self.device_certificates is None
-                else SmkiInventoryView(self.estate.inventory, self.device_certificates),
+                if self.transform_inventory is None
+                else self.transform_inventory,
                 dcc_counter=self._dcc_counters(now),
             )
         )

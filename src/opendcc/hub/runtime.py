@@ -54,6 +54,7 @@ from opendcc.hub.processor import Processor
 from opendcc.hub.responses import ResponseSigner
 from opendcc.hub.schedules import ScheduleService
 from opendcc.hub.sec_bridge import Suspensions
+from opendcc.hub.smki_view import SmkiInventoryView
 from opendcc.hub.states import DeviceStates
 from opendcc.sec.suspension_gate import SuspensionGate
 from opendcc.smki import orgcrypto
@@ -181,7 +182,7 @@ class Hub:
                 estate, signer, schedules, states=states, security=security, keystore=keystore
             ),
             schema=self._schema(),
-            device_certificates=self.device_directory,
+            transform_inventory=SmkiInventoryView(inventory, self.device_directory),
         )
         schedules.attach(self.pipeline, processor.submit, processor.wake)
         processor.timed.append(schedules)

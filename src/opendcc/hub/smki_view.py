@@ -20,13 +20,23 @@ from opendcc.smki.identity import KeyUsage
 
 
 class SmkiInventoryView:
-    """``inventory`` (every attribute of it) with ``for_eui`` answered from ``smki``."""
+    """``inventory`` with ``for_eui`` answered from ``smki``; made once, when the hub starts.
 
-    __slots__ = ("_inventory", "_smki")
+    Transforms find optional capabilities of the inventory with runtime-checkable Protocols
+    (``esme_variant``, ``device_details``, ``device_log_backup``), which look attributes up
+    statically from Python 3.12 on: the inventory's public methods are therefore bound onto
+    this object itself, not only reached through ``__getattr__``.
+    """
 
     def __init__(self, inventory: Any, smki: CertificateDirectory) -> None:
         self._inventory = inventory
         self._smki = smki
+        for name in dir(inventory):
+            if name.startswith("_") or name == "for_eui":
+                continue
+            value = getattr(inventory, name, None)
+            if callable(value):
+                self.__dict__[name] = value
 
     def for_eui(self, eui: Eui64, usage: KeyUsage) -> list[CertificateRecord]:
         """The Device's unrevoked certificates of ``usage`` in the SMKI repository, newest
