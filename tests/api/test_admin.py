@@ -342,4 +342,10 @@ def test_create_app_mounts_the_router(estate: SqliteEstate) -> None:
     with TestClient(admin.create_app(estate)) as standalone:
         summary = standalone.get("/admin/v1/summary").json()
         assert summary["devices"] == len(rtds.DEVICE_TYPES)
-        assert summary["by_status"]["Commissioned"] == len(rtds.DEVICE_TYPES) - 1
+        # All but the IHD (NotApplicable) and the join partners waiting to be joined.
+        waiting = len(rtds.JOIN_PARTNERS)
+        assert summary["by_status"]["Commissioned"] == len(rtds.DEVICE_TYPES) - 1 - waiting
+        assert (
+            summary["by_status"]["Whitelisted"] + summary["by_status"]["InstalledNotCommissioned"]
+            == waiting
+        )

@@ -27,7 +27,7 @@ from opendcc.inventory.model import DeviceType, SmiStatus
 from opendcc.roles import UserRole
 from opendcc.smki.keystore import Keystore
 from opendcc.store.database import Database
-from opendcc.store.estate import ESTATE_SCHEMA, SqliteEstate, open_estate
+from opendcc.store.estate import ESTATE_SCHEMA, EstateLoader, SqliteEstate, open_estate
 
 NS = {"sr": "http://www.dccinterface.co.uk/ServiceUserGateway"}
 NOW = datetime.now(UTC)
@@ -193,8 +193,66 @@ def test_reseeding_is_idempotent(tmp_path: Path) -> None:
         assert stores.inventory.get_device(rtds.ESME) is not None
         before = stores.counts()
         second = seed_rtds(stores)
-        assert second.skipped
+        assert second.skipped and second.devices == 0
         assert stores.counts() == before
+
+
+def test_reseeding_adds_the_join_partners_to_an_older_reference_estate(tmp_path: Path) -> None:
+    with Database(tmp_path / "older.db", parts=list(ESTATE_SCHEMA)) as db:
+        stores = open_estate(db)
+        older = rtds.rtds_chunk()
+        older.devices = [d for d in older.devices if d.new.device_id not in rtds.JOIN_PARTNERS]
+        loader = EstateLoader(db)
+        loader.write(older)
+        loader.finish()
+        stores.forget()
+        assert stores.inventory.get_device(rtds.PARTNER_PPMID) is None
+        report = seed_rtds(stores)
+        assert report.skipped and report.devices == len(rtds.JOIN_PARTNERS)
+        for eui in rtds.JOIN_PARTNERS:
+            assert stores.inventory.get_device(eui) is not None
+
+
+@pytest.mark.conformance
+def test_join_partners_wait_behind_the_reference_hub(estate: SqliteEstate) -> None:
+    """Each 8.7 template's OtherDeviceID is in the inventory, of the type the reference
+    GBCS vector of that use case gives the other party, installed or whitelisted behind the
+    same CHF (commissioning follows the join), and holds Device certificates in the
+    reference GBCS keystore (so it is a real SMKI participant, not a placeholder)."""
+    vectors = require_reference("gbcs", "rtds")
+    keystore = require_reference("gbcs", "keystore")
+    expected = {
+        "CS03A1_8.7.1": DeviceType.HCALCS,
+        "CS03A2Critical_8.7.1": DeviceType.ESME,
+        "CS03CCritical_8.7.1": DeviceType.PPMID,
+        "CS03CNonCritical_8.7.2": DeviceType.GSME,
+    }
+    templates = require_reference("duis", "templates")
+    for stem, kind in expected.items():
+        _, target, _, body = header(templates / f"{stem}_SUCCESS_REQUEST_DUIS.XML")
+        other = Eui64.parse(body.findtext(".//sr:OtherDeviceID", namespaces=NS) or "")
+        variant, use_case = stem.split("_")[1], stem.split("_")[0]
+        vector = vectors / f"{variant}_{use_case}" / f"{stem}_SUCCESS_COMMAND_GBCS.HEX"
+        command = bytes.fromhex(vector.read_text().strip())
+        # JoinDeviceCommand: ... OCTET STRING (8) the other EUI, INTEGER its device type.
+        at = command.index(b"\x04\x08" + bytes(other))
+        assert command[at + 10 : at + 12] == b"\x02\x01", stem
+        assert command[at + 12] == kind.gbcs_code, (stem, command[at + 12])
+        device = estate.inventory.get_device(other)
+        assert device is not None, (stem, other)
+        assert device.device_type is kind
+        assert device.status is rtds.JOIN_PARTNERS[other]
+        assert device.status in (SmiStatus.WHITELISTED, SmiStatus.INSTALLED_NOT_COMMISSIONED)
+        assert device.chf_id == rtds.CHF
+        assert estate.inventory.get_device(target) is not None
+        if kind is DeviceType.GSME:
+            assert device.parent_id == rtds.GPF
+        for usage in ("ds", "ka"):
+            assert (keystore / f"{other.hex}-{usage}.pem").is_file()
+        details = estate.inventory.device_details(other)
+        assert details is not None and details.joined_meters == ()
+        history = [h.new for h in estate.inventory.status_history(other)]
+        assert history == [SmiStatus.PENDING, device.status]
 
 
 def test_rtds_mpxns_are_opendccs_own_and_valid() -> None:

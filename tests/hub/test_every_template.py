@@ -57,14 +57,10 @@ EXPECTED_REFUSALS: Final[dict[str, str]] = {
     "GCS16b_4.14_URP_SUCCESS_REQUEST_DUIS.XML": "E4",
     # The reference ESME is single-phase: polyphase settings are refused.
     "ECS29b_6.5_SUCCESS_REQUEST_DUIS.XML": "E060501",
-    # Request-specific checks against the estate as seeded (the other Device of a join is
-    # not whitelisted on the CHF; no HAN backup of the old CHF; 6.22 gas configuration the
-    # GSME does not support; 8.4 for a Device of a type whose inventory it cannot change;
-    # 12.2 pre-notifies a Device already in the inventory).
-    "CS03A1_8.7.1_SUCCESS_REQUEST_DUIS.XML": "E080702",
-    "CS03A2Critical_8.7.1_SUCCESS_REQUEST_DUIS.XML": "E080702",
-    "CS03CCritical_8.7.1_SUCCESS_REQUEST_DUIS.XML": "E080702",
-    "CS03CNonCritical_8.7.2_SUCCESS_REQUEST_DUIS.XML": "E080721",
+    # Request-specific checks against the estate as seeded (no HAN backup of the old CHF;
+    # 6.22 gas configuration the GSME does not support; 8.4 for a Device of a type whose
+    # inventory it cannot change; 12.2 pre-notifies a Device already in the inventory).
+    # The 8.7 joins succeed: the estate seeds their partners (estate.rtds.JOIN_PARTNERS).
     "CCS03_8.12.1_SUCCESS_REQUEST_DUIS.XML": "E081202",
     "ECS25b_6.22_SUCCESS_REQUEST_DUIS.XML": "E062203",
     "8.4_UPDATE_INVENTORY_REQUEST_DUIS.XML": "E080405",

@@ -5,8 +5,8 @@ import statistics
 import pytest
 
 from opendcc.eui import Eui64
-from opendcc.inventory.model import CspRegion
-from opendcc.wan.network import Outcome, RegionProfile, SmWan
+from opendcc.inventory.model import CspRegion, SmiStatus
+from opendcc.wan.network import Outcome, RegionProfile, SmWan, carries_traffic
 
 HUB = Eui64.parse("00-DB-12-34-56-78-90-A2")
 
@@ -54,3 +54,23 @@ def test_coverage_power_and_regional_outage_make_hubs_unreachable() -> None:
 def test_profile_rejects_impossible_values(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         RegionProfile(**bad)
+
+
+def test_a_hub_out_of_service_carries_nothing() -> None:
+    """A returned, never-installed, withdrawn or suspended hub is unreachable, whatever the
+    region's odds; an installed or recovered one delivers."""
+    wan = SmWan.instantaneous()
+    for status in SmiStatus:
+        sent = wan.transmit(CspRegion.CENTRAL, HUB, status)
+        if status in (
+            SmiStatus.INSTALLED_NOT_COMMISSIONED,
+            SmiStatus.COMMISSIONED,
+            SmiStatus.RECOVERED,
+        ):
+            assert sent.outcome is Outcome.DELIVERED and sent.reason is None, status
+            assert carries_traffic(status)
+        else:
+            assert sent.outcome is Outcome.UNREACHABLE, status
+            assert sent.reason is not None and status.value in sent.reason
+            assert not carries_traffic(status)
+    assert wan.transmit(CspRegion.CENTRAL, HUB, None).outcome is Outcome.DELIVERED

@@ -16,6 +16,25 @@ else, MPxNs and premises included, is opendcc's own):
 02-0D-CC-02-00-00-00-01   IHD     opendcc's own Type 2 device, joined to A0 and A1
 ========================  ======  ==============================================
 
+The join partners the 8.7 templates name (``OtherDeviceID``), behind the same CHF and at the
+same premises, waiting to be joined (installed, not yet commissioned or joined):
+
+========================  ======  =============================================================
+00-DB-12-34-56-78-90-9A   HCALCS  Whitelisted; CS03A1 joins it to the ESME A0 (method A)
+00-DB-12-34-56-78-90-93   ESME    InstalledNotCommissioned, no MPAN yet; CS03A2 joins the
+                                  HCALCS A5 to it (method A, responder)
+00-DB-12-34-56-78-90-98   PPMID   Whitelisted; CS03C (critical) joins the GSME A1 to it
+00-DB-12-34-56-78-90-94   GSME    InstalledNotCommissioned behind the GPF A3, no MPRN yet;
+                                  CS03C (non-critical, the ACB's) joins the PPMID A4 to it
+========================  ======  =============================================================
+
+Their device types are those the reference GBCS vectors of the same use cases give the
+other party (``OtherDeviceType``: CS03A1 4 HCALCS, CS03A2 1 ESME, CS03C critical 5 PPMID,
+CS03C non-critical 0 GSME); the reference GBCS keystore holds Device certificates for all
+four EUIs. Method C carries the other Device's Key Agreement certificate: the DCC takes it
+from the SMKI repository (DUIS 8.7 names only ``OtherDeviceID``), so the hub's Command
+carries the certificate its SMKI holds for the partner, not the one in the reference vector.
+
 How A4 to A6 were identified (docs/estate.md gives the evidence): A4 receives CS08 "Read
 PPMID/HCALCS Firmware Version", CS03C "Method C Join" (whose other party, per the
 reference GBCS vectors, is a GSME: a GSME-PPMID join) and the PPMID-local PCS01/PCS02
@@ -50,7 +69,7 @@ ordinary checks refuse it with E1).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from opendcc.access.users import DccUser
@@ -87,6 +106,10 @@ PPMID: Final = Eui64.parse("00-DB-12-34-56-78-90-A4")
 HCALCS: Final = Eui64.parse("00-DB-12-34-56-78-90-A5")
 APC: Final = Eui64.parse("00-DB-12-34-56-78-90-A6")
 IHD: Final = extra_device_eui(1)
+PARTNER_HCALCS: Final = Eui64.parse("00-DB-12-34-56-78-90-9A")
+PARTNER_ESME: Final = Eui64.parse("00-DB-12-34-56-78-90-93")
+PARTNER_PPMID: Final = Eui64.parse("00-DB-12-34-56-78-90-98")
+PARTNER_GSME: Final = Eui64.parse("00-DB-12-34-56-78-90-94")
 
 SUPPLIER: Final = Eui64.parse("90-B3-D5-1F-30-01-00-00")
 NETWORK_OPERATOR: Final = Eui64.parse("90-B3-D5-1F-30-02-00-00")
@@ -104,7 +127,21 @@ DEVICE_TYPES: Final[dict[Eui64, DeviceType]] = {
     HCALCS: DeviceType.HCALCS,
     APC: DeviceType.HCALCS,
     IHD: DeviceType.IHD,
+    PARTNER_HCALCS: DeviceType.HCALCS,
+    PARTNER_ESME: DeviceType.ESME,
+    PARTNER_PPMID: DeviceType.PPMID,
+    PARTNER_GSME: DeviceType.GSME,
 }
+
+JOIN_PARTNERS: Final[dict[Eui64, SmiStatus]] = {
+    PARTNER_HCALCS: SmiStatus.WHITELISTED,
+    PARTNER_ESME: SmiStatus.INSTALLED_NOT_COMMISSIONED,
+    PARTNER_PPMID: SmiStatus.WHITELISTED,
+    PARTNER_GSME: SmiStatus.INSTALLED_NOT_COMMISSIONED,
+}
+"""The Devices the 8.7 join templates name as ``OtherDeviceID``, in the status each waits
+in: a PPMID or HCALCS Whitelisted on the CHF, a meter InstalledNotCommissioned (GBCS 13.7:
+a join happens at installation, before commissioning)."""
 
 _AREA: Final = 14
 """West Midlands (CSP region Central): opendcc's choice for the reference premises."""
@@ -117,6 +154,8 @@ UPRN: Final = 100_023_456_789
 PREMISES: Final = Premises(UPRN, "CV4 8UW", "1 Reference Row", REGION)
 
 INSTALLED: Final = datetime(2019, 6, 3, 9, 30, tzinfo=UTC)
+PARTNERS_INSTALLED: Final = datetime(2024, 9, 16, 10, 0, tzinfo=UTC)
+"""When the join partners were whitelisted or installed (opendcc's choice)."""
 CHANGE_OF_SUPPLY: Final = datetime(2020, 4, 1, tzinfo=UTC)
 SUPPLY_SINCE: Final = datetime(2018, 10, 1, tzinfo=UTC)
 NETWORK_SINCE: Final = datetime(2000, 1, 1, tzinfo=UTC)
@@ -144,31 +183,54 @@ def rtds_users(callback_url: str | None = None) -> tuple[DccUser, ...]:
     )  # fmt: skip
 
 
+def _history(
+    device_id: Eui64, kind: DeviceType, status: SmiStatus, installed: datetime
+) -> tuple[StatusChange, ...]:
+    """The walk through the transition table that brought the Device to ``status``."""
+    if kind.is_type2:
+        return (StatusChange(device_id, None, status, installed, "seed rtds install"),)
+    pending = StatusChange(
+        device_id,
+        None,
+        SmiStatus.PENDING,
+        (installed - timedelta(days=33)).replace(hour=0, minute=0),
+        "seed rtds pre_notify",
+    )
+    middle = (
+        SmiStatus.WHITELISTED
+        if kind in (DeviceType.PPMID, DeviceType.HCALCS)
+        else SmiStatus.INSTALLED_NOT_COMMISSIONED
+    )
+    step = "whitelist" if middle is SmiStatus.WHITELISTED else "install"
+    walk = [
+        pending,
+        StatusChange(device_id, SmiStatus.PENDING, middle, installed, f"seed rtds {step}"),
+    ]
+    if status is SmiStatus.COMMISSIONED:
+        walk.append(
+            StatusChange(
+                device_id, middle, status, installed.replace(second=30), "seed rtds commission"
+            )
+        )
+    elif status is not middle:
+        raise ValueError(f"the rtds estate seeds no {kind.value} in status {status.value}")
+    return tuple(walk)
+
+
 def _device(
-    device_id: Eui64, *, minutes: int, joined: tuple[Eui64, ...] = (), **fields: object
+    device_id: Eui64,
+    *,
+    minutes: int,
+    joined: tuple[Eui64, ...] = (),
+    status: SmiStatus = SmiStatus.COMMISSIONED,
+    since: datetime = INSTALLED,
+    **fields: object,
 ) -> SeededDevice:
     kind = DEVICE_TYPES[device_id]
-    installed = INSTALLED.replace(minute=INSTALLED.minute + minutes)
-    history: tuple[StatusChange, ...]
+    installed = since + timedelta(minutes=minutes)
     if kind.is_type2:
         status = SmiStatus.NOT_APPLICABLE
-        history = (StatusChange(device_id, None, status, installed, "seed rtds install"),)
-    else:
-        status = SmiStatus.COMMISSIONED
-        middle = (
-            SmiStatus.WHITELISTED
-            if kind in (DeviceType.PPMID, DeviceType.HCALCS)
-            else SmiStatus.INSTALLED_NOT_COMMISSIONED
-        )
-        commissioned = installed.replace(second=30)
-        history = (
-            StatusChange(device_id, None, SmiStatus.PENDING, datetime(2019, 5, 1, tzinfo=UTC),
-                         "seed rtds pre_notify"),
-            StatusChange(device_id, SmiStatus.PENDING, middle, installed,
-                         "seed rtds " + ("whitelist" if middle is SmiStatus.WHITELISTED
-                                         else "install")),
-            StatusChange(device_id, middle, status, commissioned, "seed rtds commission"),
-        )  # fmt: skip
+    history = _history(device_id, kind, status, installed)
     new = NewDevice(
         device_id=device_id,
         device_type=kind,
@@ -183,8 +245,8 @@ def _device(
         gbcs_version="4.1",
         smets_chts_version="CHTS V1.3" if kind in (DeviceType.CHF, DeviceType.GPF) else
         "SMETS2 V4.2",
-        installed_at=installed,
-        commissioned_at=None if kind.is_type2 else history[-1].at,
+        installed_at=None if status is SmiStatus.WHITELISTED else installed,
+        commissioned_at=history[-1].at if status is SmiStatus.COMMISSIONED else None,
         **fields,  # type: ignore[arg-type]
     )  # fmt: skip
     return SeededDevice(new, history)
@@ -201,6 +263,11 @@ def rtds_devices() -> tuple[SeededDevice, ...]:
         _device(HCALCS, minutes=17, joined=(ESME,)),
         _device(APC, minutes=19, joined=(ESME,)),
         _device(IHD, minutes=21, joined=(ESME, GSME)),
+        *(
+            _device(eui, minutes=n, status=status, since=PARTNERS_INSTALLED,
+                    parent_id=GPF if DEVICE_TYPES[eui] is DeviceType.GSME else None)
+            for n, (eui, status) in enumerate(JOIN_PARTNERS.items())
+        ),
     )  # fmt: skip
 
 

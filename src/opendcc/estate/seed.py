@@ -8,8 +8,9 @@ the server opens it without replaying a large log, and drop the estate's read ca
 
 ``seed_rtds`` is idempotent (the server may call it on every start): Users are added when
 missing, certificates when not yet registered, and the premises, Devices and registrations
-only when the reference ESME is not in the inventory yet. ``seed_demo`` refuses to write
-into a database that already holds demo-estate Devices.
+only when the reference ESME is not in the inventory yet; in a reference estate seeded
+before, the Devices added to it since (the 8.7 join partners) are added when missing.
+``seed_demo`` refuses to write into a database that already holds demo-estate Devices.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ class SeedReport:
     rows: int = 0
     seconds: float = 0.0
     skipped: bool = False
-    """True when the estate was already there and nothing but missing Users was added."""
+    """True when the estate was already there and nothing but missing Users (and, for the
+    reference estate, missing Devices) was added."""
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -118,7 +120,12 @@ def seed_rtds(
     chunk = rtds.rtds_chunk(keystore, callback_url=callback_url)
     present = estate.inventory.device_details(rtds.ESME) is not None
     if present:
-        chunk = EstateChunk(users=chunk.users)
+        missing = [
+            seeded
+            for seeded in chunk.devices
+            if estate.inventory.device_details(seeded.new.device_id) is None
+        ]
+        chunk = EstateChunk(users=chunk.users, devices=missing)
     loader = EstateLoader(estate.db)
     try:
         loader.write(chunk)

@@ -1,4 +1,4 @@
-"""DUIS 8.14.2 to 8.14.4 Communications Hub Status Update: the hub's inventory transitions.
+"""DUIS 8.14.1 to 8.14.4 Communications Hub Status Update: the hub's inventory transitions.
 
 A Communications Hub is two Devices in the Smart Metering Inventory: its Communications Hub
 Function (the ``DeviceID`` of every 8.14 request) and its Gas Proxy Function (the GPF whose
@@ -7,6 +7,11 @@ or returns the hub tells the DCC so (SEC Section F7 and the Communications Hub I
 and Maintenance Support Materials; DUIS Service Reference 8.14), and the DCC moves both
 Functions together:
 
+- 8.14.1 Install Success (``CHFInstallSuccessSMWAN``): installed and connected to the SM
+  WAN. Both Functions become ``InstalledNotCommissioned`` (from ``Pending`` or
+  ``Whitelisted``); the installation details (install type, MPxN, aerial, location) are
+  recorded in the request's event. A hub already installed (``InstalledNotCommissioned``
+  or ``Commissioned``) is answered I0 without a change, a replacement install included.
 - 8.14.2 Install No SM WAN (``CHFInstallSuccessNoSMWAN``): installed where the SM WAN does
   not (yet) reach. Both Functions become ``InstalledNotCommissioned`` as for 8.14.1; the
   survey answers (premises type, obstruction checks) are recorded in the request's event
@@ -25,9 +30,12 @@ statuses: they wait for a replacement hub (8.14.1 "Replacement CHF Install" and 
 the installer sends then), which is why a return that leaves Devices behind the hub is
 answered ``W081401`` (done, with a warning) instead of I0.
 
+DUIS opens all four variants to the same User Roles, Import Supplier and Gas Supplier
+(the request matrix; E2 otherwise, in the pipeline), and all four are checked alike here.
 Refusals: E19 the CHF is not in the inventory; E4 the hub serves meters whose MPxNs the
 User is not registered for now (a hub with no meter behind it yet is open to any Supplier
-that installs it); ``E081401`` the DeviceID is no CHF;
+that installs it), checked before the hub's status so that a hub's state is told only to
+its Suppliers; ``E081401`` the DeviceID is no CHF;
 ``E081402`` ``OtherDeviceID`` is not this hub's GPF; E5 when the hub's SMI status does not
 permit the update (the transition table, or the fault-return rule above). These readings
 of the variant codes are opendcc's (docs/duis-errors.md).
@@ -82,6 +90,32 @@ class CommsHubStatus:
 
     def __init__(self, estate: SqliteEstate) -> None:
         self.estate = estate
+
+    async def install_success(
+        self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
+    ) -> Answer | Change:
+        """8.14.1: installed with SM WAN: both Functions InstalledNotCommissioned."""
+        body = request.body
+        found = self._hub(body, user, now)
+        if not isinstance(found, _Hub):
+            return found
+        chf, gpf = found.chf, found.gpf
+        if chf.status in (S.INSTALLED_NOT_COMMISSIONED, S.COMMISSIONED):
+            return ResponseCode.I0, None, "the Communications Hub was already installed"
+        details = {
+            name: x.text(body, name)
+            for name in ("CHFInstallType", "MPxN", "AerialInstall", "CHFLocation")
+            if x.child(body, name) is not None
+        }
+        return await self._move(
+            chf,
+            gpf,
+            InventoryEvent.INSTALL,
+            now,
+            trace,
+            warn=False,
+            detail={"change": "install_success", **details},
+        )
 
     async def install_no_sm_wan(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace

@@ -1,9 +1,9 @@
 """Non-device Service Requests (Command Variant 8): the DCC answers them itself, at once.
 
-Served here: 8.2 Read Inventory, 8.3 Decommission Device, 8.4 Update Inventory, 8.14.1
-Communications Hub Status Update (Install Success), 12.1 Request WAN Matrix, 12.2 Device
-Pre-notification; in their own modules 8.6 Service Opt In (``hub.opt_in``), 8.13 Return
-Local Command Response (``hub.local_delivery``), 8.14.2 to 8.14.4 (``hub.ch_status``),
+Served here: 8.2 Read Inventory, 8.3 Decommission Device, 8.4 Update Inventory, 12.1
+Request WAN Matrix, 12.2 Device Pre-notification; in their own modules 8.6 Service Opt In
+(``hub.opt_in``), 8.13 Return Local Command Response (``hub.local_delivery``), 8.14.1 to
+8.14.4 Communications Hub Status Update (``hub.ch_status``),
 11.1 and 11.4 firmware distribution (``hub.firmware_distribution``), 5.1 to 5.3 (DCC
 Scheduled Services, ``hub.schedules``). A handler that changes the database returns a
 ``Change`` (``hub.change``): its checks and writes (the estate repositories' write steps)
@@ -78,7 +78,7 @@ class NonDeviceService(NonDeviceHandler):
             "8.2": self._read_inventory,
             "8.3": self._decommission,
             "8.4": self._update_inventory,
-            "8.14.1": self._ch_install_success,
+            "8.14.1": ch.install_success,
             "8.6": ServiceOptIn(estate, keystore).handle,
             "8.13": LocalResponses(estate, security).return_local_response,
             "8.14.2": ch.install_no_sm_wan,
@@ -241,7 +241,7 @@ class NonDeviceService(NonDeviceHandler):
         )
         return ResponseCode.I0, element, f"{found.region.value}: coverage {found.available}"
 
-    # --- 8.3 Decommission, 8.14.1 CH install, 8.4 Update Inventory ---------------------------
+    # --- 8.3 Decommission, 8.4 Update Inventory ---------------------------
 
     async def _decommission(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
@@ -249,22 +249,6 @@ class NonDeviceService(NonDeviceHandler):
         device = _eui(x.require(request.body, "DeviceID"))
         return await self._transition(
             device, InventoryEvent.DECOMMISSION, now, trace, ResponseCode.E080301
-        )
-
-    async def _ch_install_success(
-        self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
-    ) -> Answer | Change:
-        body = request.body
-        device = _eui(x.require(body, "DeviceID"))
-        details = self.estate.inventory.device_details(device)
-        if details is None:
-            return ResponseCode.E19, None, f"no Communications Hub {device} in the inventory"
-        if details.device.device_type is not DeviceType.CHF:
-            return ResponseCode.E081401, None, f"{device} is not a Communications Hub Function"
-        if details.device.status in (SmiStatus.INSTALLED_NOT_COMMISSIONED, SmiStatus.COMMISSIONED):
-            return ResponseCode.I0, None, "the Communications Hub was already installed"
-        return await self._transition(
-            device, InventoryEvent.INSTALL, now, trace, ResponseCode.E081401
         )
 
     async def _update_inventory(

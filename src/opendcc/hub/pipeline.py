@@ -148,6 +148,10 @@ class Pipeline:
     schema: DuisSchema | None = None
     limits: ParseLimits = DEFAULT_LIMITS
     ready_flag: bool = False
+    transform_inventory: transforms.InventoryView | None = None
+    """What transforms see of the inventory (None: ``estate.inventory``); the hub gives
+    them the inventory with its SMKI repository (``hub.smki_view``), for the Commands
+    that carry another Device's certificate (8.7 method C joins)."""
 
     def ready(self) -> bool:
         return self.ready_flag
@@ -406,7 +410,9 @@ class Pipeline:
                 role=role,
                 now=now,
                 execution_at=request.execution_datetime,
-                inventory=self.estate.inventory,
+                inventory=self.estate.inventory
+                if self.transform_inventory is None
+                else self.transform_inventory,
                 dcc_counter=self._dcc_counters(now),
             )
         )

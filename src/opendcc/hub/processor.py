@@ -1,12 +1,13 @@
 """The asynchronous half of a device request: over the SM WAN to the Device and back.
 
 An accepted request (persisted, acknowledged with I99) is processed by one of ``workers``
-tasks: the Command crosses the simulated WAN of the Device's region (which may lose it:
-E20 unreachable, E21 no response), the simulated Device processes it, and the signed DUIS
-Response is queued for delivery. The Device's state change, the Response, any Alerts and
-the journal's step are written in one job, then handed to the deliverer: either all of a
-request's outcome is recorded, or none of it and the request is still ACCEPTED, and is
-processed again after a restart.
+tasks: the Command crosses the simulated WAN of the Device's region (which may lose it: E20
+unreachable, E21 no response; a Device whose Communications Hub is out of service, returned
+or suspended, is unreachable: E20, ``wan.network.carries_traffic``), the simulated Device
+processes it, and the signed DUIS Response is queued for delivery. The Device's state
+change, the Response, any Alerts and the journal's step are written in one job, then handed
+to the deliverer: either all of a request's outcome is recorded, or none of it and the
+request is still ACCEPTED, and is processed again after a restart.
 
 DSP-held future-dated requests wait (HELD) until their execution time; the scheduler
 releases them here. Device wakes (Device-held future-dated Commands falling due) are also
@@ -39,7 +40,7 @@ from opendcc.hub.pipeline import Accepted
 from opendcc.hub.responses import ResponseSigner
 from opendcc.hub.schedules import COMMAND_FAILED, command_failure_alert
 from opendcc.hub.states import DeviceStates
-from opendcc.inventory.model import Device
+from opendcc.inventory.model import Device, DeviceType
 from opendcc.roles import UserRole
 from opendcc.store import deliveries as dv
 from opendcc.store import journal as jr
@@ -190,12 +191,18 @@ class Processor:
         device = self.estate.inventory.get_device(item.device.device_id) or item.device
         sent_at = self.clock.now()
         events = [_event(EventKind.COMMAND_SENT, sent_at, item, region=device.region.value)]
-        transmission = self.wan.transmit(device.region, device.chf_id)
+        hub = self._hub_of(device)
+        transmission = self.wan.transmit(
+            device.region,
+            hub.device_id if hub is not None else device.chf_id,
+            hub.status if hub is not None else None,
+        )
         states: list[DeviceState] = []
         outgoing: list[_Outgoing] = []
         if transmission.outcome is WanOutcome.UNREACHABLE:
             now = self.clock.now()
-            events.append(_event(EventKind.DEVICE_UNREACHABLE, now, item, "E20"))
+            reason = {"reason": transmission.reason} if transmission.reason else {}
+            events.append(_event(EventKind.DEVICE_UNREACHABLE, now, item, "E20", **reason))
             body = self.signer.error(header, ResponseCode.E20, now)
             code = "E20"
         elif transmission.outcome is WanOutcome.NO_RESPONSE:
@@ -273,6 +280,20 @@ class Processor:
         events, in one write job, as ``_process`` saves a Response."""
         outgoing = self._alerts(device, alerts, now, events)
         await self._record(None, "I0", now, states, outgoing, events)
+
+    def _hub_of(self, device: Device) -> Device | None:
+        """The Communications Hub Function a Command to ``device`` travels through: its
+        own for a CHF, the one it is associated with (a GSME without one: its GPF's), else
+        None. Read now, not when the request was accepted: a hub returned meanwhile
+        (8.14.3, 8.14.4) carries nothing (``wan.network.carries_traffic``)."""
+        inventory = self.estate.inventory
+        if device.device_type is DeviceType.CHF:
+            return device
+        chf_id = device.chf_id
+        if chf_id is None and device.parent_id is not None:
+            parent = inventory.get_device(device.parent_id)
+            chf_id = parent.chf_id if parent is not None else None
+        return inventory.get_device(chf_id) if chf_id is not None else None
 
     wan_timeout: float = 0.0
     """Seconds the DCC waits for a Response before answering E21 (0 in simulations that

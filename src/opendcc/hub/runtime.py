@@ -54,6 +54,7 @@ from opendcc.hub.processor import Processor
 from opendcc.hub.responses import ResponseSigner
 from opendcc.hub.schedules import ScheduleService
 from opendcc.hub.sec_bridge import Suspensions
+from opendcc.hub.smki_view import SmkiInventoryView
 from opendcc.hub.states import DeviceStates
 from opendcc.sec.suspension_gate import SuspensionGate
 from opendcc.smki import orgcrypto
@@ -141,6 +142,9 @@ class Hub:
             return credentials.entry(eui, usage) if inventory.get_device(eui) else None
 
         self.security = security = GbcsSecurity(keystore, device_keys=device_keys)
+        self.device_directory = DeviceDirectory(
+            credentials, lambda e: inventory.get_device(e) is not None
+        )
         self.signer = signer = ResponseSigner(self._dsp_identity(keystore))
         check_validity = (
             (config.estate != "rtds") if config.check_validity is None else config.check_validity
@@ -178,15 +182,13 @@ class Hub:
                 estate, signer, schedules, states=states, security=security, keystore=keystore
             ),
             schema=self._schema(),
+            transform_inventory=SmkiInventoryView(inventory, self.device_directory),
         )
         schedules.attach(
             self.pipeline, processor.submit, processor.wake, signer=signer, deliverer=deliverer
         )
         processor.timed.append(schedules)
         processor.schedule_of = schedules.schedule_of
-        self.device_directory = DeviceDirectory(
-            credentials, lambda e: inventory.get_device(e) is not None
-        )
         recovered = processor.recover()
         await deliverer.start()
         await processor.start()

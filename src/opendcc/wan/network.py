@@ -7,6 +7,16 @@ that a Command is delivered but no Response returns within the Target Response T
 Communications Hubs can also be marked out of coverage or without power (a regional outage
 storm takes every hub of a region off the air): the DCC then answers E20.
 
+A Communications Hub carries SM WAN traffic only while it is in service: its Communications
+Hub Function installed (``InstalledNotCommissioned``, ``Commissioned``) or brought back by
+the recovery procedure (``Recovered``). A hub that was never installed (``Pending``,
+``Whitelisted``), was returned to the DCC (``Decommissioned``: DUIS 8.14.3 Fault Return,
+8.14.4 No Fault Return; SEC F7), whose premises opted out (``Withdrawn``) or which the DCC
+has suspended after a security failure (``Suspended``, ``Recovery``; SEC Appendix L) is
+not reachable: a Command to it, or to any Device behind it, cannot be delivered, and the
+DCC answers the User E20 ("the Command could not be sent", DUIS response codes), as for a
+hub out of coverage. ``transmit`` takes the hub's SMI status for that check.
+
 The model is deterministic for a given seed, so a simulation or a failing test can be
 replayed exactly. Latency zero (the default) makes the WAN instantaneous, as the
 benchmarks need.
@@ -18,9 +28,20 @@ import enum
 import math
 import random
 from dataclasses import dataclass, field
+from typing import Final
 
 from opendcc.eui import Eui64
-from opendcc.inventory.model import CspRegion
+from opendcc.inventory.model import CspRegion, SmiStatus
+
+IN_SERVICE: Final = frozenset(
+    {SmiStatus.INSTALLED_NOT_COMMISSIONED, SmiStatus.COMMISSIONED, SmiStatus.RECOVERED}
+)
+"""The SMI statuses in which a Communications Hub Function carries SM WAN traffic."""
+
+
+def carries_traffic(status: SmiStatus) -> bool:
+    """Whether a Communications Hub Function in ``status`` relays Commands and Responses."""
+    return status in IN_SERVICE
 
 
 class Outcome(enum.Enum):
@@ -36,6 +57,8 @@ class Transmission:
     outcome: Outcome
     round_trip_s: float
     """Seconds from sending the Command to the Response arriving (0 when not delivered)."""
+    reason: str | None = None
+    """Why the Command was not delivered, when the network can say (a hub out of service)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +109,20 @@ class SmWan:
         )
         return cls({r: profile for r in CspRegion}, seed=seed)
 
-    def transmit(self, region: CspRegion, hub: Eui64 | None) -> Transmission:
-        """Send one Command through ``hub`` in ``region`` and say what happened."""
+    def transmit(
+        self, region: CspRegion, hub: Eui64 | None, hub_status: SmiStatus | None = None
+    ) -> Transmission:
+        """Send one Command through ``hub`` in ``region`` and say what happened.
+
+        ``hub_status`` is the SMI status of the hub's Communications Hub Function (None:
+        not known, taken as in service): a hub out of service carries nothing.
+        """
+        if hub_status is not None and not carries_traffic(hub_status):
+            return Transmission(
+                Outcome.UNREACHABLE,
+                0.0,
+                f"the Communications Hub {hub} is {hub_status.value}: it carries no SM WAN traffic",
+            )
         if region in self.regions_down or (
             hub is not None and (hub in self.out_of_coverage or hub in self.without_power)
         ):
