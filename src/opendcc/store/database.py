@@ -12,7 +12,10 @@ each time and dominated the request latency when this module used one.
 Jobs submitted from another thread (command-line seeding, ``asyncio.to_thread`` work) run
 at once in that thread, serialised with the loop's batches by a lock. WAL checkpoints, the
 only writes that fsync with ``synchronous=NORMAL``, run on a background thread with its
-own connection so they never stall the loop.
+own connection so they never stall the loop; each one ends by copying the last few frames
+while holding the write lock, so that the next commit starts the WAL over rather than
+appending to an ever longer file (``_checkpoint``). The loop never waits for that lock:
+a flush that finds it taken tries again a millisecond later, with more jobs gathered.
 
 Durability: with ``synchronous=NORMAL`` (the default) a committed transaction survives the
 process being killed (it is in the WAL file) but not a power cut; ``synchronous=FULL``
