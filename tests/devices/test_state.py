@@ -70,3 +70,39 @@ def test_text_matches_one_sorted_document() -> None:
         "z": {"k": 1},
     }
     assert state.to_json() == json.dumps(expected, separators=(",", ":"), sort_keys=True)
+
+
+@dataclass
+class Mixed(Section):
+    NAME = "test_mixed"
+    floats: list[float] = field(default_factory=lambda: [0.5, 1.0])
+    pairs: tuple[tuple[int, str], ...] = ((1, "a"), (2, "b"))
+    by_number: dict[int, list[float]] = field(default_factory=lambda: {3: [1.5], 4: []})
+    by_name: dict[str, int | None] = field(default_factory=lambda: {"x": 1, "y": None})
+    stamps: dict[str, datetime] = field(
+        default_factory=lambda: {"t": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)}
+    )
+    blobs: list[bytes] = field(default_factory=lambda: [b"\x00\x01"])
+
+
+def test_every_field_kind_round_trips_and_peeking_copies() -> None:
+    state = DeviceState(ESME)
+    mixed = state.get(Mixed)
+    assert json.loads(state.to_json())["test_mixed"] == {
+        "floats": [0.5, 1.0],
+        "pairs": [[1, "a"], [2, "b"]],
+        "by_number": {"3": [1.5], "4": []},
+        "by_name": {"x": 1, "y": None},
+        "stamps": {"t": {"$dt": "2026-01-02T03:04:05+00:00"}},
+        "blobs": [{"$hex": "0001"}],
+    }
+    peeked = state.peek("test_mixed")
+    assert peeked is not None
+    peeked["floats"].append(9.0)
+    peeked["by_name"]["x"] = 2
+    assert mixed.floats == [0.5, 1.0]
+    assert mixed.by_name == {"x": 1, "y": None}
+    reread = DeviceState.from_json(ESME, state.to_json()).get(Mixed)
+    assert reread.floats == [0.5, 1.0]
+    assert reread.stamps == mixed.stamps
+    assert reread.blobs == mixed.blobs

@@ -52,6 +52,7 @@ class Section:
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 _PLAIN: frozenset[type] = frozenset({str, int, float, bool, type(None)})
+_TEXT: frozenset[type] = frozenset({str})
 
 
 def _field_names(cls: type) -> tuple[str, ...]:
@@ -68,8 +69,12 @@ def _dump(value: Any) -> Any:
     if kind in _PLAIN:
         return value
     if kind is list or kind is tuple:
+        if _PLAIN.issuperset(map(type, value)):  # numbers and text only: a plain copy
+            return list(value)
         return [_dump(v) for v in value]
     if kind is dict:
+        if _TEXT.issuperset(map(type, value)) and _PLAIN.issuperset(map(type, value.values())):
+            return dict(value)
         return {str(k): _dump(v) for k, v in value.items()}
     if isinstance(value, datetime):
         return {"$dt": value.isoformat()}
