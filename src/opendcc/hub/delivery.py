@@ -319,6 +319,7 @@ class Deliverer:
                 None,
                 [tried, event(EventKind.DELIVERED)],
             )
+            self._known.discard(ready.delivery_id)  # done: nothing will schedule it again
             self.delivered_count += 1
             if self._held.get(ready.recipient):
                 self._release_with_event(ready.recipient)
@@ -337,6 +338,7 @@ class Deliverer:
                 error,
                 [tried, event(EventKind.DELIVERY_REJECTED, status=result.status)],
             )
+            self._known.discard(ready.delivery_id)
             return
         retry_at = self._next_retry(ready)
         if retry_at is not None:
