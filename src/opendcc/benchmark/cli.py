@@ -58,9 +58,13 @@ def bench(
         ) as bar:
             current: list[TaskID] = []
 
-            def say(message: str) -> None:
+            def finish() -> None:
                 if current:
-                    bar.update(current[-1], completed=bar.tasks[current[-1]].total or 1)
+                    total = bar.tasks[current[-1]].total or 1
+                    bar.update(current[-1], total=total, completed=total)
+
+            def say(message: str) -> None:
+                finish()
                 current.append(bar.add_task(message, total=None))
 
             def meter(done: float, total: float) -> None:
@@ -68,8 +72,7 @@ def bench(
                     bar.update(current[-1], completed=done, total=total)
 
             result = measure(say, meter)
-            if current:
-                bar.update(current[-1], completed=bar.tasks[current[-1]].total or 1)
+            finish()
     if as_json:
         typer.echo(json.dumps(result.to_json()))
         return
