@@ -45,8 +45,7 @@ class Eui64:
 
     def __str__(self) -> str:
         """The DUIS form: upper-case hex bytes joined by ``-``."""
-        raw = f"{self.value:016X}"
-        return "-".join(raw[i : i + 2] for i in range(0, 16, 2))
+        return self.value.to_bytes(8, "big").hex("-").upper()
 
     @property
     def hex(self) -> str:

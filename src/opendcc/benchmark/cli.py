@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TimeElapsedColumn
+
+if TYPE_CHECKING:
+    from opendcc.benchmark.hub import BenchResult
 
 
 def bench(
@@ -21,13 +27,52 @@ def bench(
     """Signed 4.1.1 requests through the whole hub over HTTP: rps, latency, memory."""
     from opendcc.benchmark.hub import run  # noqa: PLC0415
 
-    def say(message: str) -> None:
-        if not as_json:
-            typer.echo(message, err=True)
+    def measure(
+        say: Callable[[str], None] | None, meter: Callable[[float, float], None] | None
+    ) -> BenchResult:
+        return asyncio.run(
+            run(
+                duration,
+                streams=streams,
+                premises=premises,
+                port=port,
+                data=data,
+                progress=say,
+                meter=meter,
+            )
+        )
 
-    result = asyncio.run(
-        run(duration, streams=streams, premises=premises, port=port, data=data, progress=say)
-    )
+    console = Console(stderr=True)
+    if as_json:
+        result = measure(None, None)
+    elif not console.is_terminal:
+        result = measure(lambda message: typer.echo(message, err=True), None)
+    else:
+        # On a terminal: one bar per phase (issue 4: progress bars on long work).
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar:
+            current: list[TaskID] = []
+
+            def finish() -> None:
+                if current:
+                    total = bar.tasks[current[-1]].total or 1
+                    bar.update(current[-1], total=total, completed=total)
+
+            def say(message: str) -> None:
+                finish()
+                current.append(bar.add_task(message, total=None))
+
+            def meter(done: float, total: float) -> None:
+                if current:
+                    bar.update(current[-1], completed=done, total=total)
+
+            result = measure(say, meter)
+            finish()
     if as_json:
         typer.echo(json.dumps(result.to_json()))
         return

@@ -221,6 +221,14 @@ async def _drive(
     return sent, errors, elapsed
 
 
+async def _tick(meter: Callable[[float, float], None], duration: float) -> None:
+    """Report the seconds of measured load done, four times a second."""
+    started = time.perf_counter()
+    while True:
+        meter(min(time.perf_counter() - started, duration), duration)
+        await asyncio.sleep(0.25)
+
+
 async def run(
     duration: float = 20.0,
     *,
@@ -230,8 +238,12 @@ async def run(
     data: Path | None = None,
     keep: bool = False,
     progress: Callable[[str], None] | None = None,
+    meter: Callable[[float, float], None] | None = None,
 ) -> BenchResult:
+    """Run the benchmark. ``progress`` is told of each phase as it starts, ``meter`` how
+    far the current phase has come (done, total) while it runs (for a progress bar)."""
     say = progress or (lambda message: None)
+    measure_phase = meter or (lambda done, total: None)
     workdir = data or Path(tempfile.mkdtemp(prefix="opendcc-bench-"))
     arrivals: dict[bytes, float] = {}
 
@@ -256,8 +268,11 @@ async def run(
         devices = await asyncio.to_thread(_devices_of, workdir, suppliers)
         devices = {s: d for s, d in devices.items() if d}
         per_stream = int(duration * 400) + 200
-        say(f"pre-signing {per_stream * len(devices)} requests")
-        bodies = await asyncio.to_thread(_presign, workdir, devices, per_stream, None)
+        to_sign = per_stream * len(devices)
+        say(f"pre-signing {to_sign} requests")
+        bodies = await asyncio.to_thread(
+            _presign, workdir, devices, per_stream, lambda done: measure_phase(done, to_sign)
+        )
         callbacks = [f"--callback={s}=http://127.0.0.1:{callback_port}/rrs" for s in devices]
         server = subprocess.Popen(
             [
@@ -291,15 +306,23 @@ async def run(
         say("measuring the primitive floor")
         floor = await asyncio.to_thread(measure)
         # Warm up (caches, JIT-free but allocator and SQLite page cache), then measure.
+        say("warming up")
         warm = {s: b[:50] for s, b in bodies.items()}
         await _drive(base, warm, 5.0, arrivals)
         await asyncio.sleep(1.0)
         rest = {s: b[50:] for s, b in bodies.items()}
         cpu_before, _ = _proc_stats(server.pid)
         say(f"driving {len(rest)} streams for {duration:.0f} s")
-        sent, errors, elapsed = await _drive(base, rest, duration, arrivals)
+        ticker = asyncio.create_task(_tick(measure_phase, duration))
+        try:
+            sent, errors, elapsed = await _drive(base, rest, duration, arrivals)
+        finally:
+            ticker.cancel()
+        say("waiting for the last responses")
         for _ in range(200):
-            if all(k in arrivals for k in sent):
+            outstanding = sum(1 for k in sent if k not in arrivals)
+            measure_phase(len(sent) - outstanding, len(sent))
+            if not outstanding:
                 break
             await asyncio.sleep(0.05)
         cpu_after, peak = _proc_stats(server.pid)

@@ -52,6 +52,7 @@ class Section:
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 _PLAIN: frozenset[type] = frozenset({str, int, float, bool, type(None)})
+_TEXT: frozenset[type] = frozenset({str})
 
 
 def _field_names(cls: type) -> tuple[str, ...]:
@@ -68,8 +69,12 @@ def _dump(value: Any) -> Any:
     if kind in _PLAIN:
         return value
     if kind is list or kind is tuple:
+        if _PLAIN.issuperset(map(type, value)):  # numbers and text only: a plain copy
+            return list(value)
         return [_dump(v) for v in value]
     if kind is dict:
+        if _TEXT.issuperset(map(type, value)) and _PLAIN.issuperset(map(type, value.values())):
+            return dict(value)
         return {str(k): _dump(v) for k, v in value.items()}
     if isinstance(value, datetime):
         return {"$dt": value.isoformat()}
@@ -96,13 +101,22 @@ def _load(value: Any, _annotation: object) -> Any:
     return value
 
 
+def _encode(value: Any) -> str:
+    """Compact JSON with sorted keys: orjson, or the standard encoder for an integer
+    beyond 64 bits (a certificate serial)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
 S = TypeVar("S", bound=Section)
 
 
 class DeviceState:
     """The sections of one Device's simulated state."""
 
-    __slots__ = ("_loaded", "_raw", "device", "dirty", "next_wake", "version")
+    __slots__ = ("_loaded", "_raw", "_texts", "device", "dirty", "next_wake", "version")
 
     def __init__(
         self,
@@ -114,6 +128,9 @@ class DeviceState:
         self.device = device
         self._raw: dict[str, Any] = dict(raw or {})
         self._loaded: dict[str, Section] = {}
+        self._texts: dict[str, str] = {}
+        """The JSON text of each section no handler has loaded: encoded on the first save
+        and reused by every later one (such a section cannot have changed)."""
         self.version = version
         self.dirty = False
         self.next_wake = next_wake
@@ -153,13 +170,24 @@ class DeviceState:
         self.dirty = True
 
     def to_json(self) -> str:
-        merged = dict(self._raw)
-        for name, section in self._loaded.items():
-            merged[name] = section.to_json()
-        try:
-            return orjson.dumps(merged, option=orjson.OPT_SORT_KEYS).decode()
-        except TypeError:  # an integer beyond 64 bits (a certificate serial): the slow way
-            return json.dumps(merged, separators=(",", ":"), sort_keys=True)
+        """Every section as one JSON object, keys sorted.
+
+        Only the sections a handler loaded (and so may have changed) are dumped again;
+        the text of the others is kept from the first save of this state: the state
+        stays cached between Commands, and a Command touches a few of its sections.
+        """
+        texts = self._texts
+        loaded = self._loaded
+        parts = []
+        for name in sorted(loaded.keys() | self._raw.keys()):
+            section = loaded.get(name)
+            if section is not None:
+                text = _encode(section.to_json())
+            else:
+                found = texts.get(name)
+                text = texts[name] = _encode(self._raw[name]) if found is None else found
+            parts.append(f"{_encode(name)}:{text}")
+        return "{" + ",".join(parts) + "}"
 
     @classmethod
     def from_json(

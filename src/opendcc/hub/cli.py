@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -113,6 +114,11 @@ def serve(
     install_uvloop()
 
     async def announce() -> None:
+        # What start-up built (estate caches, keys, schemas) lives as long as the process:
+        # keep it out of the collector's full passes, each of which otherwise stalls every
+        # request in flight for tens of milliseconds (58 ms seen under the bench).
+        gc.collect()
+        gc.freeze()
         scheme = "https" if config.tls else "http"
         typer.echo(
             f"opendcc hub: DUIS {scheme}://{host}:{port}/api/v1/serviceS|T|D, "

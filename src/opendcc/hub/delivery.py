@@ -71,6 +71,9 @@ class Transport(Protocol):
     async def close(self) -> None: ...
 
 
+_XML = {"Content-Type": "application/xml"}
+
+
 class AiohttpTransport:
     """POST over aiohttp with a shared keep-alive pool."""
 
@@ -78,6 +81,7 @@ class AiohttpTransport:
         self._limit = limit
         self._ssl: Any = ssl_context if ssl_context is not None else True
         self._session: aiohttp.ClientSession | None = None
+        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -85,14 +89,20 @@ class AiohttpTransport:
             self._session = aiohttp.ClientSession(connector=connector)
         return self._session
 
+    def _timeout(self, seconds: float) -> aiohttp.ClientTimeout:
+        found = self._timeouts.get(seconds)
+        if found is None:
+            found = self._timeouts[seconds] = aiohttp.ClientTimeout(total=seconds)
+        return found
+
     async def post(self, url: str, body: bytes, timeout: float) -> PostResult:
         session = self._client()
         try:
             async with session.post(
                 url,
                 data=body,
-                headers={"Content-Type": "application/xml"},
-                timeout=aiohttp.ClientTimeout(total=timeout),
+                headers=_XML,
+                timeout=self._timeout(timeout),
                 ssl=self._ssl,
             ) as response:
                 await response.read()
@@ -309,6 +319,7 @@ class Deliverer:
                 None,
                 [tried, event(EventKind.DELIVERED)],
             )
+            self._known.discard(ready.delivery_id)  # done: nothing will schedule it again
             self.delivered_count += 1
             if self._held.get(ready.recipient):
                 self._release_with_event(ready.recipient)
@@ -327,6 +338,7 @@ class Deliverer:
                 error,
                 [tried, event(EventKind.DELIVERY_REJECTED, status=result.status)],
             )
+            self._known.discard(ready.delivery_id)
             return
         retry_at = self._next_retry(ready)
         if retry_at is not None:

@@ -190,7 +190,8 @@ class Processor:
         rid = header.request_id
         device = self.estate.inventory.get_device(item.device.device_id) or item.device
         sent_at = self.clock.now()
-        events = [_event(EventKind.COMMAND_SENT, sent_at, item, region=device.region.value)]
+        who = _identity(item)
+        events = [_event(EventKind.COMMAND_SENT, sent_at, who, region=device.region.value)]
         hub = self._hub_of(device)
         transmission = self.wan.transmit(
             device.region,
@@ -202,13 +203,13 @@ class Processor:
         if transmission.outcome is WanOutcome.UNREACHABLE:
             now = self.clock.now()
             reason = {"reason": transmission.reason} if transmission.reason else {}
-            events.append(_event(EventKind.DEVICE_UNREACHABLE, now, item, "E20", **reason))
+            events.append(_event(EventKind.DEVICE_UNREACHABLE, now, who, "E20", **reason))
             body = self.signer.error(header, ResponseCode.E20, now)
             code = "E20"
         elif transmission.outcome is WanOutcome.NO_RESPONSE:
             await self._sleep(self.wan_timeout)
             now = self.clock.now()
-            events.append(_event(EventKind.DEVICE_NO_RESPONSE, now, item, "E21"))
+            events.append(_event(EventKind.DEVICE_NO_RESPONSE, now, who, "E21"))
             body = self.signer.error(header, ResponseCode.E21, now)
             code = "E21"
         else:
@@ -221,7 +222,7 @@ class Processor:
             states = [state, *touched.states]
             if result.outcome is Outcome.DISCARDED or result.response is None:
                 events.append(
-                    _event(EventKind.DEVICE_NO_RESPONSE, now, item, "E21", reason=result.reason)
+                    _event(EventKind.DEVICE_NO_RESPONSE, now, who, "E21", reason=result.reason)
                 )
                 body = self.signer.error(header, ResponseCode.E21, now)
                 code = "E21"
@@ -230,7 +231,7 @@ class Processor:
                     _event(
                         EventKind.DEVICE_RESPONDED,
                         now,
-                        item,
+                        who,
                         "I0",
                         use_case=result.use_case,
                         round_trip_ms=round(transmission.round_trip_s * 1000, 1),
@@ -255,14 +256,14 @@ class Processor:
                 _event(
                     EventKind.DCC_ALERT,
                     now,
-                    item,
+                    who,
                     COMMAND_FAILED.value,
                     alert="CommandFailure",
                     schedule_id=item.schedule_id,
                     failure=code,
                 )
             )
-        events.append(_event(EventKind.RESPONSE_QUEUED, now, item, code))
+        events.append(_event(EventKind.RESPONSE_QUEUED, now, who, code))
         outgoing.insert(0, _Outgoing(str(rid.originator), kind, body, item.row, str(rid)))
         await self._record(item.row, code, now, states, outgoing, events)
         self.processed += 1
@@ -461,17 +462,18 @@ class _Touched:
         return state
 
 
-def _event(
-    kind: EventKind, at: datetime, item: Accepted, code: str | None = None, **detail: Any
-) -> Event:
+_Identity = tuple[str, str, str, str]
+"""A request's RequestID, originator, target and Service Reference Variant as logged."""
+
+
+def _identity(item: Accepted) -> _Identity:
+    """What every event of ``item`` repeats, formatted once per request."""
     rid = item.request.header.request_id
-    return Event(
-        kind,
-        at,
-        str(rid),
-        str(rid.originator),
-        str(rid.target),
-        item.request.header.variant.code,
-        code,
-        detail,
-    )
+    return str(rid), str(rid.originator), str(rid.target), item.request.header.variant.code
+
+
+def _event(
+    kind: EventKind, at: datetime, who: _Identity, code: str | None = None, **detail: Any
+) -> Event:
+    request_id, originator, target, variant = who
+    return Event(kind, at, request_id, originator, target, variant, code, detail)

@@ -12,7 +12,10 @@ each time and dominated the request latency when this module used one.
 Jobs submitted from another thread (command-line seeding, ``asyncio.to_thread`` work) run
 at once in that thread, serialised with the loop's batches by a lock. WAL checkpoints, the
 only writes that fsync with ``synchronous=NORMAL``, run on a background thread with its
-own connection so they never stall the loop.
+own connection so they never stall the loop; each one ends by copying the last few frames
+while holding the write lock, so that the next commit starts the WAL over rather than
+appending to an ever longer file (``_checkpoint``). The loop never waits for that lock:
+a flush that finds it taken tries again a millisecond later, with more jobs gathered.
 
 Durability: with ``synchronous=NORMAL`` (the default) a committed transaction survives the
 process being killed (it is in the WAL file) but not a power cut; ``synchronous=FULL``
@@ -63,7 +66,7 @@ class StoreError(RuntimeError):
 @dataclass(slots=True)
 class _Job:
     work: Callable[[sqlite3.Connection], Any]
-    done: Future[Any]
+    done: Future[Any] | asyncio.Future[Any]
 
 
 class Database:
@@ -116,7 +119,8 @@ class Database:
         if self._closed:
             return
         if self._pending:
-            self._flush()
+            batch, self._pending = self._pending, []
+            self._run_batch(batch)
         self._closed = True
         self._stop.set()
         if self._checkpointer is not None:
@@ -172,9 +176,28 @@ class Database:
         try:
             while not self._stop.wait(self._checkpoint_every):
                 with contextlib.suppress(sqlite3.Error):
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    self._checkpoint(conn)
         finally:
             conn.close()
+
+    def _checkpoint(self, conn: sqlite3.Connection) -> None:
+        """Copy the WAL into the database file so that the next write starts it over.
+
+        SQLite reuses the WAL from its start only when a write transaction begins with
+        every frame already copied back. Under steady load a checkpoint running beside the
+        writer never sees that (new frames arrive while it copies), and the WAL grows
+        without bound: every commit then appends to fresh file space and the checkpoint
+        touches ever more of it. So: copy most frames without blocking anyone, then copy
+        the few committed meanwhile while holding the write lock (no batch can commit in
+        between), which leaves the WAL fully copied for the next writer to restart.
+        """
+        busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if busy or frames <= 0 or copied < 0:
+            return
+        with self._lock:
+            if self._writer is None:
+                return
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
     # --- reads -----------------------------------------------------------------------------
 
@@ -219,11 +242,20 @@ class Database:
         return done
 
     async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``work(conn)`` in a committed transaction; returns once it is durable."""
-        future = self.submit(work)
-        if future.done():
-            return future.result()
-        return await asyncio.wrap_future(future)
+        """Run ``work(conn)`` in a committed transaction; returns once it is durable.
+
+        The job joins this loop iteration's group commit with a future of the loop itself
+        (the batch completes on the loop's thread, so no cross-thread wake-up is needed).
+        """
+        if self._closed or self._writer is None:
+            raise StoreError("database is not open")
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[T] = loop.create_future()
+        self._pending.append(_Job(work, done))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            loop.call_soon(self._flush)
+        return await done
 
     def write_now(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Blocking form of ``write`` for command-line tools and tests (no running loop)."""
@@ -234,24 +266,35 @@ class Database:
         return done.result()
 
     def _flush(self) -> None:
+        if not self._pending:
+            self._flush_scheduled = False
+            return
+        if not self._lock.acquire(blocking=False):
+            # The checkpointer holds the write lock for a moment (``_checkpoint``): let the
+            # loop carry on with other work and commit what has gathered meanwhile after.
+            asyncio.get_running_loop().call_later(0.001, self._flush)
+            return
         self._flush_scheduled = False
         batch, self._pending = self._pending, []
-        if batch:
-            self._run_batch(batch)
+        self._run_batch(batch, locked=True)
 
-    def _run_batch(self, batch: list[_Job]) -> None:
-        """Run ``batch`` in one transaction and commit once.
+    def _run_batch(self, batch: list[_Job], *, locked: bool = False) -> None:
+        """Run ``batch`` in one transaction and commit once (``locked``: the caller has
+        taken the write lock, which is released here).
 
         The common case costs no savepoints: jobs run straight. If one raises, the whole
         transaction is rolled back and the batch is run again with a savepoint around each
         job, so only the failing job's changes are discarded and the others still commit.
         """
-        with self._lock:
+        if not locked:
+            self._lock.acquire()
+        try:
             conn = self._writer
             if conn is None:
                 failure = StoreError("database is closed")
                 for job in batch:
-                    job.done.set_exception(failure)
+                    if not job.done.done():
+                        job.done.set_exception(failure)
                 return
             try:
                 results = self._attempt(conn, batch, isolated=False)
@@ -268,7 +311,11 @@ class Database:
                 return
             self.commits += 1
             self.jobs_committed += len(batch)
+        finally:
+            self._lock.release()
         for job, ok, value in results:
+            if job.done.done():  # its waiter was cancelled; the change is committed all the same
+                continue
             if ok:
                 job.done.set_result(value)
             else:

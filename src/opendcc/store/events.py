@@ -131,23 +131,31 @@ def _json(detail: Mapping[str, Any]) -> str:
 
 
 def append_events(conn: sqlite3.Connection, events: Iterable[Event]) -> None:
-    """Append ``events`` within the caller's transaction (inside a ``Database`` write job)."""
-    conn.executemany(
-        _INSERT,
-        [
+    """Append ``events`` within the caller's transaction (inside a ``Database`` write job).
+
+    The events of one step usually share their instant: it is converted once. The kind is
+    bound as itself (a ``StrEnum`` is stored as its text)."""
+    rows = []
+    last_at: datetime | None = None
+    last_us = 0
+    for e in events:
+        if e.at is not last_at:
+            last_at = e.at
+            last_us = to_us(last_at)
+        detail = e.detail
+        rows.append(
             (
-                to_us(e.at),
-                e.kind.value,
+                last_us,
+                e.kind,
                 e.request_id,
                 e.originator,
                 e.target,
                 e.variant,
                 e.code,
-                _json(e.detail) if e.detail else None,
+                _json(detail) if detail else None,
             )
-            for e in events
-        ],
-    )
+        )
+    conn.executemany(_INSERT, rows)
 
 
 def _row_to_event(row: Sequence[Any]) -> StoredEvent:
