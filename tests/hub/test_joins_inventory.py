@@ -33,6 +33,7 @@ from opendcc.gbcs.der import (
     UnjoinResponseCode,
 )
 from opendcc.inventory.model import Device, DeviceType
+from opendcc.store import journal as jr
 from opendcc.store.events import EventKind, events_for_request
 from tests.hub.harness import RunningHub, party, request, retarget, running_hub
 from tests.reference import require_reference
@@ -273,3 +274,32 @@ async def test_a_join_delivered_locally_reaches_the_inventory(hub: RunningHub) -
         )
     assert answer.code == "I0", answer
     assert await _joined(hub, PPMID) == ([str(esme.device_id)], str(esme.device_id))
+
+
+async def test_a_fault_recording_the_join_leaves_the_response_whole(
+    hub: RunningHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The association is written in a savepoint of the Response's job: when it fails, the
+    User still gets the Device's Response and the request completes; nothing is joined."""
+    esme = hub.device_of(DeviceType.ESME)
+    await _add_ppmid(hub, esme)
+    inventory = hub.hub.estate.inventory
+    real = inventory.join_step
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        step = real(*args, **kwargs)
+
+        def broken(conn: Any) -> Any:
+            step.run(conn)  # the link is written, then the step fails
+            raise RuntimeError("injected fault")
+
+        return type(step)(broken, None)
+
+    monkeypatch.setattr(inventory, "join_step", failing)
+    rid, joined = await _round(hub, _han("8.7.1", PPMID, esme.device_id))
+    assert isinstance(joined, JoinDeviceResponse)
+    assert joined.response_code == JoinResponseCode.SUCCESS
+    entry = jr.get_by_request_id(hub.hub.db.reader(), rid)
+    assert entry is not None
+    assert entry.state in (jr.RequestState.RESPONDED, jr.RequestState.COMPLETED)
+    assert await _joined(hub, PPMID) == ([], None)

@@ -207,7 +207,11 @@ def recording(
     **detail: Any,
 ) -> Recording | None:
     """A ``Recording`` of what the Response reports, or None when it reports no change."""
-    association = reported(variant, target, command, response, inventory)
+    try:
+        association = reported(variant, target, command, response, inventory)
+    except Exception:  # a fault in learning must not stop the Response being recorded
+        log.exception("reading the association of a %s Response failed", variant)
+        return None
     if association is None:
         return None
     event = Event(
