@@ -31,6 +31,7 @@ from opendcc.gbcs.codec import decode
 from opendcc.gbcs.der import DerPayload, JoinDeviceResponse, JoinResponseCode
 from opendcc.smki.identity import KeyUsage
 from opendcc.smki.keystore import Keystore
+from opendcc.store.inventory import SqliteInventory
 from tests.hub.harness import running_hub
 from tests.reference import require_reference
 
@@ -41,6 +42,14 @@ JOINS: Final = {
     "CS03CNonCritical_8.7.2_SUCCESS_REQUEST_DUIS.XML": rtds.PARTNER_GSME,
 }
 METHOD_C: Final = frozenset({rtds.PARTNER_PPMID, rtds.PARTNER_GSME})
+ASSOCIATION: Final = {
+    # template: (the HAN device, the meter the inventory records it joined to)
+    "CS03A1_8.7.1_SUCCESS_REQUEST_DUIS.XML": (rtds.PARTNER_HCALCS, rtds.ESME),
+    "CS03A2Critical_8.7.1_SUCCESS_REQUEST_DUIS.XML": (rtds.HCALCS, rtds.PARTNER_ESME),
+    "CS03CCritical_8.7.1_SUCCESS_REQUEST_DUIS.XML": (rtds.PARTNER_PPMID, rtds.GSME),
+    "CS03CNonCritical_8.7.2_SUCCESS_REQUEST_DUIS.XML": (rtds.PPMID, rtds.PARTNER_GSME),
+}
+"""What each successful join adds to the Smart Metering Inventory (``hub.joins``)."""
 
 
 def _vector_certificate(name: str, partner: Eui64) -> bytes:
@@ -69,6 +78,11 @@ async def test_reference_joins_reach_their_partners_and_succeed(tmp_path: Path) 
         await hub.hub.estate.users.update(rtds.SUPPLIER, UserUpdate(callback_url=receiver.url))
         identity = UserIdentity.from_keystore(keys, rtds.SUPPLIER)
         smki = hub.hub.device_directory
+        inventory = hub.hub.estate.inventory
+        han_devices = {han for han, _ in ASSOCIATION.values()}
+        before = {han: _joined(inventory, han) for han in han_devices}
+        for han, meter in ASSOCIATION.values():
+            assert meter not in before[han]
         try:
             async with DuisClient(hub.base_url, identity, verifier) as client:
                 for name, partner in JOINS.items():
@@ -99,6 +113,8 @@ async def test_reference_joins_reach_their_partners_and_succeed(tmp_path: Path) 
                     assert isinstance(payload, DerPayload)
                     assert isinstance(payload.body, JoinDeviceResponse), (name, payload)
                     assert payload.body.response_code == JoinResponseCode.SUCCESS, name
+                    han, meter = ASSOCIATION[name]
+                    assert meter in _joined(inventory, han), name  # recorded with the Response
 
                     if partner in METHOD_C and pre_command is not None:
                         # The certificate in the Command is the SMKI's, not the vector's.
@@ -110,3 +126,9 @@ async def test_reference_joins_reach_their_partners_and_succeed(tmp_path: Path) 
                         assert vector not in pre_command
         finally:
             await receiver.stop()
+
+
+def _joined(inventory: SqliteInventory, device: Eui64) -> tuple[Eui64, ...]:
+    details = inventory.device_details(device)
+    assert details is not None
+    return tuple(details.joined_meters)

@@ -27,9 +27,20 @@ def send(
     ca: Annotated[
         Path | None, typer.Option(help="TLS root to trust for an https hub (DATA/tls/ca.pem).")
     ] = None,
+    local: Annotated[
+        bool,
+        typer.Option(
+            "--local",
+            help="Local delivery: send CV 1 as CV 2, return a CV 4 Pre-Command as CV 6.",
+        ),
+    ] = False,
 ) -> None:
     """Sign FILE as a User, send it (with the CV 4/5 round for critical requests) and print
-    the synchronous answer and the asynchronous response delivered to the User."""
+    the synchronous answer and the asynchronous response delivered to the User.
+
+    A LocalCommand answer (CV 2, or CV 6 after the round; --local asks for one) is carried
+    to the hub's simulated hand-held terminal, which runs it on the Device, and the
+    Device's Response is returned to the DCC with 8.13: each step is printed."""
     from opendcc.client.run import SendError, run_send  # noqa: PLC0415
 
     try:
@@ -44,6 +55,7 @@ def send(
                 keep_counter=keep_counter,
                 wait=wait,
                 ca=ca,
+                local=local,
             )
         )
     except SendError as exc:

@@ -1,7 +1,20 @@
-"""What ``opendcc send`` does, step by step, as a User's system would."""
+"""What ``opendcc send`` does, step by step, as a User's system would.
+
+Local delivery (DUIS Command Variants 2 and 6; SEC Section H3, Local Command Services):
+the hub answers such a request with the Command in ``LocalCommand`` instead of sending it
+over the SM WAN, for the User's installer to carry to the Device on a hand-held terminal.
+``opendcc send`` completes that round as a User's system would: it carries the Command to
+the hub's simulated hand-held terminal (``POST /admin/v1/devices/{eui}/local``, which runs
+it on the simulated Device and gives back the Device's Response) and returns that Response
+to the DCC with 8.13 Return Local Command Response, printing each step. It does so for
+every answer that is a ``LocalCommand``: a CV 2 request, or a critical one whose signed
+Pre-Command went back as CV 6. ``--local`` asks for local delivery of a request written for
+the SM WAN: CV 1 is sent as CV 2, and the CV 4 round returns the signed Pre-Command as CV 6.
+"""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import ssl
@@ -15,14 +28,17 @@ import aiohttp
 
 from opendcc.client.identity import IdentityError, UserIdentity, resolve
 from opendcc.client.receiver import CallbackReceiver
-from opendcc.client.requests import Counter, RequestError, prepare
+from opendcc.client.requests import SR, Counter, RequestError, prepare
 from opendcc.client.session import ClientError, DuisClient
 from opendcc.client.smki import add_device_certificates
 from opendcc.correlate import correlate
+from opendcc.duis import build
 from opendcc.duis.command_variant import CommandVariant
-from opendcc.duis.messages import ServiceRequest, ServiceResponse
+from opendcc.duis.ids import RequestId
+from opendcc.duis.matrix import service_reference_variant
+from opendcc.duis.messages import RequestHeader, ServiceRequest, ServiceResponse
 from opendcc.duis.signature import SignatureVerifier
-from opendcc.eui import Eui64
+from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.gbcs.codec import decode
 from opendcc.gbcs.context import GbcsDecodeError
 from opendcc.gbcs.security import GbcsSecurity
@@ -99,19 +115,23 @@ async def run_send(
     keep_counter: bool,
     wait: float,
     ca: Path | None = None,
+    local: bool = False,
 ) -> dict[str, Any]:
     hub = hub.rstrip("/")
     keystore, names = _keys(data, boxed_keys)
+    counter = Counter()
     try:
         identity = resolve(keystore, who, names)
         root = prepare(
             file.read_bytes(),
             originator=identity.eui,
             target=Eui64.parse(target) if target else None,
-            counter=None if keep_counter else Counter().next(datetime.now(UTC)),
+            counter=None if keep_counter else counter.next(datetime.now(UTC)),
         )
     except (IdentityError, RequestError, OSError, ValueError) as exc:
         raise SendError(str(exc)) from None
+    if local:
+        _ask_for_local_delivery(root)
     verifier = SignatureVerifier(keystore, check_validity=boxed_keys is None)
     receiver = await CallbackReceiver(verifier).start()
     steps: list[dict[str, Any]] = []
@@ -122,10 +142,16 @@ async def run_send(
             callback_at(session, hub, identity.eui, receiver.url),
         ):
             client = DuisClient(hub, identity, verifier, session=session)
-            request, final = await _exchange(client, root, steps, identity)
+            request, final = await _exchange(client, root, steps, identity, local=local)
             report["request_id"] = str(request.header.request_id)
             report["variant"] = request.header.variant.code
-            if final is not None and final.code == "I99":
+            if final is not None and _is_local_command(final.response):
+                returned = await _deliver_locally(
+                    client, session, hub, request, final.response, steps, counter
+                )
+                if returned is not None:
+                    report["values"] += await _values(returned, keystore, session, hub)
+            elif final is not None and final.code == "I99":
                 received = await receiver.response_for(str(request.header.request_id), wait)
                 if received is None:
                     steps.append(
@@ -144,7 +170,12 @@ async def run_send(
 
 
 async def _exchange(
-    client: DuisClient, root: Any, steps: list[dict[str, Any]], identity: UserIdentity
+    client: DuisClient,
+    root: Any,
+    steps: list[dict[str, Any]],
+    identity: UserIdentity,
+    *,
+    local: bool = False,
 ) -> tuple[ServiceRequest, Any]:
     cv = root.findtext("{*}Header/{*}CommandVariant")
     if cv is not None and cv.strip() == str(int(CommandVariant.CRITICAL_TRANSFORM)):
@@ -156,12 +187,20 @@ async def _exchange(
             )
             return None if verdict else verdict.difference
 
-        request, transformed, sent = await client.critical(root, check)
+        signed_variant = (
+            CommandVariant.SIGNED_PRE_COMMAND_LOCAL
+            if local
+            else CommandVariant.SIGNED_PRE_COMMAND_SM_WAN
+        )
+        request, transformed, sent = await client.critical(
+            root, check, signed_variant=signed_variant
+        )
         steps.append(
             _step("CV 4 transform", transformed.status, transformed.response, transformed.problem)
         )
         if sent is not None:
-            steps.append(_step("CV 5 signed Pre-Command", sent.status, sent.response, sent.problem))
+            name = f"CV {int(signed_variant)} signed Pre-Command"
+            steps.append(_step(name, sent.status, sent.response, sent.problem))
         return request, sent or transformed
     request, answer = await client.send(root)
     steps.append(
@@ -173,6 +212,93 @@ async def _exchange(
         )
     )
     return request, answer
+
+
+def _ask_for_local_delivery(root: Any) -> None:
+    """``--local``: CV 1 becomes CV 2 (a CV 4 request's round ends with CV 6: ``_exchange``);
+    CV 2 and 6 are local already; anything else cannot be delivered locally."""
+    node = root.find(f"{SR}Header/{SR}CommandVariant")
+    try:
+        cv = CommandVariant(int((node.text or "").strip())) if node is not None else None
+    except ValueError:
+        cv = None
+    if cv is CommandVariant.NON_CRITICAL_SM_WAN:
+        node.text = str(int(CommandVariant.NON_CRITICAL_LOCAL))
+    elif cv not in (
+        CommandVariant.CRITICAL_TRANSFORM,
+        CommandVariant.NON_CRITICAL_LOCAL,
+        CommandVariant.SIGNED_PRE_COMMAND_LOCAL,
+    ):
+        shown = f"Command Variant {int(cv)}" if cv is not None else "no Command Variant"
+        raise SendError(
+            f"--local needs a device request of Command Variant 1, 2 or 4; the file has {shown}"
+        )
+
+
+def _is_local_command(response: ServiceResponse | None) -> bool:
+    content = response.content if response is not None else None
+    return content is not None and content.tag == f"{SR}LocalCommand"
+
+
+async def _deliver_locally(
+    client: DuisClient,
+    session: aiohttp.ClientSession,
+    hub: str,
+    request: ServiceRequest,
+    answer: ServiceResponse,
+    steps: list[dict[str, Any]],
+    counter: Counter,
+) -> ServiceResponse | None:
+    """Carry a ``LocalCommand`` to the Device on the hub's simulated hand-held terminal and
+    return the Device's Response with 8.13 (DUIS 8.13 Return Local Command Response); the
+    8.13 answer, which carries the Device's Response, or None when a step failed."""
+    command = answer.gbcs_payload()
+    if not isinstance(command, bytes):
+        steps.append({"step": "hand-held terminal", "detail": "the LocalCommand is empty"})
+        return None
+    device = request.header.request_id.target
+    async with session.post(
+        f"{hub}/admin/v1/devices/{device}/local",
+        json={"command": base64.b64encode(command).decode("ascii")},
+    ) as reply:
+        ran: Any = await reply.json(content_type=None)
+        status = reply.status
+    if status != 200 or not isinstance(ran, dict) or "response" not in ran:
+        detail = ran.get("detail") if isinstance(ran, dict) else None
+        steps.append({"step": "hand-held terminal", "http": status, "detail": str(detail or ran)})
+        return None
+    alerts = len(ran.get("alerts") or [])
+    steps.append(
+        {
+            "step": "hand-held terminal",
+            "http": status,
+            "code": None,
+            "detail": f"{ran.get('use_case') or 'Response'} from {ran.get('device_id')}"
+            + (f", {alerts} Alert(s)" if alerts else ""),
+        }
+    )
+    srv = service_reference_variant("8.13")
+    assert srv is not None
+    header = RequestHeader(
+        RequestId(client.identity.eui, DCC_ACCESS_CONTROL_BROKER, counter.next(datetime.now(UTC))),
+        CommandVariant.NON_DEVICE,
+        srv.service_reference,
+        srv,
+    )
+    body = build.sr(
+        "ReturnLocalCommandResponse",
+        children=[
+            build.sr("OriginalRequestID", str(request.header.request_id)),
+            build.sr("DeviceGBCSResponse", ran["response"]),
+        ],
+    )
+    _, returned = await client.send(build.request_document(header, body))
+    steps.append(
+        _step("8.13 Response returned", returned.status, returned.response, returned.problem)
+    )
+    if returned.code != "I0":
+        return None
+    return returned.response
 
 
 def _step(

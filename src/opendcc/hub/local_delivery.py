@@ -26,7 +26,9 @@ The hub:
 5. Applies it, in one transaction: the Response is stored against the original request
    (table ``local_responses``), whose trace gains ``device_responded`` (local) and
    ``completed``; a successful CS06 Activate Firmware outcome updates the inventory's
-   firmware version of the Device, as the DCC does when it learns a Device's firmware.
+   firmware version of the Device, as the DCC does when it learns a Device's firmware,
+   and a successful 8.7 Join or 8.8 Unjoin records or removes the HAN association in the
+   inventory in the same transaction (``hub.joins``).
 6. Answers I0 with the Device's Response as ``GBCSPayload``.
 
 The variant codes' readings are opendcc's (docs/duis-errors.md).
@@ -54,6 +56,7 @@ from opendcc.gbcs.der import ActivateFirmwareResponse, ActivateImageResponseCode
 from opendcc.gbcs.der.tlv import Reader
 from opendcc.gbcs.frame import GbcsMessage, decode_message, decode_message_with_body
 from opendcc.gbcs.security import GbcsSecurity
+from opendcc.hub import joins
 from opendcc.hub.pipeline import RequestTrace
 from opendcc.store import journal as jr
 from opendcc.store.database import SchemaPart, register_schema
@@ -128,7 +131,8 @@ class LocalResponses:
             message_code=f"{response.message_code:04X}",
             **checks,
         )
-        stored = await self._apply(entry, request, response, raw, now, checks)
+        learned = self._learned(entry, raw, request, now)
+        stored = await self._apply(entry, request, response, raw, now, checks, learned)
         if not stored:
             return (
                 ResponseCode.E081303,
@@ -232,8 +236,10 @@ class LocalResponses:
         raw: bytes,
         now: datetime,
         checks: dict[str, Any],
+        learned: joins.Recording | None = None,
     ) -> bool:
-        """Store the Response against the original request; False if one already was."""
+        """Store the Response against the original request, with the HAN association it
+        reports (``hub.joins``); False if one already was."""
         rid = str(request.header.request_id)
         events = [
             Event(
@@ -259,9 +265,34 @@ class LocalResponses:
             if inserted.rowcount == 0:
                 return False
             append_events(conn, events)
+            if learned is not None:
+                learned.run(conn)
             return True
 
-        return bool(await self.estate.db.write(job))
+        stored = bool(await self.estate.db.write(job))
+        if stored and learned is not None:
+            learned.committed()
+        return stored
+
+    def _learned(
+        self, entry: jr.JournalEntry, raw: bytes, request: ServiceRequest, now: datetime
+    ) -> joins.Recording | None:
+        """The join or unjoin a locally delivered 8.7 / 8.8 Command's Response reports."""
+        target = self.estate.inventory.get_device(Eui64.parse(entry.target))
+        if target is None or entry.command is None:
+            return None
+        return joins.recording(
+            entry.variant,
+            target,
+            entry.command,
+            raw,
+            self.estate.inventory,
+            at=now,
+            request_id=entry.request_id,
+            originator=entry.originator,
+            local=True,
+            returned_by=str(request.header.request_id),
+        )
 
     async def _learn(
         self, entry: jr.JournalEntry, response: GbcsMessage, trace: RequestTrace, now: datetime

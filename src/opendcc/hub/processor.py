@@ -5,9 +5,11 @@ tasks: the Command crosses the simulated WAN of the Device's region (which may l
 unreachable, E21 no response; a Device whose Communications Hub is out of service, returned
 or suspended, is unreachable: E20, ``wan.network.carries_traffic``), the simulated Device
 processes it, and the signed DUIS Response is queued for delivery. The Device's state
-change, the Response, any Alerts and the journal's step are written in one job, then handed
-to the deliverer: either all of a request's outcome is recorded, or none of it and the
-request is still ACCEPTED, and is processed again after a restart.
+change, the Response, any Alerts, the journal's step and what the Smart Metering Inventory
+learns from the Response (a HAN association a successful 8.7 Join or 8.8 Unjoin reports,
+``hub.joins``) are written in one job, then handed to the deliverer: either all of a
+request's outcome is recorded, or none of it and the request is still ACCEPTED, and is
+processed again after a restart.
 
 DSP-held future-dated requests wait (HELD) until their execution time; the scheduler
 releases them here. Device wakes (Device-held future-dated Commands falling due) are also
@@ -35,6 +37,7 @@ from opendcc.duis.codes import ResponseCode
 from opendcc.duis.messages import ServiceRequest, parse_request
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.gbcs.alert_codes import alert_code_in
+from opendcc.hub import joins
 from opendcc.hub.delivery import Deliverer
 from opendcc.hub.pipeline import Accepted
 from opendcc.hub.responses import ResponseSigner
@@ -200,6 +203,7 @@ class Processor:
         )
         states: list[DeviceState] = []
         outgoing: list[_Outgoing] = []
+        learned: joins.Recording | None = None
         if transmission.outcome is WanOutcome.UNREACHABLE:
             now = self.clock.now()
             reason = {"reason": transmission.reason} if transmission.reason else {}
@@ -244,6 +248,16 @@ class Processor:
                     body = self.signer.result(header, ResponseCode.I0, now, scheduled)
                 code = "I0"
                 outgoing += self._alerts(device, result.alerts, now, events)
+                learned = joins.recording(
+                    header.variant.code,
+                    device,
+                    item.command,
+                    result.response,
+                    self.estate.inventory,
+                    at=now,
+                    request_id=str(rid),
+                    originator=str(rid.originator),
+                )
         kind = dv.DeliveryKind.RESPONSE
         if item.schedule_id is not None and code != "I0":
             # DUIS 5.1: a scheduled Command that fails is told as a DCC Alert naming the
@@ -265,7 +279,7 @@ class Processor:
             )
         events.append(_event(EventKind.RESPONSE_QUEUED, now, who, code))
         outgoing.insert(0, _Outgoing(str(rid.originator), kind, body, item.row, str(rid)))
-        await self._record(item.row, code, now, states, outgoing, events)
+        await self._record(item.row, code, now, states, outgoing, events, learned)
         self.processed += 1
 
     async def record_local(
@@ -343,7 +357,11 @@ class Processor:
         states: list[DeviceState],
         outgoing: list[_Outgoing],
         events: list[Event],
+        learned: joins.Recording | None = None,
     ) -> None:
+        """Write a Command's outcome in one job: the Devices' states, the journal's step,
+        the deliveries, the events and what the inventory learns from the Response (a
+        join or unjoin the Device reported, ``hub.joins``)."""
         state_rows = DeviceStates.rows(states)
 
         def job(conn: Any) -> list[int]:
@@ -365,9 +383,13 @@ class Processor:
                 for o in outgoing
             ]
             append_events(conn, events)
+            if learned is not None:
+                learned.run(conn)
             return ids
 
         ids = await self.db.write(job)
+        if learned is not None:
+            learned.committed()
         for delivery_id, item in zip(ids, outgoing, strict=True):
             self.deliverer.enqueue(
                 delivery_id,

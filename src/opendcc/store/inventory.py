@@ -536,6 +536,18 @@ class SqliteInventory:
         *,
         record: Recorder[DeviceDetails] | None = None,
     ) -> DeviceDetails | EstateRefusal:
+        step = self.join_step(device_id, meter_id, record=record)
+        return await self._write(step.run, lambda _: step.committed())
+
+    def join_step(
+        self,
+        device_id: Eui64,
+        meter_id: Eui64,
+        *,
+        record: Recorder[DeviceDetails] | None = None,
+    ) -> WriteStep[DeviceDetails | EstateRefusal]:
+        """``join`` as a step of a larger write job (``WriteStep``): the hub records a join
+        the Device reported with its Response (``hub.joins``)."""
         key, meter_key = eui_key(device_id), eui_key(meter_id)
 
         def job(conn: sqlite3.Connection) -> DeviceDetails | EstateRefusal:
@@ -564,7 +576,7 @@ class SqliteInventory:
                 record(conn, details)
             return details
 
-        return await self._write(job, self._after_link(device_id))
+        return WriteStep(job, self._after_link(device_id))
 
     async def unjoin(
         self,
@@ -573,6 +585,17 @@ class SqliteInventory:
         *,
         record: Recorder[DeviceDetails] | None = None,
     ) -> DeviceDetails | EstateRefusal:
+        step = self.unjoin_step(device_id, meter_id, record=record)
+        return await self._write(step.run, lambda _: step.committed())
+
+    def unjoin_step(
+        self,
+        device_id: Eui64,
+        meter_id: Eui64,
+        *,
+        record: Recorder[DeviceDetails] | None = None,
+    ) -> WriteStep[DeviceDetails | EstateRefusal]:
+        """``unjoin`` as a step of a larger write job (``WriteStep``)."""
         key, meter_key = eui_key(device_id), eui_key(meter_id)
 
         def job(conn: sqlite3.Connection) -> DeviceDetails | EstateRefusal:
@@ -595,7 +618,7 @@ class SqliteInventory:
                 record(conn, details)
             return details
 
-        return await self._write(job, self._after_link(device_id))
+        return WriteStep(job, self._after_link(device_id))
 
     # --- plumbing -----------------------------------------------------------------------------
 

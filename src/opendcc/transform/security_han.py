@@ -54,7 +54,7 @@ from opendcc.gbcs.dlms.apdu import Request
 from opendcc.gbcs.dlms.data import Boolean, Enum, Integer, LongUnsigned
 from opendcc.gbcs.dlms.datetimes import CosemDateTime
 from opendcc.gbcs.dlms.payload import encode as encode_dlms
-from opendcc.inventory.model import Device, DeviceType
+from opendcc.inventory.model import Device, DeviceType, SmiStatus
 from opendcc.smki.identity import KeyUsage
 from opendcc.transform import duisxml
 from opendcc.transform.registry import (
@@ -75,6 +75,8 @@ from opendcc.transform.security_common import (
 _E, _G, _C, _P = DeviceType.ESME, DeviceType.GSME, DeviceType.CHF, DeviceType.GPF
 _PP, _H, _T2 = DeviceType.PPMID, DeviceType.HCALCS, DeviceType.IHD
 _HAN_TYPE1: Final = frozenset({_PP, _H})
+_GONE: Final = frozenset({SmiStatus.DECOMMISSIONED, SmiStatus.WITHDRAWN})
+"""SMI statuses of a Device no longer in the DCC's service: never a join partner."""
 
 ECS70: Final = 0x0062
 GCS28: Final = 0x007F
@@ -147,10 +149,25 @@ def _acb_spec(
 
 
 def _other_device(request: TransformInput) -> tuple[Eui64, Device]:
+    """The Device a join names as ``OtherDeviceID``, from the Smart Metering Inventory.
+
+    DUIS 8.7 joins two Devices the SMI holds; a partner that has left the DCC's service
+    (``Decommissioned``, ``Withdrawn``: SEC H6, Decommissioning and Withdrawal) must not
+    enter another Device's Device Log, so it is refused with the variant's own code
+    (E080702 for 8.7.1, E080721 for 8.7.2), as every other unusable partner is. E5 is not
+    used: DUIS defines it for the request's own Device (``DeviceID``), whose status the
+    hub's generic checks have already passed (``inventory.request_rules``), and a User
+    answered E5 would look for the fault in the wrong Device (docs/duis-errors.md).
+    """
     other = other_device_id(request)
     found = request.inventory.get_device(other) if request.inventory is not None else None
     if found is None:
         raise RefusalError(f"the other Device {other} is not in the Smart Metering Inventory")
+    if found.status in _GONE:
+        raise RefusalError(
+            f"the other Device {other} is {found.status.value} in the Smart Metering"
+            " Inventory: it cannot be joined"
+        )
     return other, found
 
 
