@@ -207,3 +207,18 @@ def test_every_change_has_a_named_gbcs_code() -> None:
     assert set(CHANGES) == set(Change)
     for change, logged in CHANGES.items():
         assert lookup(logged.code) is not None, change
+
+
+def test_clock_synchronised_or_not(security: GbcsSecurity) -> None:
+    """6.11 (ECS70): the ESME takes the hub's time within the tolerance window and logs
+    0x8145 at its new clock; outside the window it keeps its clock and logs 0x81C6."""
+    meter = Meter(security, ESME)
+    sync = body(
+        "<sr:SynchroniseClock><sr:CurrentDateTime>2014-12-31T23:59:50Z</sr:CurrentDateTime>"
+        "<sr:TolerancePeriod>60</sr:TolerancePeriod></sr:SynchroniseClock>"
+    )
+    meter.send("6.11", sync)
+    assert (str(RTDS_NOW), "8145", "") in _entries(meter)  # clock now exactly the hub's
+    late = RTDS_NOW + timedelta(hours=1)  # outside the window the Command allows
+    meter.send("6.11", sync, at=late)
+    assert (str(late), "81C6", "") in _entries(meter)
