@@ -2,6 +2,7 @@
 
 from opendcc.devices import (
     config,
+    device_logs,
     esme_reads,
     future_dated,
     han_chf,
@@ -22,6 +23,7 @@ from opendcc.devices import (
 
 FAMILIES = (
     config,
+    device_logs,
     esme_reads,
     future_dated,
     han_chf,

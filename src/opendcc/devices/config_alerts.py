@@ -25,6 +25,7 @@ The check other families make before raising an alert is ``config_api.alert_enab
 from __future__ import annotations
 
 import enum
+import functools
 from typing import Final
 
 from opendcc.gbcs.dlms.data import BitString
@@ -115,8 +116,10 @@ def default_on(code: int, kind: BehaviourKind) -> bool:
     return False
 
 
+@functools.cache
 def default_behaviour(obis: str) -> BitString:
-    """The initial 256-bit behaviour object ``obis`` (module docstring defaults)."""
+    """The initial 256-bit behaviour object ``obis`` (module docstring defaults); made once
+    per object (a BitString is immutable): the Device logs consult it for every Command."""
     group = int(obis.split(":", maxsplit=1)[0].split("-")[1])
     kind = next(k for (g, k), o in BEHAVIOUR_OBJECTS.items() if o == obis and g == group)
     codes = SUPPLIER_ESME if group == 30 else NETWORK_OPERATOR_ESME

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
+from opendcc.devices import device_logs
 from opendcc.devices.config_alerts import SUPPLIER_GSME, default_event_configuration
 from opendcc.devices.config_cosem import device_time, record_reset
 from opendcc.devices.config_state import (
@@ -29,6 +30,7 @@ from opendcc.devices.config_state import (
     EventConfiguration,
     GasConfiguration,
 )
+from opendcc.devices.reads_state import LogKind
 from opendcc.devices.simulator import (
     DeviceCommand,
     DeviceContext,
@@ -232,6 +234,8 @@ def clear_event_log(command: DeviceCommand, context: DeviceContext) -> DeviceRep
         cleared = 0
         if log in CLEARABLE_LOGS:
             record_reset(context.state, ZIGBEE_EVENT_LOG, context.now)
+            # The general event log is emptied (the Security Log cannot be): 0x8F52.
+            device_logs.clear(context, LogKind.EVENT)
             cleared = ZSE_LOG_BITS[log]
         return z.cluster_command(
             cluster,
@@ -552,8 +556,10 @@ def set_clock(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     if body.validity_interval_start <= context.now <= body.validity_interval_end:
         clock.synchronise(context.now)
         clock.status = DeviceTimeStatus.RELIABLE
+        device_logs.record(context, device_logs.Change.CLOCK_ADJUSTED)
     else:
         clock.status = DeviceTimeStatus.UNRELIABLE
+        device_logs.record(context, device_logs.Change.CLOCK_NOT_ADJUSTED)
     context.state.touch()
     now = device_time(context.state, context.now).replace(microsecond=0)
     response = SetTimeResponse(now, DeviceTimeStatus(clock.status))

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Final
 
+from opendcc.devices import device_logs
 from opendcc.devices.config_alerts import (
     BEHAVIOUR_BITS,
     BEHAVIOUR_OBJECTS,
@@ -50,6 +51,7 @@ from opendcc.devices.config_cosem import (
     register_method,
 )
 from opendcc.devices.config_state import ClockState, SubGhz, identity_number
+from opendcc.devices.reads_state import LogKind
 from opendcc.gbcs.dlms import builders as b
 from opendcc.gbcs.dlms.apdu import ActionResult
 from opendcc.gbcs.dlms.cosem import SelectiveAccess
@@ -227,9 +229,11 @@ def _adjust_to_preset_time(ctx: CosemContext, _parameters: Data) -> ActionResult
     ctx.state.touch()
     if start is None or end is None or not start <= ctx.now <= end:
         clock.status |= CLOCK_STATUS_INVALID
+        device_logs.record(ctx.state, device_logs.Change.CLOCK_NOT_ADJUSTED, ctx.now)
         return ActionResult.OTHER_REASON
     clock.synchronise(ctx.now)
     clock.status = 0
+    device_logs.record(ctx.state, device_logs.Change.CLOCK_ADJUSTED, ctx.now)
     return ActionResult.SUCCESS
 
 
@@ -266,11 +270,21 @@ def _reset_to_zero(key: str) -> MethodRun:
     return run
 
 
+_CLEARED_LOGS: Final = {
+    "0-0:99.98.0.255": LogKind.EVENT,
+    "0-17:99.98.2.255": LogKind.AUXILIARY_CONTROLLER,
+}
+"""The logs 3.3 may clear (DLMS profile reset) -> the log the Device empties; the Security
+Log cannot be cleared (GBCS)."""
+
+
 def _clear_log(log_obis: str) -> MethodRun:
     def run(ctx: CosemContext, parameters: Data) -> ActionResult:
         if type(parameters) is not Integer:
             return ActionResult.TYPE_UNMATCHED
         record_reset(ctx.state, log_obis, ctx.now)
+        # The log is emptied; 0x8F52 Event Log Cleared goes in the Security Log.
+        device_logs.clear(ctx.state, _CLEARED_LOGS[log_obis], ctx.now)
         return ActionResult.SUCCESS
 
     return run

@@ -29,6 +29,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
 from opendcc.devices import security_trust_anchors as anchors
+from opendcc.devices.device_logs import Change, record
 from opendcc.devices.future_dated import executes
 from opendcc.devices.security_common import (
     der_body,
@@ -395,6 +396,7 @@ def _replace(
     if status is StatusCode.SUCCESS and new is not None and cell is not None:
         context.state.get(TrustAnchors).write(cell, new)
         after = new
+        record(context, Change.CREDENTIALS_UPDATED)  # GBCS 0x8F70 in the Security Log
     return ReplacementOutcome(
         target, status, before.subject, before.key_id, after.subject, after.key_id
     )

@@ -28,6 +28,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from opendcc.devices.device_logs import Change
+from opendcc.devices.device_logs import record as log_change
 from opendcc.devices.security_common import der_body, der_reply, family_handles
 from opendcc.devices.simulator import DeviceCommand, DeviceContext, DeviceReply
 from opendcc.devices.state import DeviceState, Section
@@ -190,10 +192,11 @@ def _install(certificate: Certificate, context: DeviceContext) -> Codes:
     credentials = context.state.get(DeviceCredentials)
     pending = credentials.pending.get(usage.value)
     point = _point(public_key)
+    signing = usage is KeyUsage.DIGITAL_SIGNING
     if pending is not None:
         key = ec.derive_private_key(int(pending, 16), ec.SECP256R1())
         if _point(key.public_key()) != point:
-            return Codes.WRONG_PUBLIC_KEY
+            return _not_replaced(context, signing, Codes.WRONG_PUBLIC_KEY)
         del credentials.pending[usage.value]
     else:
         current = current_certificate(context.state, context.security, usage)
@@ -202,12 +205,23 @@ def _install(certificate: Certificate, context: DeviceContext) -> Codes:
         except CERTIFICATE_READ_ERRORS:
             current_key = None
         if not isinstance(current_key, ec.EllipticCurvePublicKey):
-            return Codes.NO_CORRESPONDING_KEY_PAIR_GENERATED
+            return _not_replaced(context, signing, Codes.NO_CORRESPONDING_KEY_PAIR_GENERATED)
         if _point(current_key) != point:
-            return Codes.NO_CORRESPONDING_KEY_PAIR_GENERATED
+            return _not_replaced(context, signing, Codes.NO_CORRESPONDING_KEY_PAIR_GENERATED)
     credentials.certificates[usage.value] = certificate.der.hex()
     context.state.touch()
+    replaced = Change.DS_CERTIFICATE_REPLACED if signing else Change.KA_CERTIFICATE_REPLACED
+    log_change(context, replaced)  # GBCS 0x8F4D / 0x8F4F in the Security Log
     return Codes.SUCCESS
+
+
+def _not_replaced(context: DeviceContext, signing: bool, code: Codes) -> Codes:
+    """GBCS 0x8F4C / 0x8F4E in the Security Log: the Device kept its own certificate."""
+    log_change(
+        context,
+        Change.DS_CERTIFICATE_NOT_REPLACED if signing else Change.KA_CERTIFICATE_NOT_REPLACED,
+    )
+    return code
 
 
 @family_handles("CS02e")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
+from opendcc.devices.device_logs import Change, record
 from opendcc.devices.future_dated import executes
 from opendcc.devices.security_common import (
     der_body,
@@ -227,6 +228,7 @@ def activate(
         firmware.active_version = firmware.image_version
         firmware.activated_at = context.now
         context.state.touch()
+        record(context, Change.FIRMWARE_ACTIVATED)  # GBCS 0x8F43 in the Security Log
         if context.device.device_type in HAN_TYPE1:
             _report_activation(context)
     return ActivateFirmwareExecutionOutcome(code, active_version(context.state))

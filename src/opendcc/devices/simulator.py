@@ -88,6 +88,8 @@ class DeviceContext:
     alerts: list[AlertSpec] = field(default_factory=list)
     command: DeviceCommand | None = None
     peers: PeerStates | None = None
+    actioned: bool = True
+    """False once the handler said the Command was not carried out (``not_actioned``)."""
 
     def peer(self, eui: Eui64) -> DeviceState | None:
         """Another Device's state (a GPF reading its GSME, a CHF its HAN devices); changes
@@ -96,6 +98,11 @@ class DeviceContext:
 
     def raise_alert(self, alert: AlertSpec) -> None:
         self.alerts.append(alert)
+
+    def not_actioned(self) -> None:
+        """The Device answered the Command but could not carry it out (a switch that did
+        not move, a refusal by its own rules): GBCS logs it as such (0x8155)."""
+        self.actioned = False
 
     def wake_at(self, when: datetime) -> None:
         """Ask to be woken at ``when`` (the earliest request wins)."""
@@ -147,11 +154,20 @@ WakeHandler = Callable[[DeviceContext], None]
 Authoriser = Callable[[GbcsMessage, DeviceState, GbcsSecurity], str | None]
 """Given an authenticated Command, the Device's state and the keys: None to accept, or the
 reason the Device discards it."""
+ActionedObserver = Callable[[DeviceCommand, DeviceContext, bool], None]
+"""Told of each Command a handler answered, and whether it was carried out."""
+DiscardObserver = Callable[[DeviceState, datetime, "Discard", GbcsMessage | None], None]
+"""Told of each Command the Device dropped, why, and the message when it could be read."""
+AlertObserver = Callable[[DeviceContext, AlertSpec, bytes], None]
+"""Told of each Alert the Device raises, as built."""
 
 _HANDLERS: dict[str, Handler] = {}
 _WAKE_HANDLERS: list[WakeHandler] = []
 _AUTHORISERS: list[Authoriser] = []
 _OWN_ANTI_REPLAY: set[str] = set()
+_ACTIONED: list[ActionedObserver] = []
+_DISCARDED: list[DiscardObserver] = []
+_ALERTED: list[AlertObserver] = []
 
 
 def handles(*use_cases: str) -> Callable[[Handler], Handler]:
@@ -183,6 +199,27 @@ def authorises(fn: Authoriser) -> Authoriser:
     """Register a check every Command must pass once its MAC and signature verified."""
     if fn not in _AUTHORISERS:
         _AUTHORISERS.append(fn)
+    return fn
+
+
+def on_actioned(fn: ActionedObserver) -> ActionedObserver:
+    """Register an observer of the Commands a Device answers (the Device logs, GBCS 16)."""
+    if fn not in _ACTIONED:
+        _ACTIONED.append(fn)
+    return fn
+
+
+def on_discard(fn: DiscardObserver) -> DiscardObserver:
+    """Register an observer of the Commands a Device drops (its Security Log)."""
+    if fn not in _DISCARDED:
+        _DISCARDED.append(fn)
+    return fn
+
+
+def on_alert(fn: AlertObserver) -> AlertObserver:
+    """Register an observer of the Alerts a Device raises (its logs)."""
+    if fn not in _ALERTED:
+        _ALERTED.append(fn)
     return fn
 
 
@@ -245,6 +282,17 @@ class DeviceSimulator:
         self.peers = peers
 
     def process(self, data: bytes, state: DeviceState, now: datetime) -> Simulation:
+        result = self._process(data, state, now)
+        if result.discard is not None and _DISCARDED:
+            try:
+                message: GbcsMessage | None = decode_message_with_body(data)[0]
+            except GbcsDecodeError:
+                message = None
+            for observer in _DISCARDED:
+                observer(state, now, result.discard, message)
+        return result
+
+    def _process(self, data: bytes, state: DeviceState, now: datetime) -> Simulation:
         try:
             message, body = decode_message_with_body(data)
         except GbcsDecodeError as exc:
@@ -327,6 +375,8 @@ class DeviceSimulator:
             return Simulation(
                 Outcome.DISCARDED, reason=str(exc), use_case=use_case, discard=Discard.REFUSED
             )
+        for observer in _ACTIONED:
+            observer(command, context, context.actioned)
         response = build.response_to(
             message,
             reply.payload,
@@ -372,7 +422,10 @@ class DeviceSimulator:
                 critical=spec.critical,
                 supplementary_remote_party=spec.supplementary_remote_party,
             )
-            built.append((spec, message.encode()))
+            encoded = message.encode()
+            for observer in _ALERTED:
+                observer(context, spec, encoded)
+            built.append((spec, encoded))
         if built:
             context.state.touch()
         context.alerts.clear()

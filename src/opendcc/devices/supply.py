@@ -19,8 +19,8 @@
 
 Anything else in a Command (an object or script these use cases do not carry) is answered
 item by item with object-undefined (DLMS) or UNSUP_CLUSTER_COMMAND (ZigBee), never with
-an exception. The event log entries GBCS records for these changes belong to the reads
-family's ``log_event``; until that is on main nothing is logged.
+an exception. The Event Log records each Command (``device_logs``: 0x8154 carried out,
+0x8155 refused, with the message code) and an arming (0x8F32, from ``supply_state``).
 """
 
 from __future__ import annotations
@@ -142,7 +142,9 @@ def operate_load_switch(command: DeviceCommand, context: DeviceContext) -> Devic
         outcome = apply(context, event, by=by)
         if isinstance(outcome, SupplyChange):
             responses.append(b.action_ok())
-        elif outcome.reason is SupplyRefusal.INSUFFICIENT_CREDIT:
+            continue
+        context.not_actioned()  # GBCS 0x8155 in the Event Log
+        if outcome.reason is SupplyRefusal.INSUFFICIENT_CREDIT:
             responses.append(b.action_error(ActionResult.TEMPORARY_FAILURE))
         elif outcome.reason is SupplyRefusal.ACTUATOR_FAULT:
             _failure_alert(context, event, command.remote_party)
@@ -226,6 +228,7 @@ def operate_valve(command: DeviceCommand, context: DeviceContext) -> DeviceReply
             return z.default_response(cluster_id, frame, ZclStatus.INVALID_FIELD)
         outcome = apply(context, event, by=by)
         if not isinstance(outcome, SupplyChange):
+            context.not_actioned()
             if outcome.reason is SupplyRefusal.ACTUATOR_FAULT:
                 _failure_alert(context, event, command.remote_party)
                 return z.default_response(cluster_id, frame, ZclStatus.HARDWARE_FAILURE)

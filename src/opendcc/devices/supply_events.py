@@ -32,9 +32,9 @@ counters, in order). Give each Device a context whose ``now`` is the moment of t
   auxiliary controller that does not answer).
 
 Alert recipients default to the meter's Remote Parties (``devices.supply_parties``); an
-Alert with no known recipient is not raised. Events the meter logs (power event log,
-security log) belong to the reads family's ``log_event``; until it is on main nothing is
-logged.
+Alert with no known recipient is not raised. The Devices log what happens
+(``device_logs``): the interruption (0x8F57) in the ESME's Power Event Log and the CHF's
+Event Log, and every Alert raised in the log GBCS gives its code.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Final
 
+from opendcc.devices.device_logs import Change, record
 from opendcc.devices.simulator import AlertSpec, DeviceContext, on_wake
 from opendcc.devices.state import DeviceState, Section
 from opendcc.devices.supply_alerts import (
@@ -145,6 +146,7 @@ def power_outage(
     if mains.off_since is None:
         mains.off_since = started_at
         chf.state.touch()
+        record(chf, Change.SUPPLY_INTERRUPTED, started_at)
     mpxn = None
     for meter in meters:
         if meter.device.device_type is not DeviceType.ESME:
@@ -153,6 +155,7 @@ def power_outage(
         if switch.outage_since is None:
             switch.outage_since = started_at
             meter.state.touch()
+            record(meter, Change.SUPPLY_INTERRUPTED, started_at)
         mpxn = mpxn or meter.device.mpxn
     return PowerOutageEvent(chf.device.device_id, mains.off_since, mpxn)
 

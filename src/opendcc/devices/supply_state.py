@@ -18,7 +18,9 @@ builds the Alerts). Theory of operation:
   Commands unlock it), the event's own cause (credit restored only re-arms a meter the
   credit check disabled) and an actuator fault (nothing moves).
 - Every change is recorded with who made it (the Remote Party's EUI, ``Consumer`` or
-  ``Device``), when and why; the last ``HISTORY_LIMIT`` changes are kept.
+  ``Device``), when and why; the last ``HISTORY_LIMIT`` changes are kept. The changes
+  GBCS gives an event code (``LOGGED_CHANGES``) also go in the Device's Event Log
+  (``device_logs``, read by 6.13).
 
 Arming a meter whose supply is on turns it off and arms it (Smart Energy ChangeSupply
 "Supply OFF/ARMED"), so "arm" always leaves the consumer in control of restoration.
@@ -41,6 +43,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final, Self
 
+from opendcc.devices.device_logs import Change, record
 from opendcc.devices.simulator import DeviceContext
 from opendcc.devices.state import DeviceState, Section
 from opendcc.devices.tariffs_billing import credit_exhausted
@@ -118,6 +121,19 @@ _CAUSED_BY: Final = {
     SupplyEvent.LOAD_LIMIT_RESTORED: SupplyEvent.LOAD_LIMIT_EXCEEDED,
 }
 """Events that only undo the cause of the current state."""
+
+LOGGED_CHANGES: Final[dict[SupplyEvent, Change]] = {
+    SupplyEvent.ARM: Change.SUPPLY_ARMED,
+    SupplyEvent.CREDIT_RESTORED: Change.SUPPLY_ARMED,
+    SupplyEvent.CONSUMER_RESTORE: Change.CONSUMER_RESTORED_SUPPLY,
+    SupplyEvent.LOAD_LIMIT_EXCEEDED: Change.LOAD_LIMIT_EXCEEDED,
+    SupplyEvent.TAMPER_LOCK: Change.SUPPLY_LOCKED_BY_TAMPER,
+    SupplyEvent.UNCONTROLLED_GAS_FLOW: Change.VALVE_ARMED_GAS_FLOW,
+}
+"""The supply changes with an event code of their own in the Device's Event Log
+(``device_logs``; a change of state only). Remote enable and disable (7.1, 7.2) are logged
+as the Command carried out (0x8154 with its message code), prepayment credit running out
+and the load limit restoration as the Alerts they raise (which GBCS does not log)."""
 
 HISTORY_LIMIT: Final = 64
 CONSUMER: Final = "Consumer"
@@ -280,6 +296,9 @@ def _record(
     )
     del switch.history[:-HISTORY_LIMIT]
     context.state.touch()
+    logged = LOGGED_CHANGES.get(event)
+    if logged is not None and (target is not current or event is SupplyEvent.TAMPER_LOCK):
+        record(context, logged)
     return change
 
 

@@ -260,6 +260,17 @@ def dsp_scheduled_message(payload: bytes, schedule_id: int) -> etree._Element:
     return element
 
 
+def cin_message(payload: bytes, cin: str) -> etree._Element:
+    """``CINMessage{GBCSPayload, CustomerIdentificationNumber}``: the Response to 9.1
+    Request Customer Identification Number (DUIS schema ``sr:CINMessage``: four digits)."""
+    if len(cin) != 4 or not cin.isdigit():
+        raise ValueError(f"a Customer Identification Number is four digits, not {cin!r}")
+    element = sr("CINMessage")
+    _child(element, "GBCSPayload", _b64(payload))
+    _child(element, "CustomerIdentificationNumber", cin)
+    return element
+
+
 def _schedule_id(value: int) -> int:
     if not 0 <= value <= _MAX_SCHEDULE_ID:
         raise ValueError(f"DSPScheduleID out of range: {value}")

@@ -50,6 +50,7 @@ from opendcc.store import journal as jr
 from opendcc.store.database import Database
 from opendcc.store.estate import SqliteEstate
 from opendcc.store.events import Event, EventKind, append_events, from_us
+from opendcc.transform.reads_events import CIN_USE_CASES, cin_of_command
 from opendcc.wan.network import Outcome as WanOutcome
 from opendcc.wan.network import SmWan
 
@@ -241,7 +242,12 @@ class Processor:
                         round_trip_ms=round(transmission.round_trip_s * 1000, 1),
                     )
                 )
-                if item.schedule_id is None:
+                cin = cin_of_command(item.command) if result.use_case in CIN_USE_CASES else None
+                if cin is not None:  # DUIS 9.1: CINMessage{GBCSPayload, the CIN sent}
+                    body = self.signer.result(
+                        header, ResponseCode.I0, now, build.cin_message(result.response, cin)
+                    )
+                elif item.schedule_id is None:
                     body = self.signer.gbcs_response(header, now, result.response)
                 else:  # DUIS 5.1: a scheduled request's Response is a DSPScheduledMessage
                     scheduled = build.dsp_scheduled_message(result.response, item.schedule_id)

@@ -37,9 +37,12 @@ from __future__ import annotations
 import hashlib
 from typing import Final
 
+from opendcc.gbcs import message_codes
+from opendcc.gbcs.context import GbcsDecodeError
 from opendcc.gbcs.dlms import builders as b
 from opendcc.gbcs.dlms.data import OctetString
 from opendcc.gbcs.dlms.payload import encode as encode_dlms
+from opendcc.gbcs.frame import decode_message
 from opendcc.gbcs.gbz import builders as z
 from opendcc.gbcs.gbz import encode as encode_gbz
 from opendcc.inventory.model import DeviceType
@@ -161,12 +164,33 @@ def request_customer_identification_number(
     return send_cin(request, customer_identification_number(request))
 
 
+CIN_USE_CASES: Final = frozenset({"ECS50", "GCS36"})
+
+
+def _cin_in(use_case: str | None, payload: bytes) -> str | None:
+    # ECS50 ends with the CIN as the octet-string value of its Set; GCS36 with UpdateCIN's
+    # four-character CIN (neither payload is encrypted: the reference Commands show it).
+    if use_case not in CIN_USE_CASES or len(payload) < 4:
+        return None
+    text = payload[-4:]
+    return text.decode("ascii") if text.isdigit() else None
+
+
 def cin_of(spec: CommandSpec) -> str | None:
     """The CIN a 9.1 CommandSpec carries (for the DUIS ``CINMessage``), or None."""
-    if spec.use_case not in ("ECS50", "GCS36") or len(spec.payload) < 4:
+    return _cin_in(spec.use_case, spec.payload)
+
+
+def cin_of_command(command: bytes) -> str | None:
+    """The CIN a framed 9.1 Command (ECS50 / GCS36, as sent to the Device) carries, or None
+    for any other Command: what the hub puts in the DUIS ``CINMessage`` (DUIS 9.1: the
+    Response to the Other User carries the CIN the DCC sent the meter to display)."""
+    try:
+        message = decode_message(command)
+    except GbcsDecodeError:
         return None
-    text = spec.payload[-4:]
-    return text.decode("ascii") if text.isdigit() else None
+    code = message_codes.lookup(message.message_code)
+    return _cin_in(code.use_case if code else None, message.payload)
 
 
 # --- 14.1 -------------------------------------------------------------------------------
