@@ -23,10 +23,15 @@ The hub:
    Response, the Device's signature. A mismatch or a check that fails: ``E081302``. A check
    that cannot run (a key the DCC does not hold) does not refuse: the event says so.
 4. Refuses a Response already returned for that Command: ``E081303`` (replay).
-5. Applies it, in one transaction: the Response is stored against the original request
-   (table ``local_responses``), whose trace gains ``device_responded`` (local) and
-   ``completed``; a successful CS06 Activate Firmware outcome updates the inventory's
-   firmware version of the Device, as the DCC does when it learns a Device's firmware.
+5. Applies it, all or nothing (``hub.change``): the Response is stored against the
+   original request (table ``local_responses``), whose trace gains ``device_responded``
+   (local) and ``completed``; a successful CS06 Activate Firmware outcome updates the
+   inventory's firmware version of the Device, as the DCC does when it learns a Device's
+   firmware. All of it is written in the same write job as this request's journal entry
+   and events, so it commits together or not at all: a Response stored meanwhile by
+   another 8.13 is ``E081303`` there too; a firmware version the inventory refuses, or a
+   fault in any step, rolls everything back and is answered ``E081301`` (the variant's
+   first code), and the same Response can be returned again.
 6. Answers I0 with the Device's Response as ``GBCSPayload``.
 
 The variant codes' readings are opendcc's (docs/duis-errors.md).
@@ -36,6 +41,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -47,21 +54,21 @@ from opendcc.duis import build
 from opendcc.duis.codes import ResponseCode
 from opendcc.duis.ids import RequestId
 from opendcc.duis.messages import ServiceRequest
-from opendcc.estate.records import DeviceUpdate
+from opendcc.estate.records import DeviceDetails, DeviceUpdate, EstateRefusal
 from opendcc.eui import Eui64
 from opendcc.gbcs.context import Cra, GbcsDecodeError
 from opendcc.gbcs.der import ActivateFirmwareResponse, ActivateImageResponseCode
 from opendcc.gbcs.der.tlv import Reader
 from opendcc.gbcs.frame import GbcsMessage, decode_message, decode_message_with_body
 from opendcc.gbcs.security import GbcsSecurity
+from opendcc.hub.change import Answer, Change, WriteSteps
 from opendcc.hub.pipeline import RequestTrace
 from opendcc.store import journal as jr
 from opendcc.store.database import SchemaPart, register_schema
 from opendcc.store.estate import SqliteEstate
 from opendcc.store.events import Event, EventKind, append_events, to_us
+from opendcc.store.inventory import WriteStep
 from opendcc.transform import duisxml as x
-
-Answer = tuple[ResponseCode, etree._Element | None, str]
 
 LOCAL_VARIANTS: Final = frozenset({2, 6})
 """The Command Variants whose Command the User delivers locally."""
@@ -99,7 +106,7 @@ class LocalResponses:
 
     async def return_local_response(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
-    ) -> Answer:
+    ) -> Answer | Change:
         body = request.body
         try:
             raw = base64.b64decode(x.text(body, "DeviceGBCSResponse"), validate=True)
@@ -120,7 +127,7 @@ class LocalResponses:
                 None,
                 f"the Response to {entry.request_id} was already returned",
             )
-        trace.add(
+        returned = trace.event(
             EventKind.DEVICE_RESPONDED,
             now,
             None,
@@ -128,16 +135,32 @@ class LocalResponses:
             message_code=f"{response.message_code:04X}",
             **checks,
         )
-        stored = await self._apply(entry, request, response, raw, now, checks)
-        if not stored:
-            return (
-                ResponseCode.E081303,
-                None,
-                f"the Response to {entry.request_id} was already returned",
-            )
-        await self._learn(entry, response, trace, now)
+        store = self._store(entry, request, response, raw, now, checks)
+        learn = self._learn(entry, response, trace, now)
+        steps = WriteSteps()
         content = build.sr("GBCSPayload", base64.b64encode(raw).decode("ascii"))
-        return ResponseCode.I0, content, f"Response to {entry.request_id} returned"
+
+        def apply(conn: Any) -> Answer:
+            """The Response stored against its Command, both traces' events and what the
+            DCC learns from it, in the request's own write job (``hub.change``)."""
+            if not store(conn):
+                return (
+                    ResponseCode.E081303,
+                    None,
+                    f"the Response to {entry.request_id} was already returned",
+                )
+            append_events(conn, [returned])
+            if learn is not None:
+                learned = steps.run(learn, conn)
+                if isinstance(learned, EstateRefusal):
+                    return (
+                        ResponseCode.E081301,
+                        None,
+                        f"the firmware the Response reports cannot be recorded: {learned.message}",
+                    )
+            return ResponseCode.I0, content, f"Response to {entry.request_id} returned"
+
+        return Change(apply, steps.committed)
 
     # --- correlation and checks ------------------------------------------------------------
 
@@ -224,16 +247,17 @@ class LocalResponses:
 
     # --- applying it -----------------------------------------------------------------------
 
-    async def _apply(
-        self,
+    @staticmethod
+    def _store(
         entry: jr.JournalEntry,
         request: ServiceRequest,
         response: GbcsMessage,
         raw: bytes,
         now: datetime,
         checks: dict[str, Any],
-    ) -> bool:
-        """Store the Response against the original request; False if one already was."""
+    ) -> Callable[[sqlite3.Connection], bool]:
+        """A write: store the Response against the original request and complete its
+        trace; False if a Response to it already was (nothing written then)."""
         rid = str(request.header.request_id)
         events = [
             Event(
@@ -249,7 +273,7 @@ class LocalResponses:
             for kind in (EventKind.DEVICE_RESPONDED, EventKind.COMPLETED)
         ]
 
-        def job(conn: Any) -> bool:
+        def job(conn: sqlite3.Connection) -> bool:
             inserted = conn.execute(
                 "INSERT INTO local_responses (original_request_id, request_id, originator,"
                 " at_us, message_code, response) VALUES (?, ?, ?, ?, ?, ?)"
@@ -261,22 +285,23 @@ class LocalResponses:
             append_events(conn, events)
             return True
 
-        return bool(await self.estate.db.write(job))
+        return job
 
-    async def _learn(
+    def _learn(
         self, entry: jr.JournalEntry, response: GbcsMessage, trace: RequestTrace, now: datetime
-    ) -> None:
-        """What the DCC takes from a Response: the firmware a CS06 activated."""
+    ) -> WriteStep[DeviceDetails | EstateRefusal] | None:
+        """What the DCC takes from a Response, as an inventory write step: the firmware a
+        CS06 activated (None: nothing to learn)."""
         if response.message_code != CS06_ACTIVATE_FIRMWARE:
-            return
+            return None
         try:
             outcome = ActivateFirmwareResponse.read(Reader(response.payload)).execution_outcome
         except (GbcsDecodeError, ValueError):
-            return  # encrypted or damaged payload: nothing to learn
+            return None  # encrypted or damaged payload: nothing to learn
         if outcome is None or outcome.activate_image_response_code != (
             ActivateImageResponseCode.SUCCESS
         ):
-            return
+            return None
         version = outcome.firmware_version.hex().upper()
         device = Eui64.parse(entry.target)
 
@@ -295,7 +320,7 @@ class LocalResponses:
                 ],
             )
 
-        await self.estate.inventory.update_device(
+        return self.estate.inventory.update_device_step(
             device, DeviceUpdate(firmware_version=version), record=record
         )
 
