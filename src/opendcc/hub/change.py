@@ -17,13 +17,16 @@ Its handler checks what it can from the read caches and returns a ``Change``:
   carried out" code; only the database itself failing fails the whole job, and then
   nothing at all is written and the request is not accepted (HTTP 500, retry later);
 - ``committed(answer)`` runs once the transaction has committed (read caches, waking the
-  scheduler), only for an answer that was kept.
+  scheduler), only for an answer that was kept; ``discarded()`` runs instead when the
+  change was not kept (a refusal, a fault, the job failing), for a handler that prepared
+  something outside the database (11.1/11.4 change cached Device states before the job).
 
 So the change, its journal entry and its events commit together or not at all; a crash
 at any point leaves either everything or nothing, never a change the User got no answer
 for. The handlers that use it: 5.1 Create Schedule (``hub.schedules``), 8.6 Service Opt
-In (``hub.opt_in``), 8.14.2 to 8.14.4 (``hub.ch_status``), and 8.3, 8.4, 8.14.1 and 12.2
-(``hub.nondevice``).
+In (``hub.opt_in``), 8.13 Return Local Command Response (``hub.local_delivery``), 8.14.2
+to 8.14.4 (``hub.ch_status``), 11.1 and 11.4 firmware distribution
+(``hub.firmware_distribution``), and 8.3, 8.4, 8.14.1 and 12.2 (``hub.nondevice``).
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ class Change:
 
     apply: Callable[[sqlite3.Connection], Answer]
     committed: Callable[[Answer], None] = field(default=lambda answer: None)
+    discarded: Callable[[], None] = field(default=lambda: None)
 
 
 class WriteSteps:

@@ -26,11 +26,21 @@ What the hub does:
    family: the Device holds the image's SHA-256, the Manufacturer Image Hash, and the
    version, for 11.3 to activate; a PPMID or HCALCS receives it via its CHF, which reports
    the transfer in CCS08 when next woken) and persists the distribution (the image, its
-   hash, version, the Devices that received it and the warning lists) in one transaction
-   with those Devices' states, before the answer leaves.
+   hash, version, the Devices that received it and the warning lists) with those Devices'
+   states, before the answer leaves.
 4. Answers I0 when every Device received the image, ``W110101`` / ``W110401`` with the
    warning lists when some did not, ``E110103`` / ``E110403`` (with the lists) when none
    did. These readings of the variant codes are opendcc's (docs/duis-errors.md).
+
+All or nothing (``hub.change``; SEC Section H3: one answer per Service Request, and the
+DCC's records match it): the Devices' states, the ``firmware_distributions`` row and the
+request's ``firmware_distributed`` event are written in the same write job as the
+request's journal entry, so they commit together or not at all. The job checks each
+receiving Device again against the database: one that left ``Commissioned`` after the
+cached checks refuses the request E5 and no Device is sent the image (the User sends it
+again). A fault in the job is rolled back and answered ``E110101`` / ``E110401`` (the
+variant's first code), the cached states are dropped so the Devices hold no image, and
+the same request sent again goes through.
 """
 
 from __future__ import annotations
@@ -53,16 +63,16 @@ from opendcc.duis import build
 from opendcc.duis.codes import ResponseCode
 from opendcc.duis.messages import ServiceRequest
 from opendcc.eui import Eui64
+from opendcc.hub.change import Answer, Change
 from opendcc.hub.pipeline import RequestTrace
 from opendcc.hub.states import DeviceStates
 from opendcc.inventory.model import Device, DeviceType, SmiStatus
 from opendcc.roles import UserRole
 from opendcc.store.database import SchemaPart, register_schema
 from opendcc.store.estate import SqliteEstate
-from opendcc.store.events import EventKind, to_us
+from opendcc.store.events import EventKind, append_events, to_us
+from opendcc.store.inventory_tables import read_device
 from opendcc.transform import duisxml as x
-
-Answer = tuple[ResponseCode, etree._Element | None, str]
 
 OTA_FILE_IDENTIFIER: Final = 0x0BEEF11E
 OTA_HEADER_VERSION: Final = 0x0100
@@ -197,12 +207,12 @@ class FirmwareDistribution:
 
     async def update_firmware(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
-    ) -> Answer:
+    ) -> Answer | Change:
         return await self._distribute(UPDATE_FIRMWARE, request, user, now, trace)
 
     async def update_ppmid_firmware(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
-    ) -> Answer:
+    ) -> Answer | Change:
         return await self._distribute(UPDATE_PPMID_FIRMWARE, request, user, now, trace)
 
     async def _distribute(
@@ -212,7 +222,7 @@ class FirmwareDistribution:
         user: DccUser,
         now: datetime,
         trace: RequestTrace,
-    ) -> Answer:
+    ) -> Answer | Change:
         body = request.body
         try:
             image = base64.b64decode(x.text(body, "FirmwareImage"), validate=True)
@@ -229,18 +239,26 @@ class FirmwareDistribution:
             )
         listed = _device_list(x.text(body, "DeviceIDList"))
         result = self._sort(variant, listed, user, now)
-        states: list[DeviceState] = []
+        content = self._warning(variant, result) if result.warned else None
+        if not result.delivered:
+            reason = f"no listed Device can take the image ({len(listed)} listed)"
+            return variant.none_received, content, reason
+        digest = manufacturer_image_hash(image).hex()
+        # The Devices' states take the image here, on the loop, before the job is
+        # submitted (as a Command's Response does), so that any later write of the same
+        # states carries it; should the change not be kept they are forgotten (``discarded``).
+        states: dict[Eui64, DeviceState] = {}
         for device in result_devices(self.estate, result.delivered):
             state = self.states.load(device)
             han = device.device_type in UPDATE_PPMID_FIRMWARE.types
             via = self._hub_state(device) if han else None
             receive_firmware_image(state, version=version, now=now, image=image, via=via)
-            states.append(state)
+            states[state.device_id] = state
             if via is not None:
-                states.append(via)
-        digest = manufacturer_image_hash(image).hex()
-        await self._persist(variant, request, now, version, digest, image, header, result, states)
-        trace.add(
+                states[via.device_id] = via
+        rows = DeviceStates.rows(states.values())
+        record = self._record(variant, request, now, version, digest, image, header, result)
+        event = trace.event(
             EventKind.INVENTORY_CHANGED,
             now,
             None,
@@ -250,14 +268,42 @@ class FirmwareDistribution:
             delivered=len(result.delivered),
             warned=result.warned,
         )
-        content = self._warning(variant, result) if result.warned else None
-        if not result.delivered:
-            reason = f"no listed Device can take the image ({len(listed)} listed)"
-            return variant.none_received, content, reason
         summary = f"image {digest[:16]}... held by {len(result.delivered)} Devices"
-        if result.warned:
-            return variant.some_received, content, f"{summary}; {result.warned} not sent"
-        return ResponseCode.I0, None, summary
+        answer: Answer = (
+            (variant.some_received, content, f"{summary}; {result.warned} not sent")
+            if result.warned
+            else (ResponseCode.I0, None, summary)
+        )
+
+        def apply(conn: Any) -> Answer:
+            """The Devices' states, the distribution and its event, written together with
+            the request's journal entry (``hub.change``). Each Device is checked again
+            against the database: one that left ``Commissioned`` after the cached checks
+            refuses the whole distribution (E5), and nothing is sent to any Device."""
+            for eui in result.delivered:
+                stored = read_device(conn, eui)
+                if stored is None or stored.status is not SmiStatus.COMMISSIONED:
+                    status = "gone" if stored is None else stored.status.value
+                    return (
+                        ResponseCode.E5,
+                        None,
+                        f"{eui} is {status} now; no Device was sent the image",
+                    )
+            if rows:
+                DeviceStates.save(conn, rows)
+            conn.execute(
+                "INSERT INTO firmware_distributions (request_id, variant, originator, at_us,"
+                " version, image_hash, image, manufacturer_code, image_type, delivered, warnings)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                record,
+            )
+            append_events(conn, [event])
+            return answer
+
+        def discarded() -> None:
+            self.states.forget(states)
+
+        return Change(apply, discarded=discarded)
 
     def _sort(self, variant: Variant, listed: list[Eui64], user: DccUser, now: datetime) -> Sorted:
         inventory = self.estate.inventory
@@ -311,8 +357,8 @@ class FirmwareDistribution:
             ],
         )
 
-    async def _persist(
-        self,
+    @staticmethod
+    def _record(
         variant: Variant,
         request: ServiceRequest,
         now: datetime,
@@ -321,12 +367,11 @@ class FirmwareDistribution:
         image: bytes,
         header: OtaHeader,
         result: Sorted,
-        states: list[DeviceState],
-    ) -> None:
+    ) -> tuple[Any, ...]:
+        """The ``firmware_distributions`` row of this distribution."""
         rid = request.header.request_id
-        rows = DeviceStates.rows(states)
         warnings = {k: [str(e) for e in v] for k, v in result.warnings.items() if v}
-        values = (
+        return (
             str(rid),
             variant.code,
             str(rid.originator),
@@ -339,18 +384,6 @@ class FirmwareDistribution:
             json.dumps([str(e) for e in result.delivered]),
             json.dumps(warnings),
         )
-
-        def job(conn: Any) -> None:
-            if rows:
-                DeviceStates.save(conn, rows)
-            conn.execute(
-                "INSERT INTO firmware_distributions (request_id, variant, originator, at_us,"
-                " version, image_hash, image, manufacturer_code, image_type, delivered, warnings)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                values,
-            )
-
-        await self.estate.db.write(job)
 
 
 def result_devices(estate: SqliteEstate, euis: list[Eui64]) -> list[Device]:

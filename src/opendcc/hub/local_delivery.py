@@ -23,12 +23,17 @@ The hub:
    Response, the Device's signature. A mismatch or a check that fails: ``E081302``. A check
    that cannot run (a key the DCC does not hold) does not refuse: the event says so.
 4. Refuses a Response already returned for that Command: ``E081303`` (replay).
-5. Applies it, in one transaction: the Response is stored against the original request
-   (table ``local_responses``), whose trace gains ``device_responded`` (local) and
-   ``completed``; a successful CS06 Activate Firmware outcome updates the inventory's
-   firmware version of the Device, as the DCC does when it learns a Device's firmware,
-   and a successful 8.7 Join or 8.8 Unjoin records or removes the HAN association in the
-   inventory in the same transaction (``hub.joins``).
+5. Applies it, all or nothing (``hub.change``): the Response is stored against the
+   original request (table ``local_responses``), whose trace gains ``device_responded``
+   (local) and ``completed``; a successful CS06 Activate Firmware outcome updates the
+   inventory's firmware version of the Device, as the DCC does when it learns a Device's
+   firmware. All of it is written in the same write job as this request's journal entry
+   and events, so it commits together or not at all: a Response stored meanwhile by
+   another 8.13 is ``E081303`` there too; a firmware version the inventory refuses, or a
+   fault in any step, rolls everything back and is answered ``E081301`` (the variant's
+   first code), and the same Response can be returned again. A successful 8.7 Join or 8.8
+   Unjoin records or removes the HAN association in the inventory in the same transaction
+   (``hub.joins``; a refusal there leaves the Response's record whole).
 6. Answers I0 with the Device's Response as ``GBCSPayload``.
 
 The variant codes' readings are opendcc's (docs/duis-errors.md).
@@ -38,6 +43,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -49,7 +56,7 @@ from opendcc.duis import build
 from opendcc.duis.codes import ResponseCode
 from opendcc.duis.ids import RequestId
 from opendcc.duis.messages import ServiceRequest
-from opendcc.estate.records import DeviceUpdate
+from opendcc.estate.records import DeviceDetails, DeviceUpdate, EstateRefusal
 from opendcc.eui import Eui64
 from opendcc.gbcs.context import Cra, GbcsDecodeError
 from opendcc.gbcs.der import ActivateFirmwareResponse, ActivateImageResponseCode
@@ -57,14 +64,14 @@ from opendcc.gbcs.der.tlv import Reader
 from opendcc.gbcs.frame import GbcsMessage, decode_message, decode_message_with_body
 from opendcc.gbcs.security import GbcsSecurity
 from opendcc.hub import joins
+from opendcc.hub.change import Answer, Change, WriteSteps
 from opendcc.hub.pipeline import RequestTrace
 from opendcc.store import journal as jr
 from opendcc.store.database import SchemaPart, register_schema
 from opendcc.store.estate import SqliteEstate
 from opendcc.store.events import Event, EventKind, append_events, to_us
+from opendcc.store.inventory import WriteStep
 from opendcc.transform import duisxml as x
-
-Answer = tuple[ResponseCode, etree._Element | None, str]
 
 LOCAL_VARIANTS: Final = frozenset({2, 6})
 """The Command Variants whose Command the User delivers locally."""
@@ -102,7 +109,7 @@ class LocalResponses:
 
     async def return_local_response(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
-    ) -> Answer:
+    ) -> Answer | Change:
         body = request.body
         try:
             raw = base64.b64decode(x.text(body, "DeviceGBCSResponse"), validate=True)
@@ -123,7 +130,7 @@ class LocalResponses:
                 None,
                 f"the Response to {entry.request_id} was already returned",
             )
-        trace.add(
+        returned = trace.event(
             EventKind.DEVICE_RESPONDED,
             now,
             None,
@@ -131,17 +138,40 @@ class LocalResponses:
             message_code=f"{response.message_code:04X}",
             **checks,
         )
-        learned = self._learned(entry, raw, request, now)
-        stored = await self._apply(entry, request, response, raw, now, checks, learned)
-        if not stored:
-            return (
-                ResponseCode.E081303,
-                None,
-                f"the Response to {entry.request_id} was already returned",
-            )
-        await self._learn(entry, response, trace, now)
+        store = self._store(entry, request, response, raw, now, checks)
+        learn = self._learn(entry, response, trace, now)
+        association = self._learned(entry, raw, request, now)
+        steps = WriteSteps()
         content = build.sr("GBCSPayload", base64.b64encode(raw).decode("ascii"))
-        return ResponseCode.I0, content, f"Response to {entry.request_id} returned"
+
+        def apply(conn: Any) -> Answer:
+            """The Response stored against its Command, both traces' events and what the
+            DCC learns from it, in the request's own write job (``hub.change``)."""
+            if not store(conn):
+                return (
+                    ResponseCode.E081303,
+                    None,
+                    f"the Response to {entry.request_id} was already returned",
+                )
+            append_events(conn, [returned])
+            if association is not None:
+                association.run(conn)
+            if learn is not None:
+                learned = steps.run(learn, conn)
+                if isinstance(learned, EstateRefusal):
+                    return (
+                        ResponseCode.E081301,
+                        None,
+                        f"the firmware the Response reports cannot be recorded: {learned.message}",
+                    )
+            return ResponseCode.I0, content, f"Response to {entry.request_id} returned"
+
+        def committed(answer: Answer) -> None:
+            steps.committed(answer)
+            if association is not None:
+                association.committed()
+
+        return Change(apply, committed)
 
     # --- correlation and checks ------------------------------------------------------------
 
@@ -228,18 +258,17 @@ class LocalResponses:
 
     # --- applying it -----------------------------------------------------------------------
 
-    async def _apply(
-        self,
+    @staticmethod
+    def _store(
         entry: jr.JournalEntry,
         request: ServiceRequest,
         response: GbcsMessage,
         raw: bytes,
         now: datetime,
         checks: dict[str, Any],
-        learned: joins.Recording | None = None,
-    ) -> bool:
-        """Store the Response against the original request, with the HAN association it
-        reports (``hub.joins``); False if one already was."""
+    ) -> Callable[[sqlite3.Connection], bool]:
+        """A write: store the Response against the original request and complete its
+        trace; False if a Response to it already was (nothing written then)."""
         rid = str(request.header.request_id)
         events = [
             Event(
@@ -255,7 +284,7 @@ class LocalResponses:
             for kind in (EventKind.DEVICE_RESPONDED, EventKind.COMPLETED)
         ]
 
-        def job(conn: Any) -> bool:
+        def job(conn: sqlite3.Connection) -> bool:
             inserted = conn.execute(
                 "INSERT INTO local_responses (original_request_id, request_id, originator,"
                 " at_us, message_code, response) VALUES (?, ?, ?, ?, ?, ?)"
@@ -265,14 +294,9 @@ class LocalResponses:
             if inserted.rowcount == 0:
                 return False
             append_events(conn, events)
-            if learned is not None:
-                learned.run(conn)
             return True
 
-        stored = bool(await self.estate.db.write(job))
-        if stored and learned is not None:
-            learned.committed()
-        return stored
+        return job
 
     def _learned(
         self, entry: jr.JournalEntry, raw: bytes, request: ServiceRequest, now: datetime
@@ -294,20 +318,21 @@ class LocalResponses:
             returned_by=str(request.header.request_id),
         )
 
-    async def _learn(
+    def _learn(
         self, entry: jr.JournalEntry, response: GbcsMessage, trace: RequestTrace, now: datetime
-    ) -> None:
-        """What the DCC takes from a Response: the firmware a CS06 activated."""
+    ) -> WriteStep[DeviceDetails | EstateRefusal] | None:
+        """What the DCC takes from a Response, as an inventory write step: the firmware a
+        CS06 activated (None: nothing to learn)."""
         if response.message_code != CS06_ACTIVATE_FIRMWARE:
-            return
+            return None
         try:
             outcome = ActivateFirmwareResponse.read(Reader(response.payload)).execution_outcome
         except (GbcsDecodeError, ValueError):
-            return  # encrypted or damaged payload: nothing to learn
+            return None  # encrypted or damaged payload: nothing to learn
         if outcome is None or outcome.activate_image_response_code != (
             ActivateImageResponseCode.SUCCESS
         ):
-            return
+            return None
         version = outcome.firmware_version.hex().upper()
         device = Eui64.parse(entry.target)
 
@@ -326,7 +351,7 @@ class LocalResponses:
                 ],
             )
 
-        await self.estate.inventory.update_device(
+        return self.estate.inventory.update_device_step(
             device, DeviceUpdate(firmware_version=version), record=record
         )
 

@@ -135,12 +135,16 @@ class NonDeviceService(NonDeviceHandler):
         change = outcome if isinstance(outcome, Change) else None
 
         def job(conn: Any) -> tuple[Answer, Event]:
+            # The trace so far (received, checks) first, so that the change's own events
+            # follow it in the request's trace; a change rolled back keeps these.
+            append_events(conn, events)
             if change is not None:
                 answer = savepoint_apply(conn, change, fault)
             else:
                 answer = cast(Answer, outcome)
             code, _content, reason = answer
-            kind = EventKind.SYNC_RESPONSE if code is ResponseCode.I0 else EventKind.REFUSED
+            # I0, or a W warning (carried out, with a remark), is an answer; E is a refusal.
+            kind = EventKind.SYNC_RESPONSE if kept(code) else EventKind.REFUSED
             final = trace.event(kind, now, code.value, reason=reason)
             row = jr.insert_request(
                 conn,
@@ -158,10 +162,15 @@ class NonDeviceService(NonDeviceHandler):
             jr.advance(conn, row, jr.Step.RESPONDED, now, response_code=code.value)
             jr.advance(conn, row, jr.Step.DELIVERED, now)
             jr.record_counter(conn, str(rid.originator), rid.counter)
-            append_events(conn, [*events, final])
+            append_events(conn, [final])
             return answer, final
 
-        future = self.estate.db.submit(job)
+        try:
+            future = self.estate.db.submit(job)
+        except Exception:
+            if change is not None:
+                change.discarded()
+            raise
         if change is not None:
             # The read caches learn of the change as soon as it commits, before any other
             # request can read them (the inventory's own writes do the same).
@@ -368,14 +377,18 @@ class NonDeviceService(NonDeviceHandler):
 
 
 def _on_kept(change: Change) -> Callable[[Future[tuple[Answer, Event]]], None]:
-    """A done-callback: ``change.committed`` once its job committed with a kept answer."""
+    """A done-callback: ``change.committed`` once its job committed with a kept answer,
+    ``change.discarded`` otherwise."""
 
     def callback(future: Future[tuple[Answer, Event]]) -> None:
         if future.cancelled() or future.exception() is not None:
+            change.discarded()
             return
         answer, _final = future.result()
         if kept(answer[0]):
             change.committed(answer)
+        else:
+            change.discarded()
 
     return callback
 

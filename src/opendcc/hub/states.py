@@ -80,6 +80,12 @@ class DeviceStates:
         device = self.inventory.get_device(eui)
         return None if device is None else self.load(device)
 
+    def forget(self, devices: Iterable[Eui64]) -> None:
+        """Drop these Devices' cached states: a change made to them was not kept (its job
+        was rolled back), so the next ``load`` reads them as the database holds them."""
+        for eui in devices:
+            self._cache.pop(eui, None)
+
     def _evict(self) -> None:
         # Never evict a state with unsaved changes; those are saved with their Response.
         for eui in list(self._cache):
