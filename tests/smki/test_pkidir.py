@@ -127,8 +127,8 @@ def test_each_supplier_gets_a_prepayment_top_up_key_its_devices_verify_utrns_wit
     """GBCS 14: the demo PKI issues each Supplier a ``-pp-ka`` Key Agreement certificate; a
     UTRN minted with its private key verifies on the Device side (the Device's derived KA
     key and the Supplier's top-up certificate), and only for that Supplier."""
-    from opendcc.devices.tariffs_utrn import UtrnError, mint, verify  # noqa: PLC0415
-    from opendcc.gbcs.security import PREPAYMENT_KEY_MARK, GbcsSecurity  # noqa: PLC0415
+    from opendcc.devices.tariffs_utrn import UtrnError, mint, verify
+    from opendcc.gbcs.security import PREPAYMENT_KEY_MARK, GbcsSecurity
 
     store = Keystore.load(demo_pki)
     credentials = PkiDirectory.open(demo_pki).device_credentials()
