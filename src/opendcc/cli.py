@@ -11,7 +11,7 @@ import typer
 
 from opendcc import __version__
 from opendcc.benchmark.cli import bench
-from opendcc.client.cli import demo, send
+from opendcc.client.cli import demo, send, utrn
 from opendcc.correlate.cli import correlate
 from opendcc.duis.cli import app as duis_app
 from opendcc.estate.cli import app as estate_app
@@ -36,6 +36,7 @@ app.add_typer(sec_app, name="sec")
 app.command()(serve)
 app.command()(bench)
 app.command()(send)
+app.command()(utrn)
 app.command()(demo)
 app.command()(parse)
 app.command()(correlate)

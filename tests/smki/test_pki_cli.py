@@ -43,7 +43,9 @@ def test_subcommands_have_help(command: list[str]) -> None:
 
 def test_init_writes_a_loadable_pki_and_refuses_to_overwrite(pki: Path) -> None:
     store = Keystore.load(pki)
-    assert store.warnings == [] and len(store) == 24
+    assert (
+        store.warnings == [] and len(store) == 26
+    )  # 23 Party certificates (two Suppliers with a top-up key) + 3 CAs
     code, output = _run("init", str(pki))
     assert code == 1 and "--force" in output
     code, output = _run("init", str(pki.parent / "other"), "--estate", "nowhere")

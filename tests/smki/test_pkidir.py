@@ -71,7 +71,8 @@ def test_every_party_loads_with_its_keys(demo_pki: Path) -> None:
         assert party.user_roles == identity.user_roles
         assert len(party.certificates) == len(identity.certificates)
         for spec, issued in zip(identity.certificates, party.certificates, strict=True):
-            entry = store.find(identity.eui, spec.usage, roles=[spec.role])[0]
+            found = store.find(identity.eui, spec.usage, roles=[spec.role])
+            entry = next(e for e in found if e.name == f"{identity.eui.hex}-{spec.label}")
             assert entry.serial == issued.serial
             assert entry.private_key is not None
             assert entry.private_key.public_key() == entry.public_key
@@ -107,13 +108,56 @@ def test_index_json_lists_what_users_need(demo_pki: Path) -> None:
     assert supplier["user_roles"] == ["IS", "GS"]
     assert supplier["remote_party_role"] == "02"
     labels = {c["label"]: c for c in supplier["certificates"]}
-    assert set(labels) == {"ds", "ka", "xmlsign-ds"}
+    assert set(labels) == {"ds", "ka", "xmlsign-ds", "pp-ka"}
     assert labels["xmlsign-ds"]["remote_party_role"] == "87"
+    assert labels["pp-ka"]["remote_party_role"] == "02"
+    assert labels["pp-ka"]["purpose"] == "prepayment-top-up"
+    network_operator = by_name["electricity-distributor"]
+    assert {c["label"] for c in network_operator["certificates"]} == {"ds", "ka", "xmlsign-ds"}
     cert = load_certificate((demo_pki / labels["ka"]["certificate"]).read_bytes())
     assert labels["ka"]["serial"] == str(cert.serial_number)
     assert labels["ka"]["serial_hex"] == f"{cert.serial_number:X}"
     assert by_name["dcc"]["eui"] == "90-B3-D5-1F-30-00-00-02"
     assert {c["remote_party_role"] for c in by_name["dcc"]["certificates"]} == {"04", "89"}
+
+
+def test_each_supplier_gets_a_prepayment_top_up_key_its_devices_verify_utrns_with(
+    demo_pki: Path,
+) -> None:
+    """GBCS 14: the demo PKI issues each Supplier a ``-pp-ka`` Key Agreement certificate; a
+    UTRN minted with its private key verifies on the Device side (the Device's derived KA
+    key and the Supplier's top-up certificate), and only for that Supplier."""
+    from opendcc.devices.tariffs_utrn import UtrnError, mint, verify
+    from opendcc.gbcs.security import PREPAYMENT_KEY_MARK, GbcsSecurity
+
+    store = Keystore.load(demo_pki)
+    credentials = PkiDirectory.open(demo_pki).device_credentials()
+    supplier_a, supplier_b = estates.DEMO_SUPPLIER_A, estates.DEMO_SUPPLIER_B
+    for supplier in (supplier_a, supplier_b):
+        top_up = store.key_agreement(supplier, private=True, name_contains=PREPAYMENT_KEY_MARK)
+        assert top_up is not None and top_up.role is RemotePartyRole.SUPPLIER
+        assert top_up.record is not None
+        management = [e for e in store.find(supplier, KeyUsage.KEY_AGREEMENT) if e is not top_up]
+        assert len(management) == 1
+        assert management[0].public_key.public_numbers() != top_up.public_key.public_numbers()
+    distributor = estates.DEMO_ELECTRICITY_DISTRIBUTOR
+    assert store.key_agreement(distributor, name_contains=PREPAYMENT_KEY_MARK) is None
+
+    meter = Eui64.parse("00-DB-12-34-56-78-90-A0")
+    # The Supplier's own keys plus the Device's KA certificate (from the SMKI repository).
+    store_with_device = Keystore.load(demo_pki)
+    store_with_device.add_certificate(credentials.certificate(meter, KeyUsage.KEY_AGREEMENT))
+    supplier_side = GbcsSecurity(store_with_device)
+    device_side = GbcsSecurity(
+        Keystore.load(demo_pki),
+        device_keys=lambda eui, usage: credentials.entry(eui, usage) if eui == meter else None,
+    )
+    counter = 0x6000_0000 << 32
+    utrn = mint(counter, 500, supplier_a, meter, supplier_side)
+    token = verify(utrn, counter, supplier_a, meter, device_side)
+    assert token.value == 500
+    with pytest.raises(UtrnError):
+        verify(utrn, counter, supplier_b, meter, device_side)
 
 
 def test_refuses_a_non_empty_folder_unless_forced(tmp_path: Path) -> None:

@@ -123,6 +123,7 @@ def test_search_for_an_organisation_lists_roles(
         ("DS", "135"),
         ("DS", "2"),
         ("KA", "2"),
+        ("KA", "2"),  # the Supplier's prepayment top-up key (GBCS 14)
     ]
     for result in results:
         assert list(result)[:2] == ["CertificateSerial", "CertificateSubjectName"]

@@ -106,3 +106,77 @@ def demo(
     for line in lines:
         table.add_row(line.user, line.request, line.sync, line.final, line.detail, f"{line.ms:.0f}")
     Console().print(table)
+
+
+def utrn(
+    as_user: Annotated[str, typer.Option("--as", help="Supplier name (demo PKI) or EUI-64.")],
+    device: Annotated[str, typer.Option(help="The Device's EUI-64 (ESME or GSME).")],
+    amount: Annotated[int, typer.Option(help="Credit in pence (above 8191: whole pounds).")],
+    data: Annotated[Path, typer.Option(help="The hub's data directory (its PKI).")] = Path(
+        "var/opendcc"
+    ),
+    hub: Annotated[
+        str, typer.Option(help="The hub's DUIS base URL (its SMKI service: port + 4).")
+    ] = "http://127.0.0.1:8079",
+    boxed_keys: Annotated[
+        Path | None, typer.Option(help="DCC Boxed keys instead of a PKI.")
+    ] = None,
+    counter: Annotated[
+        int | None, typer.Option(help="Use this UTRN counter (a multiple of 2**32).")
+    ] = None,
+    request: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the 2.2 Top Up Device request here (send it with "
+            "opendcc send FILE --as USER --keep-counter)."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ca: Annotated[
+        Path | None, typer.Option(help="TLS root to trust for an https hub (DATA/tls/ca.pem).")
+    ] = None,
+) -> None:
+    """Make a prepayment top-up UTRN (GBCS 14) as a Supplier for a Device and print it.
+
+    The 2.2 Top Up Device request must carry the UTRN's counter as its RequestID counter
+    (printed on stderr; --request writes the whole request)."""
+    from opendcc.client.utrn import TopUpError, run_utrn  # noqa: PLC0415
+    from opendcc.duis.build import to_bytes  # noqa: PLC0415
+
+    try:
+        top_up = asyncio.run(
+            run_utrn(
+                as_user,
+                device,
+                amount,
+                data=data,
+                hub=hub,
+                boxed_keys=boxed_keys,
+                counter=counter,
+                ca=ca,
+            )
+        )
+        if request is not None:
+            request.write_bytes(to_bytes(top_up.request()))
+    except (TopUpError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        document = {
+            "utrn": top_up.utrn,
+            "supplier": str(top_up.supplier),
+            "device": str(top_up.device),
+            "counter": top_up.counter,
+            "request_id": str(top_up.request_id),
+            "value": top_up.value,
+            "value_class": top_up.value_class.name.lower(),
+            "pence": top_up.pence,
+        }
+        typer.echo(json.dumps(document, indent=2))
+        return
+    typer.echo(top_up.utrn)
+    typer.echo(
+        f"{top_up.pence}p for {top_up.device} from {top_up.supplier}; send it in 2.2 Top Up "
+        f"Device with RequestID {top_up.request_id}",
+        err=True,
+    )

@@ -63,6 +63,26 @@ log = logging.getLogger("opendcc.hub")
 
 _CANCELLATION_YEAR = 3000
 
+TOP_UP_VARIANT = "2.2"
+TOP_UP_COUNTERS = "/top-up"
+
+
+def replay_key(request: ServiceRequest) -> str:
+    """Whose counters a request's RequestID counter is checked against (DUIS replay check).
+
+    2.2 Top Up Device is the exception: its RequestID counter is the UTRN counter (GBCS
+    14.2-14.3, CS01a/CS01b: the Device takes the full counter from the Command and checks it
+    against the top-up counters it keeps apart from the Command counter; RTDS shows
+    ``3 * 2**32`` and ``6 * 2**32``), a multiple of 2**32 that jumps ahead of the time-based
+    counters of the User's other requests. The hub keeps it apart too (opendcc's reading):
+    top-ups must count up among themselves, and a top-up does not push the User's other
+    counter decades ahead.
+    """
+    originator = str(request.header.request_id.originator)
+    if request.header.variant.code == TOP_UP_VARIANT:
+        return originator + TOP_UP_COUNTERS
+    return originator
+
 
 @dataclass(slots=True)
 class Accepted:
@@ -224,8 +244,8 @@ class Pipeline:
                     trace,
                     now,
                 )
-        elif not self.replay.claim(str(request_id.originator), request_id.counter):
-            last = self.replay.last(str(request_id.originator))
+        elif not self.replay.claim(replay_key(parsed), request_id.counter):
+            last = self.replay.last(replay_key(parsed))
             return await self._http(
                 HttpRefusal.REPLAY,
                 f"RequestID counter {request_id.counter}"
@@ -599,7 +619,7 @@ class Pipeline:
                     precommand=precommand,
                     command=command,
                 )
-                jr.record_counter(conn, str(rid.originator), rid.counter)
+                jr.record_counter(conn, replay_key(request), rid.counter)
             else:
                 entry = row
                 jr.advance(conn, entry, jr.Step.SIGNED, now, command=command)
@@ -635,9 +655,7 @@ class Pipeline:
         except ValueError:
             code = ResponseCode.E11
         answer = self.signer.acknowledgement(request.header, code, now)
-        await self._log(
-            trace, request.header.request_id.originator, request.header.request_id.counter
-        )
+        await self._log(trace, replay_key(request), request.header.request_id.counter)
         return HttpAnswer(200, answer)
 
     async def _http(
@@ -647,14 +665,12 @@ class Pipeline:
         await self._log(trace, None, None)
         return plain(refusal.status, reason)
 
-    async def _log(
-        self, trace: RequestTrace, originator: Eui64 | None, counter: int | None
-    ) -> None:
+    async def _log(self, trace: RequestTrace, key: str | None, counter: int | None) -> None:
         events = list(trace.events)
 
         def job(conn: Any) -> None:
             append_events(conn, events)
-            if originator is not None and counter is not None:
-                jr.record_counter(conn, str(originator), counter)
+            if key is not None and counter is not None:
+                jr.record_counter(conn, key, counter)
 
         await self.db.write(job)

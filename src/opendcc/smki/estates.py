@@ -21,6 +21,13 @@ Each User gets three certificates, as DCC Boxed issues them:
   devices trust on Commands; opendcc does the same so that DCC Boxed clients work
   unchanged.
 
+A Supplier gets a fourth: a second Key Agreement certificate in the Supplier role, its
+*prepayment top-up* key (``<eui>-pp-ka``, named as the reference keystore names the RTDS
+Suppliers' ``90b3d51f30010000-pp-ka``). GBCS 14 (UTRNs) keys each top-up token's MAC by ECDH
+of this key with the Device's Key Agreement key; the Device holds the certificate in its
+Supplier trust anchor cell with cell usage "prepayment top-up" (GBCS 13.2.4), apart from
+the management key that protects Commands. ``opendcc utrn`` makes UTRNs with it.
+
 The DCC's access control broker holds DS and KA certificates in role ``04``, and the DSP
 signs DUIS responses and alerts with a ``0x89`` XML-signing certificate. The DCC's other
 device-facing roles (Recovery, Transitional CoS, WAN Provider) get their own opendcc EUIs.
@@ -50,6 +57,7 @@ class CertificatePurpose(enum.StrEnum):
     GBCS_SIGNING = "gbcs-signing"
     KEY_AGREEMENT = "key-agreement"
     DUIS_SIGNING = "duis-signing"
+    PREPAYMENT_TOP_UP = "prepayment-top-up"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +129,17 @@ def _ka(role: RemotePartyRole) -> CertificateSpec:
     return CertificateSpec("ka", role, KeyUsage.KEY_AGREEMENT, CertificatePurpose.KEY_AGREEMENT)
 
 
+PREPAYMENT_TOP_UP: Final = CertificateSpec(
+    "pp-ka",
+    RemotePartyRole.SUPPLIER,
+    KeyUsage.KEY_AGREEMENT,
+    CertificatePurpose.PREPAYMENT_TOP_UP,
+)
+"""A Supplier's prepayment top-up key (GBCS 14.2, the UTRN's key agreement key). The label
+holds ``-pp-`` (``gbcs.security.PREPAYMENT_KEY_MARK``): the keystore and the Devices tell it
+from the Supplier's management key agreement key by that mark, as in the reference keystore."""
+
+
 XML_SIGNING: Final = CertificateSpec(
     "xmlsign-ds",
     RemotePartyRole.XML_SIGNING,
@@ -142,9 +161,11 @@ def user(
     user_roles: tuple[UserRole, ...],
     role: RemotePartyRole,
 ) -> PartyIdentity:
-    """A User with DS and KA certificates in ``role`` and a DUIS XML-signing certificate."""
+    """A User with DS and KA certificates in ``role`` and a DUIS XML-signing certificate;
+    a Supplier also gets its prepayment top-up key agreement certificate."""
+    top_up = (PREPAYMENT_TOP_UP,) if role is RemotePartyRole.SUPPLIER else ()
     return PartyIdentity(
-        name, common_name, eui, user_roles, role, (_ds(role), _ka(role), XML_SIGNING)
+        name, common_name, eui, user_roles, role, (_ds(role), _ka(role), XML_SIGNING, *top_up)
     )
 
 
