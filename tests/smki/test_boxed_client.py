@@ -161,8 +161,16 @@ def test_boxed_client_searches_organisations_by_role(
     assert expected.record is not None
     assert int(str(xml_signing["serial"])) == expected.record.serial
     assert xml_signing["role"] == 0x87 and xml_signing["eui"] == estates.DEMO_SUPPLIER_A.hex
-    [key_agreement] = _client(address, "organisation", supplier, "2", "ka")
-    assert key_agreement["role"] == 2
+    # Two Supplier key-agreement certificates: the Supplier's own and its prepayment top-up
+    # key (``-pp-ka``, which the meters check UTRNs with).
+    key_agreements = _client(address, "organisation", supplier, "2", "ka")
+    expected_ka = store.find(estates.DEMO_SUPPLIER_A, roles=[RemotePartyRole.SUPPLIER])
+    assert sorted(int(str(k["serial"])) for k in key_agreements) == sorted(
+        e.record.serial
+        for e in expected_ka
+        if e.record is not None and e.usage is KeyUsage.KEY_AGREEMENT
+    )
+    assert len(key_agreements) == 2 and {k["role"] for k in key_agreements} == {2}
     dsp = _client(address, "organisation", str(estates.DCC), "137", "ds")
     assert [item["role"] for item in dsp] == [0x89]
     assert _client(address, "organisation", "11-22-33-44-55-66-77-88", "2", "ds") == []

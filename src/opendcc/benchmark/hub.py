@@ -319,7 +319,9 @@ async def run(
         finally:
             ticker.cancel()
         say("waiting for the last responses")
-        for _ in range(200):
+        # Up to a minute: a delivery that failed under load is retried 5 s later (after a
+        # POST timeout of up to 10 s), and a response still missing then counts as lost.
+        for _ in range(1200):
             outstanding = sum(1 for k in sent if k not in arrivals)
             measure_phase(len(sent) - outstanding, len(sent))
             if not outstanding:
