@@ -78,6 +78,18 @@ INSTALLED = frozenset({S.INSTALLED_NOT_COMMISSIONED, S.COMMISSIONED, S.SUSPENDED
 PRIOR_TO_INSTALLATION = "Fault identified prior to installation"
 POST_INSTALLATION = "Fault identified post installation"
 
+_INSTALL_DETAILS = ("CHFInstallType", "MPxN", "AerialInstall", "CHFLocation")
+"""The 8.14.1 installation details recorded in the request's event."""
+_SURVEY = (
+    "CHFInstallType",
+    "PremiseType",
+    "MetalObstructionCheck",
+    "ConnectivityObstructionCheck",
+    "SharedObstructionCheck",
+    "CHFLocation",
+)
+"""The 8.14.2 survey answers recorded in the request's event (for the CSP's coverage work)."""
+
 
 @dataclass(frozen=True, slots=True)
 class _Hub:
@@ -86,7 +98,7 @@ class _Hub:
 
 
 class CommsHubStatus:
-    """The handlers of 8.14.2, 8.14.3 and 8.14.4 over the estate's inventory."""
+    """The handlers of 8.14.1, 8.14.2, 8.14.3 and 8.14.4 over the estate's inventory."""
 
     def __init__(self, estate: SqliteEstate) -> None:
         self.estate = estate
@@ -95,60 +107,13 @@ class CommsHubStatus:
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
     ) -> Answer | Change:
         """8.14.1: installed with SM WAN: both Functions InstalledNotCommissioned."""
-        body = request.body
-        found = self._hub(body, user, now)
-        if not isinstance(found, _Hub):
-            return found
-        chf, gpf = found.chf, found.gpf
-        if chf.status in (S.INSTALLED_NOT_COMMISSIONED, S.COMMISSIONED):
-            return ResponseCode.I0, None, "the Communications Hub was already installed"
-        details = {
-            name: x.text(body, name)
-            for name in ("CHFInstallType", "MPxN", "AerialInstall", "CHFLocation")
-            if x.child(body, name) is not None
-        }
-        return await self._move(
-            chf,
-            gpf,
-            InventoryEvent.INSTALL,
-            now,
-            trace,
-            warn=False,
-            detail={"change": "install_success", **details},
-        )
+        return await self._install(request, user, now, trace, "install_success", _INSTALL_DETAILS)
 
     async def install_no_sm_wan(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
     ) -> Answer | Change:
         """8.14.2: installed without SM WAN coverage: both Functions InstalledNotCommissioned."""
-        body = request.body
-        found = self._hub(body, user, now)
-        if not isinstance(found, _Hub):
-            return found
-        chf, gpf = found.chf, found.gpf
-        if chf.status in (S.INSTALLED_NOT_COMMISSIONED, S.COMMISSIONED):
-            return ResponseCode.I0, None, "the Communications Hub was already installed"
-        survey = {
-            name: x.text(body, name)
-            for name in (
-                "CHFInstallType",
-                "PremiseType",
-                "MetalObstructionCheck",
-                "ConnectivityObstructionCheck",
-                "SharedObstructionCheck",
-                "CHFLocation",
-            )
-            if x.child(body, name) is not None
-        }
-        return await self._move(
-            chf,
-            gpf,
-            InventoryEvent.INSTALL,
-            now,
-            trace,
-            warn=False,
-            detail={"change": "install_no_sm_wan", **survey},
-        )
+        return await self._install(request, user, now, trace, "install_no_sm_wan", _SURVEY)
 
     async def fault_return(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
@@ -193,13 +158,44 @@ class CommsHubStatus:
         found = self._hub(body, user, now)
         if not isinstance(found, _Hub):
             return found
-        chf, gpf = found.chf, found.gpf
         detail = {"change": "no_fault_return", "reason": x.text(body, "CHFNoFaultReturnType")}
         return await self._move(
-            chf, gpf, InventoryEvent.RETURN, now, trace, warn=True, detail=detail
+            found.chf, found.gpf, InventoryEvent.RETURN, now, trace, warn=True, detail=detail
         )
 
     # --- the common part ----------------------------------------------------------------
+
+    async def _install(
+        self,
+        request: ServiceRequest,
+        user: DccUser,
+        now: datetime,
+        trace: RequestTrace,
+        change: str,
+        fields: tuple[str, ...],
+    ) -> Answer | Change:
+        """8.14.1 and 8.14.2 alike: both Functions InstalledNotCommissioned.
+
+        A hub already installed is answered I0 without a change; ``fields`` (the
+        installation details of 8.14.1, the survey answers of 8.14.2) that the body carries
+        are recorded in the request's ``inventory_changed`` event under ``change``.
+        """
+        body = request.body
+        found = self._hub(body, user, now)
+        if not isinstance(found, _Hub):
+            return found
+        if found.chf.status in (S.INSTALLED_NOT_COMMISSIONED, S.COMMISSIONED):
+            return ResponseCode.I0, None, "the Communications Hub was already installed"
+        details = {name: x.text(body, name) for name in fields if x.child(body, name) is not None}
+        return await self._move(
+            found.chf,
+            found.gpf,
+            InventoryEvent.INSTALL,
+            now,
+            trace,
+            warn=False,
+            detail={"change": change, **details},
+        )
 
     def _hub(self, body: etree._Element, user: DccUser, now: datetime) -> _Hub | Answer:
         """The CHF the body names and its GPF (None if the inventory holds none).
