@@ -47,7 +47,6 @@ the first back, and the request is journalled with the refusal alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -59,10 +58,9 @@ from opendcc.access.users import DccUser
 from opendcc.duis.codes import ResponseCode
 from opendcc.duis.messages import ServiceRequest
 from opendcc.estate.records import DeviceFilter, EstateRefusal
-from opendcc.eui import Eui64
-from opendcc.hub.change import Answer, Change, WriteSteps
+from opendcc.hub.change import Answer, Change, WriteSteps, inventory_recorder
 from opendcc.hub.pipeline import RequestTrace
-from opendcc.inventory.model import Device, DeviceType, SmiStatus, StatusChange
+from opendcc.inventory.model import Device, DeviceType, SmiStatus
 from opendcc.inventory.transitions import InventoryEvent, TransitionRefused, next_status
 from opendcc.roles import UserRole
 from opendcc.store.estate import SqliteEstate
@@ -124,7 +122,7 @@ class CommsHubStatus:
         if not isinstance(found, _Hub):
             return found
         chf, gpf = found.chf, found.gpf
-        other = _eui(x.require(body, "OtherDeviceID"))
+        other = x.eui(body, "OtherDeviceID")
         if gpf is None or other != gpf.device_id:
             return (
                 ResponseCode.E081402,
@@ -205,7 +203,7 @@ class CommsHubStatus:
         with no meter behind it yet (pre-notified, in the installer's van) has no MPxN and
         is open to any Supplier that installs it.
         """
-        device_id = _eui(x.require(body, "DeviceID"))
+        device_id = x.eui(body, "DeviceID")
         inventory = self.estate.inventory
         chf = inventory.get_device(device_id)
         if chf is None:
@@ -271,7 +269,11 @@ class CommsHubStatus:
             if d is None:
                 continue
             step = self.estate.inventory.change_status_step(
-                d.device_id, event, now, cause, record=_recorder(trace, now, event.value)
+                d.device_id,
+                event,
+                now,
+                cause,
+                record=inventory_recorder(trace, now, event.value, name_device=True),
             )
             if isinstance(step, EstateRefusal):
                 return ResponseCode.E081405, None, step.message
@@ -301,25 +303,3 @@ class CommsHubStatus:
             return ResponseCode.I0, None, moved
 
         return Change(apply, steps.committed)
-
-
-def _eui(node: etree._Element) -> Eui64:
-    text = (node.text or "").strip()
-    try:
-        return Eui64.parse(text)
-    except ValueError:
-        raise x.BodyValueError(f"not an EUI-64: {text!r}") from None
-
-
-def _recorder(trace: RequestTrace, now: datetime, what: str) -> Callable[[Any, Any], None]:
-    def record(conn: Any, result: Any) -> None:
-        detail: dict[str, Any] = {"change": what}
-        if isinstance(result, StatusChange):
-            detail |= {
-                "device": str(result.device_id),
-                "from": result.old.value if result.old else None,
-                "to": result.new.value,
-            }
-        append_events(conn, [trace.event(EventKind.INVENTORY_CHANGED, now, None, **detail)])
-
-    return record
