@@ -162,7 +162,7 @@ def built_message(
         )
         assert spec.supplementary_remote_party is None
         return message.encode()
-    unsigned = build.dcc_command(
+    unsigned = build.command(
         spec.payload,
         originator=originator,
         recipient=spec.recipient,
