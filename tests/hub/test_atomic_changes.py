@@ -24,7 +24,7 @@ import aiohttp
 import pytest
 from lxml import etree
 
-from opendcc.duis.schema import DuisSchema, load_schema
+from opendcc.duis.schema import DuisSchema
 from opendcc.estate.mpxn import make_mpan
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.inventory.model import Device, DeviceType, SmiStatus
@@ -35,20 +35,20 @@ from opendcc.store.events import EventKind, events_for_request
 from opendcc.store.inventory import WriteStep
 from opendcc.store.inventory_tables import read_device
 from opendcc.store.keys import eui_key
-from tests.hub.harness import RunningHub, party, request, running_hub
-from tests.hub.test_nondevice_more import _hub_with_gpf, _no_fault_return
+from tests.hub.harness import (
+    RunningHub,
+    commissioned_hub,
+    non_device,
+    party,
+    request,
+    running_hub,
+)
+from tests.hub.test_nondevice_more import _no_fault_return
 from tests.hub.test_schedules import _create_body
 from tests.reference import require_reference
 
 SUPPLIER = "supplier-a"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def schema() -> DuisSchema:
-    loaded = load_schema(require_reference("duis", "xsd"))
-    assert isinstance(loaded, DuisSchema), loaded
-    return loaded
 
 
 @pytest.fixture
@@ -61,12 +61,8 @@ async def _send(
     hub: RunningHub, schema: DuisSchema, variant: str, body: etree._Element
 ) -> tuple[str, str]:
     """A non-device request from SUPPLIER: (its RequestID, the response code)."""
-    async with hub.client(SUPPLIER) as client:
-        _, answer = await client.send(
-            request(variant, body, party(SUPPLIER), DCC_ACCESS_CONTROL_BROKER, cv=8)
-        )
-    assert answer.problem is None and answer.response is not None, answer.problem
-    assert schema.validate(answer.response.root) is None
+    answer = await non_device(hub, variant, body, SUPPLIER, schema)
+    assert answer.response is not None
     rid = answer.response.header.request_id
     assert rid is not None and answer.code is not None
     return str(rid), answer.code
@@ -126,7 +122,7 @@ def _failing(real: Any, victim: Eui64) -> Any:
 async def test_a_hub_return_the_gpf_cannot_take_leaves_the_chf_as_it_was(
     hub: RunningHub, schema: DuisSchema, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    chf, gpf = _hub_with_gpf(hub)
+    chf, gpf, _ = commissioned_hub(hub)
     history = _history(hub, chf.device_id)
     # The GPF is decommissioned by another writer after the handler read it: the
     # handler's own checks pass on what it read, the CHF's move runs in the write job,
@@ -146,7 +142,7 @@ async def test_a_hub_return_the_gpf_cannot_take_leaves_the_chf_as_it_was(
 async def test_a_fault_in_the_gpf_step_rolls_the_chf_back(
     hub: RunningHub, schema: DuisSchema, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    chf, gpf = _hub_with_gpf(hub)
+    chf, gpf, _ = commissioned_hub(hub)
     inventory = hub.hub.estate.inventory
     monkeypatch.setattr(
         inventory, "change_status_step", _failing(inventory.change_status_step, gpf.device_id)

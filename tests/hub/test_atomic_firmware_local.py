@@ -20,7 +20,7 @@ import pytest
 from opendcc.devices.security_firmware import Firmware
 from opendcc.duis import build
 from opendcc.duis.command_variant import CommandVariant
-from opendcc.duis.schema import DuisSchema, load_schema
+from opendcc.duis.schema import DuisSchema
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.hub import firmware_distribution as fd
 from opendcc.hub import local_delivery as ld
@@ -38,16 +38,8 @@ from tests.hub.test_nondevice_more import (
     _update_firmware,
     ota_image,
 )
-from tests.reference import require_reference
 
 SUPPLIER = "supplier-a"
-
-
-@pytest.fixture(scope="module")
-def schema() -> DuisSchema:
-    loaded = load_schema(require_reference("duis", "xsd"))
-    assert isinstance(loaded, DuisSchema), loaded
-    return loaded
 
 
 @pytest.fixture

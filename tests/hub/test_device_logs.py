@@ -25,7 +25,7 @@ from lxml import etree
 from opendcc.clock import ManualClock
 from opendcc.devices.config_api import device_time
 from opendcc.devices.esme_reads import current_cin
-from opendcc.duis.schema import DuisSchema, load_schema
+from opendcc.duis.schema import DuisSchema
 from opendcc.duis.timestamps import format_xs_datetime
 from opendcc.gbcs.codec import decode
 from opendcc.inventory.model import Device, DeviceType
@@ -41,13 +41,6 @@ async def hub(tmp_path: Path) -> AsyncIterator[RunningHub]:
     clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
     async with running_hub(tmp_path, clock=clock) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def schema() -> DuisSchema:
-    loaded = load_schema(require_reference("duis", "xsd"))
-    assert isinstance(loaded, DuisSchema), loaded
-    return loaded
 
 
 def _template(name: str, who: str, device: Device) -> etree._Element:

@@ -18,7 +18,7 @@ from opendcc.client.session import DuisClient, SyncAnswer
 from opendcc.devices.security_firmware import Firmware
 from opendcc.duis import build
 from opendcc.duis.messages import parse_response
-from opendcc.duis.schema import DuisSchema, load_schema
+from opendcc.duis.schema import DuisSchema
 from opendcc.estate.records import DeviceFilter
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.gbcs.codec import decode
@@ -29,17 +29,19 @@ from opendcc.hub.firmware_distribution import distribution
 from opendcc.inventory.model import Device, DeviceType, SmiStatus
 from opendcc.inventory.transitions import InventoryEvent
 from opendcc.store.events import EventKind, events_for_request
-from tests.hub.harness import RunningHub, party, request, retarget, running_hub
+from tests.hub.harness import (
+    RunningHub,
+    commissioned_hub,
+    non_device,
+    party,
+    request,
+    retarget,
+    running_hub,
+    supplier_of,
+)
 from tests.reference import require_reference
 
 SUPPLIER = "supplier-a"
-
-
-@pytest.fixture(scope="module")
-def schema() -> DuisSchema:
-    loaded = load_schema(require_reference("duis", "xsd"))
-    assert isinstance(loaded, DuisSchema), loaded
-    return loaded
 
 
 @pytest.fixture
@@ -52,14 +54,7 @@ async def _send(
     hub: RunningHub, schema: DuisSchema, variant: str, body: etree._Element, who: str = SUPPLIER
 ) -> SyncAnswer:
     """A non-device request (CV 8) from ``who``; its answer must be signed and schema-valid."""
-    async with hub.client(who) as client:
-        _, answer = await client.send(
-            request(variant, body, party(who), DCC_ACCESS_CONTROL_BROKER, cv=8)
-        )
-    assert answer.problem is None, answer.problem
-    assert answer.response is not None
-    assert schema.validate(answer.response.root) is None
-    return answer
+    return await non_device(hub, variant, body, who, schema)
 
 
 async def _inventory_status(hub: RunningHub, schema: DuisSchema, device: Eui64) -> str | None:
@@ -70,29 +65,6 @@ async def _inventory_status(hub: RunningHub, schema: DuisSchema, device: Eui64) 
     content = answer.response.content if answer.response else None
     assert content is not None
     return content.findtext("{*}Device/{*}DeviceStatus")
-
-
-def _hub_with_gpf(hub: RunningHub) -> tuple[Device, Device]:
-    """A Commissioned CHF of SUPPLIER's premises with its GPF."""
-    inventory = hub.hub.estate.inventory
-    esme = None
-    for details in inventory.list_devices(
-        DeviceFilter(device_type=DeviceType.GPF, status=SmiStatus.COMMISSIONED), limit=100
-    ).items:
-        gpf = details.device
-        assert gpf.chf_id is not None
-        chf = inventory.get_device(gpf.chf_id)
-        if chf is None or chf.status is not SmiStatus.COMMISSIONED:
-            continue
-        behind = inventory.list_devices(DeviceFilter(chf_id=chf.device_id)).items
-        esme = next((d.device for d in behind if d.device.device_type is DeviceType.ESME), None)
-        if (
-            esme is not None
-            and esme.status is SmiStatus.COMMISSIONED
-            and await_supplier(hub, esme) == SUPPLIER
-        ):
-            return chf, gpf
-    raise LookupError("no commissioned dual-fuel hub in the estate")
 
 
 # --- 8.14.2, 8.14.3, 8.14.4 ----------------------------------------------------------------------
@@ -148,7 +120,7 @@ def _pre_notify(device: Eui64, kind: DeviceType) -> etree._Element:
 async def test_hub_returns_move_both_functions_and_warn_of_devices_behind(
     hub: RunningHub, schema: DuisSchema
 ) -> None:
-    chf, gpf = _hub_with_gpf(hub)
+    chf, gpf, _ = commissioned_hub(hub)
     esme = hub.hub.estate.inventory.list_devices(
         DeviceFilter(chf_id=chf.device_id, device_type=DeviceType.ESME)
     ).items[0]
@@ -168,7 +140,7 @@ async def test_hub_returns_move_both_functions_and_warn_of_devices_behind(
     assert await _inventory_status(hub, schema, chf.device_id) == "Commissioned"
     # Another Supplier, not registered for the meters behind the hub, cannot return it.
     post = _fault_return(chf.device_id, gpf.device_id, post_kind)
-    assert await_supplier(hub, esme.device) == SUPPLIER
+    assert supplier_of(hub, esme.device) == SUPPLIER
     assert (await _send(hub, schema, "8.14.3", post, "supplier-b")).code == "E4"
 
     # A faulty installed hub returned: both Functions out of service; the meters behind it
@@ -240,7 +212,7 @@ async def test_update_firmware_sends_the_image_and_warns_per_device(
         if d.device.device_id != esme.device_id
         and (d.device.manufacturer, d.device.model) == (esme.manufacturer, esme.model)
     ]
-    suspended = next(d for d in others if await_supplier(hub, d) == SUPPLIER)
+    suspended = next(d for d in others if supplier_of(hub, d) == SUPPLIER)
     await inventory.change_status(
         suspended.device_id, InventoryEvent.SUSPEND, hub.hub.clock.now(), "test"
     )
@@ -326,17 +298,6 @@ async def test_update_firmware_refusals(hub: RunningHub, schema: DuisSchema) -> 
             )
         )
     assert refused.code == "E2"
-
-
-def await_supplier(hub: RunningHub, device: Device) -> str | None:
-    """The demo party name supplying ``device`` now (supplier-a or supplier-b), if any."""
-    now = hub.hub.clock.now()
-    estate = hub.hub.estate
-    held = estate.registrations.registrations_for(estate.inventory.fuels_by_mpxn(device), now)
-    for name in ("supplier-a", "supplier-b"):
-        if any(r.party == party(name) and r.role.value == "supplier" for r in held):
-            return name
-    return None
 
 
 def _last_request(hub: RunningHub, variant: str) -> str:
