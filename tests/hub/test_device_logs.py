@@ -29,7 +29,7 @@ from opendcc.duis.schema import DuisSchema
 from opendcc.duis.timestamps import format_xs_datetime
 from opendcc.gbcs.codec import decode
 from opendcc.inventory.model import Device, DeviceType
-from tests.hub.harness import RunningHub, party, retarget, running_hub
+from tests.hub.harness import RunningHub, delivered, party, retarget, running_hub
 from tests.hub.test_hand_held import _hht, _local_disable
 from tests.reference import require_reference
 
@@ -51,17 +51,7 @@ def _template(name: str, who: str, device: Device) -> etree._Element:
 async def _final(hub: RunningHub, who: str, root: etree._Element) -> Any:
     """Send ``root`` as ``who`` (critical: CV 4 -> signed Pre-Command -> CV 5) and return
     the asynchronous Response the receiver took (its signature checked)."""
-    cv = int(root.findtext("{*}Header/{*}CommandVariant") or "0")
-    async with hub.client(who) as client:
-        if cv == 4:
-            sent, transformed, answer = await client.critical(root, None)
-            assert transformed.code == "I0", (transformed.code, transformed.problem)
-        else:
-            sent, answer = await client.send(root)
-    assert answer is not None and answer.code == "I99", answer
-    final = await hub.receiver.response_for(str(sent.header.request_id), timeout=15)
-    assert final is not None, hub.receiver.rejected
-    assert final.response.header.response_code.value == "I0", final.response.header
+    _, final = await delivered(hub, who, root)
     return final
 
 

@@ -24,7 +24,6 @@ from lxml import etree
 from opendcc.duis import build
 from opendcc.duis.command_variant import CommandVariant
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
-from opendcc.gbcs.codec import decode
 from opendcc.gbcs.der import (
     DerPayload,
     JoinDeviceResponse,
@@ -35,7 +34,15 @@ from opendcc.gbcs.der import (
 from opendcc.inventory.model import Device, DeviceType
 from opendcc.store import journal as jr
 from opendcc.store.events import EventKind, events_for_request
-from tests.hub.harness import RunningHub, party, request, retarget, running_hub
+from tests.hub.harness import (
+    RunningHub,
+    delivered,
+    device_response,
+    party,
+    request,
+    retarget,
+    running_hub,
+)
 from tests.reference import require_reference
 
 SUPPLIER = "supplier-a"
@@ -102,25 +109,10 @@ def _han(variant: str, other: Eui64, target: Eui64, cv: int = 4) -> etree._Eleme
 async def _round(hub: RunningHub, root: etree._Element) -> tuple[str, Any]:
     """Send ``root`` as the Supplier (critical: CV 4 -> signed -> CV 5); the Device's
     decoded DER Response body, checked with the Device's keys."""
-    cv = int(root.findtext("{*}Header/{*}CommandVariant") or "0")
-    async with hub.client(SUPPLIER) as client:
-        if cv == 4:
-            sent, transformed, answer = await client.critical(root, None)
-            assert transformed.code == "I0", (transformed.code, transformed.problem)
-        else:
-            sent, answer = await client.send(root)
-    assert answer is not None and answer.code == "I99", answer
-    rid = str(sent.header.request_id)
-    final = await hub.receiver.response_for(rid, timeout=15)
-    assert final is not None, (rid, hub.receiver.rejected)
-    assert final.response.header.response_code.value == "I0", final.response.header
-    gbcs = final.response.gbcs_payload()
-    assert isinstance(gbcs, bytes)
-    decoded = decode(gbcs, hub.hub.security)
-    checks = [decoded.signature.valid] if decoded.message.signature else [decoded.mac.valid]
-    assert checks == [True], (decoded.mac, decoded.signature)
+    sent, final = await delivered(hub, SUPPLIER, root)
+    decoded = device_response(hub, sent, final)
     assert isinstance(decoded.payload, DerPayload)
-    return rid, decoded.payload.body
+    return str(sent.header.request_id), decoded.payload.body
 
 
 async def _firmware_read_code(hub: RunningHub, device: Eui64) -> str | None:

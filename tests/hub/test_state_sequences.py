@@ -35,9 +35,17 @@ from opendcc.devices.esme_reads import current_cin
 from opendcc.duis import build
 from opendcc.duis.timestamps import format_xs_datetime
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
-from opendcc.gbcs.codec import DecodedMessage, decode
+from opendcc.gbcs.codec import DecodedMessage
 from opendcc.inventory.model import Device, DeviceType
-from tests.hub.harness import RunningHub, party, request, retarget, running_hub
+from tests.hub.harness import (
+    RunningHub,
+    delivered,
+    device_response,
+    party,
+    request,
+    retarget,
+    running_hub,
+)
 from tests.hub.test_nondevice_more import ota_image
 from tests.reference import require_reference
 
@@ -100,25 +108,7 @@ def _set_indexed(root: etree._Element, tag: str, index: str, value: str) -> None
 async def _ask(hub: RunningHub, who: str, root: etree._Element) -> DecodedMessage:
     """Send ``root`` as ``who`` (critical: CV 4 -> signed Pre-Command -> CV 5), wait for its
     Response at the receiver, and decode the Device's GBCS Response with checks."""
-    cv = int(root.findtext("{*}Header/{*}CommandVariant") or "0")
-    async with hub.client(who) as client:
-        if cv == 4:
-            sent, transformed, answer = await client.critical(root, None)
-            assert transformed.code == "I0", (transformed.code, transformed.problem)
-        else:
-            sent, answer = await client.send(root)
-    assert answer is not None and answer.code == "I99", (answer and answer.code, answer)
-    rid = str(sent.header.request_id)
-    final = await hub.receiver.response_for(rid, timeout=15)
-    assert final is not None, (rid, hub.receiver.rejected)
-    assert final.response.header.response_code.value == "I0", final.response.header
-    gbcs = final.response.gbcs_payload()
-    assert isinstance(gbcs, bytes)
-    decoded = decode(gbcs, hub.hub.security)
-    assert decoded.message.originator == sent.header.request_id.target
-    checks = [decoded.signature.valid] if decoded.message.signature else [decoded.mac.valid]
-    assert checks == [True], (decoded.mac, decoded.signature)
-    return decoded
+    return device_response(hub, *await delivered(hub, who, root))
 
 
 def _values(decoded: DecodedMessage) -> Any:
