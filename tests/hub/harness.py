@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,7 +22,7 @@ from opendcc.duis.command_variant import CommandVariant
 from opendcc.duis.ids import RequestId
 from opendcc.duis.matrix import service_reference_variant
 from opendcc.duis.messages import RequestHeader, ServiceRequest
-from opendcc.duis.schema import DuisSchema
+from opendcc.duis.schema import DuisSchema, load_schema
 from opendcc.duis.signature import SignatureVerifier
 from opendcc.estate.records import DeviceFilter
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
@@ -30,8 +31,17 @@ from opendcc.hub.delivery import RetryPolicy
 from opendcc.hub.runtime import Hub, HubConfig
 from opendcc.inventory.model import Device, DeviceType, MarketRole, SmiStatus
 from opendcc.smki.estates import DEMO
+from tests.reference import require_reference
 
 COUNTERS = Counter()
+
+
+@functools.cache
+def duis_schema() -> DuisSchema:
+    """The DUIS XSD (loaded once), to check that the hub's answers are schema-valid."""
+    loaded = load_schema(require_reference("duis", "xsd"))
+    assert isinstance(loaded, DuisSchema), loaded
+    return loaded
 
 
 def free_port() -> int:
