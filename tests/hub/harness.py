@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import socket
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -31,6 +33,7 @@ from opendcc.hub.delivery import RetryPolicy
 from opendcc.hub.runtime import Hub, HubConfig
 from opendcc.inventory.model import Device, DeviceType, MarketRole, SmiStatus
 from opendcc.smki.estates import DEMO
+from opendcc.store.inventory import WriteStep
 from tests.reference import require_reference
 
 COUNTERS = Counter()
@@ -179,6 +182,43 @@ def device_response(hub: RunningHub, sent: ServiceRequest, final: Received) -> D
     checks = [decoded.signature.valid] if decoded.message.signature else [decoded.mac.valid]
     assert checks == [True], (decoded.mac, decoded.signature)
     return decoded
+
+
+# --- fault injection (monkeypatch these in) ------------------------------------------------
+
+
+def fails_after(real: Any) -> Any:
+    """``real`` (a write taking the connection first) made to write, then fail: a change
+    that includes it must keep nothing of it."""
+
+    def failing(conn: Any, *args: Any, **kwargs: Any) -> Any:
+        real(conn, *args, **kwargs)
+        raise RuntimeError("injected fault after a write")
+
+    return failing
+
+
+def failing_steps(real: Any, victim: Eui64 | None = None) -> Any:
+    """An inventory ``*_step`` maker (``change_status_step``...) whose steps, for
+    ``victim`` only when given, write inside the job and then fail."""
+
+    def make(device_id: Eui64, *args: Any, **kwargs: Any) -> Any:
+        made = real(device_id, *args, **kwargs)
+        if victim is not None and device_id != victim:
+            return made
+
+        def job(conn: Any) -> Any:
+            made.run(conn)  # it writes, then fails: the write must not stay
+            raise RuntimeError("injected fault in a step")
+
+        return WriteStep(job, None)
+
+    return make
+
+
+def disk_failure(*args: Any, **kwargs: Any) -> Any:
+    """A database write that fails as a failing disk does (for the journal's insert)."""
+    raise sqlite3.OperationalError("disk I/O error (injected)")
 
 
 def request(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -32,12 +31,13 @@ from opendcc.inventory.transitions import InventoryEvent
 from opendcc.store import journal as jr
 from opendcc.store import schedules as st
 from opendcc.store.events import EventKind, events_for_request
-from opendcc.store.inventory import WriteStep
 from opendcc.store.inventory_tables import read_device
 from opendcc.store.keys import eui_key
 from tests.hub.harness import (
     RunningHub,
     commissioned_hub,
+    disk_failure,
+    failing_steps,
     non_device,
     party,
     request,
@@ -99,23 +99,6 @@ def _assert_journalled_alone(hub: RunningHub, request_id: str, code: str) -> Non
     assert EventKind.INVENTORY_CHANGED not in kinds
 
 
-def _failing(real: Any, victim: Eui64) -> Any:
-    """``change_status_step`` whose step for ``victim`` fails inside the write job."""
-
-    def step(device_id: Eui64, *args: Any, **kwargs: Any) -> Any:
-        made = real(device_id, *args, **kwargs)
-        if device_id != victim:
-            return made
-
-        def job(conn: Any) -> Any:
-            made.run(conn)  # it writes, then fails: the write must not stay
-            raise RuntimeError("injected fault in the second step")
-
-        return WriteStep(job, None)
-
-    return step
-
-
 # --- 8.14.2 to 8.14.4: the CHF and the GPF together --------------------------------------------
 
 
@@ -145,7 +128,7 @@ async def test_a_fault_in_the_gpf_step_rolls_the_chf_back(
     chf, gpf, _ = commissioned_hub(hub)
     inventory = hub.hub.estate.inventory
     monkeypatch.setattr(
-        inventory, "change_status_step", _failing(inventory.change_status_step, gpf.device_id)
+        inventory, "change_status_step", failing_steps(inventory.change_status_step, gpf.device_id)
     )
     request_id, code = await _send(hub, schema, "8.14.4", _no_fault_return(chf.device_id))
     assert code == "E081401"  # the variant's "cannot be carried out" code
@@ -208,7 +191,7 @@ async def test_an_opt_in_whose_status_step_fails_changes_nothing(
     assert esme.mpxn is not None
     inventory = hub.hub.estate.inventory
     monkeypatch.setattr(
-        inventory, "change_status_step", _failing(inventory.change_status_step, esme.device_id)
+        inventory, "change_status_step", failing_steps(inventory.change_status_step, esme.device_id)
     )
     new_mpan = make_mpan(12, 9_999_999_998)
     answer = await _opt_in(hub, esme.device_id, new_mpan)
@@ -233,10 +216,7 @@ async def test_a_database_failure_at_the_journal_leaves_no_schedule(
     esme = hub.device_of(DeviceType.ESME)
     body = _create_body(esme.device_id, start=hub.hub.clock.now().date())
 
-    def failing(*args: Any, **kwargs: Any) -> int:
-        raise sqlite3.OperationalError("disk I/O error (injected)")
-
-    monkeypatch.setattr(jr, "insert_request", failing)
+    monkeypatch.setattr(jr, "insert_request", disk_failure)
     async with hub.client(SUPPLIER) as client:
         _, answer = await client.send(
             request("5.1", body, party(SUPPLIER), DCC_ACCESS_CONTROL_BROKER, cv=8)

@@ -38,6 +38,7 @@ from tests.hub.harness import (
     RunningHub,
     delivered,
     device_response,
+    failing_steps,
     party,
     request,
     retarget,
@@ -276,18 +277,8 @@ async def test_a_fault_recording_the_join_leaves_the_response_whole(
     esme = hub.device_of(DeviceType.ESME)
     await _add_ppmid(hub, esme)
     inventory = hub.hub.estate.inventory
-    real = inventory.join_step
-
-    def failing(*args: Any, **kwargs: Any) -> Any:
-        step = real(*args, **kwargs)
-
-        def broken(conn: Any) -> Any:
-            step.run(conn)  # the link is written, then the step fails
-            raise RuntimeError("injected fault")
-
-        return type(step)(broken, None)
-
-    monkeypatch.setattr(inventory, "join_step", failing)
+    # The link is written, then the step fails.
+    monkeypatch.setattr(inventory, "join_step", failing_steps(inventory.join_step))
     rid, joined = await _round(hub, _han("8.7.1", PPMID, esme.device_id))
     assert isinstance(joined, JoinDeviceResponse)
     assert joined.response_code == JoinResponseCode.SUCCESS
