@@ -250,6 +250,20 @@ def retarget(template: Path, originator: Eui64, target: Eui64 | None = None) -> 
     )
 
 
+def from_template(name: str, who: str, target: Device | Eui64, **values: str) -> etree._Element:
+    """The reference DUIS request template ``name`` (``ECS43_7.2_SUCCESS``...) addressed
+    from ``who`` to ``target``, with the first element of each name in ``values`` set to
+    the test's value."""
+    path = require_reference("duis", "templates") / f"{name}_REQUEST_DUIS.XML"
+    device_id = target.device_id if isinstance(target, Device) else target
+    root = retarget(path, party(who), device_id)
+    for tag, value in values.items():
+        element = next(root.iter(f"{{*}}{tag}"), None)
+        assert element is not None, (name, tag)
+        element.text = value
+    return root
+
+
 @asynccontextmanager
 async def running_hub(
     tmp: Path,

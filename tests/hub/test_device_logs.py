@@ -29,9 +29,8 @@ from opendcc.duis.schema import DuisSchema
 from opendcc.duis.timestamps import format_xs_datetime
 from opendcc.gbcs.codec import decode
 from opendcc.inventory.model import Device, DeviceType
-from tests.hub.harness import RunningHub, delivered, party, retarget, running_hub
+from tests.hub.harness import RunningHub, delivered, from_template, running_hub
 from tests.hub.test_hand_held import _hht, _local_disable
-from tests.reference import require_reference
 
 SUPPLIER = "supplier-a"
 
@@ -41,11 +40,6 @@ async def hub(tmp_path: Path) -> AsyncIterator[RunningHub]:
     clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
     async with running_hub(tmp_path, clock=clock) as running:
         yield running
-
-
-def _template(name: str, who: str, device: Device) -> etree._Element:
-    path = require_reference("duis", "templates") / f"{name}_REQUEST_DUIS.XML"
-    return retarget(path, party(who), device.device_id)
 
 
 async def _final(hub: RunningHub, who: str, root: etree._Element) -> Any:
@@ -58,7 +52,7 @@ async def _final(hub: RunningHub, who: str, root: etree._Element) -> Any:
 async def _log(hub: RunningHub, esme: Device, log: str) -> list[tuple[datetime, str, str]]:
     """6.13 as the Supplier: (time, code, other information) of each entry of ``log``
     over the last hour, decoded from the ESME's Response with the Supplier's keys."""
-    root = _template(f"ECS35{'a' if log == 'Event' else 'b'}_6.13_SUCCESS", SUPPLIER, esme)
+    root = from_template(f"ECS35{'a' if log == 'Event' else 'b'}_6.13_SUCCESS", SUPPLIER, esme)
     now = hub.hub.clock.now()
     for tag, value in (("StartDateTime", now - timedelta(hours=1)), ("EndDateTime", now)):
         element = next(root.iter(f"{{*}}{tag}"))
@@ -88,7 +82,7 @@ async def test_disable_supply_then_the_event_log_shows_it(hub: RunningHub) -> No
     clock = hub.hub.clock
     assert isinstance(clock, ManualClock)
     disabled_at = clock.now()
-    await _final(hub, SUPPLIER, _template("ECS43_7.2_SUCCESS", SUPPLIER, esme))
+    await _final(hub, SUPPLIER, from_template("ECS43_7.2_SUCCESS", SUPPLIER, esme))
     clock.advance(timedelta(minutes=1))
     entries = await _log(hub, esme, "Event")
     expected = (_device_clock(hub, esme, disabled_at), "8154", "0050")
@@ -126,7 +120,7 @@ async def test_customer_identification_number_is_a_cin_message(
     hub: RunningHub, schema: DuisSchema
 ) -> None:
     esme = hub.device_of(DeviceType.ESME)
-    final = await _final(hub, "other-user", _template("ECS50_9.1_SUCCESS", "other-user", esme))
+    final = await _final(hub, "other-user", from_template("ECS50_9.1_SUCCESS", "other-user", esme))
     content = final.response.content
     assert content is not None and etree.QName(content).localname == "CINMessage"
     assert schema.validate(final.response.root) is None

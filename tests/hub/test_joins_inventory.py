@@ -39,12 +39,11 @@ from tests.hub.harness import (
     delivered,
     device_response,
     failing_steps,
+    from_template,
     party,
     request,
-    retarget,
     running_hub,
 )
-from tests.reference import require_reference
 
 SUPPLIER = "supplier-a"
 PPMID = Eui64.parse("00-DB-12-34-56-78-9C-01")
@@ -119,9 +118,8 @@ async def _round(hub: RunningHub, root: etree._Element) -> tuple[str, Any]:
 async def _firmware_read_code(hub: RunningHub, device: Eui64) -> str | None:
     """The synchronous answer to the Supplier's 11.2 Read Firmware Version of ``device``:
     I99 when the Supplier may address it, E4 when it serves none of its MPxNs."""
-    template = require_reference("duis", "templates") / "CS08_11.2_SUCCESS_REQUEST_DUIS.XML"
     async with hub.client(SUPPLIER) as client:
-        _, answer = await client.send(retarget(template, party(SUPPLIER), device))
+        _, answer = await client.send(from_template("CS08_11.2_SUCCESS", SUPPLIER, device))
     return answer.code
 
 
@@ -157,10 +155,9 @@ async def test_a_join_the_device_refuses_changes_nothing(hub: RunningHub) -> Non
     # PPMID is not on the HAN: the ESME cannot establish keys with it.
     chf = hub.hub.estate.inventory.get_device(esme.chf_id)  # type: ignore[arg-type]
     assert chf is not None
-    template = require_reference("duis", "templates") / "CCS01_8.11_SUCCESS_REQUEST_DUIS.XML"
-    whitelist = retarget(template, party(SUPPLIER), chf.device_id)
-    device_id = next(whitelist.iter("{*}DeviceID"))
-    device_id.text = "00-DB-12-34-56-78-9C-02"
+    whitelist = from_template(
+        "CCS01_8.11_SUCCESS", SUPPLIER, chf, DeviceID="00-DB-12-34-56-78-9C-02"
+    )
     await _round_any(hub, whitelist)
 
     _, refused = await _round(hub, _han("8.7.1", PPMID, esme.device_id))

@@ -24,8 +24,13 @@ from opendcc.clock import ManualClock
 from opendcc.estate.records import DeviceFilter
 from opendcc.gbcs.codec import DecodedMessage, decode
 from opendcc.inventory.model import Device, DeviceType
-from tests.hub.harness import RunningHub, delivered, device_response, running_hub
-from tests.hub.test_state_sequences import _from
+from tests.hub.harness import (
+    RunningHub,
+    delivered,
+    device_response,
+    from_template,
+    running_hub,
+)
 
 SUPPLIER = "supplier-a"
 
@@ -51,7 +56,7 @@ async def _send(hub: RunningHub, root: etree._Element) -> DecodedMessage:
 
 
 async def _balance(hub: RunningHub, esme: Device) -> int:
-    decoded = await _send(hub, _from("ECS82_4.18_SUCCESS", SUPPLIER, esme))
+    decoded = await _send(hub, from_template("ECS82_4.18_SUCCESS", SUPPLIER, esme))
     values = decoded.payload.to_json()
     return int(values.get("values", values)["MeterBalance"])
 
