@@ -33,6 +33,7 @@ from opendcc.store import schedules as st
 from opendcc.store.events import EventKind, events_for_request
 from opendcc.store.inventory_tables import read_device
 from opendcc.store.keys import eui_key
+from tests.hub.bodies import chf_no_fault_return
 from tests.hub.harness import (
     RunningHub,
     commissioned_hub,
@@ -43,7 +44,6 @@ from tests.hub.harness import (
     request,
     running_hub,
 )
-from tests.hub.test_nondevice_more import _no_fault_return
 from tests.hub.test_schedules import _create_body
 from tests.reference import require_reference
 
@@ -113,7 +113,7 @@ async def test_a_hub_return_the_gpf_cannot_take_leaves_the_chf_as_it_was(
     await _behind_the_caches(hub, gpf.device_id, SmiStatus.DECOMMISSIONED)
     handler = hub.hub.pipeline.nondevice._handlers["8.14.4"]  # type: ignore[union-attr]
     monkeypatch.setattr(handler.__self__, "_gpf_of", lambda chf: gpf)  # read before
-    request_id, code = await _send(hub, schema, "8.14.4", _no_fault_return(chf.device_id))
+    request_id, code = await _send(hub, schema, "8.14.4", chf_no_fault_return(chf.device_id))
     assert code == "E5"
     assert _stored(hub, chf.device_id).status is SmiStatus.COMMISSIONED
     cached = hub.hub.estate.inventory.get_device(chf.device_id)
@@ -130,7 +130,7 @@ async def test_a_fault_in_the_gpf_step_rolls_the_chf_back(
     monkeypatch.setattr(
         inventory, "change_status_step", failing_steps(inventory.change_status_step, gpf.device_id)
     )
-    request_id, code = await _send(hub, schema, "8.14.4", _no_fault_return(chf.device_id))
+    request_id, code = await _send(hub, schema, "8.14.4", chf_no_fault_return(chf.device_id))
     assert code == "E081401"  # the variant's "cannot be carried out" code
     for device in (chf, gpf):
         assert _stored(hub, device.device_id).status is SmiStatus.COMMISSIONED
@@ -140,7 +140,7 @@ async def test_a_fault_in_the_gpf_step_rolls_the_chf_back(
 
     # With the fault gone the same return goes through, both Functions together.
     monkeypatch.undo()
-    _, code = await _send(hub, schema, "8.14.4", _no_fault_return(chf.device_id))
+    _, code = await _send(hub, schema, "8.14.4", chf_no_fault_return(chf.device_id))
     assert code in ("I0", "W081401")
     for device in (chf, gpf):
         assert _stored(hub, device.device_id).status is SmiStatus.DECOMMISSIONED

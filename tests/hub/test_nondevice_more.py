@@ -29,6 +29,12 @@ from opendcc.hub.firmware_distribution import distribution
 from opendcc.inventory.model import Device, DeviceType, SmiStatus
 from opendcc.inventory.transitions import InventoryEvent
 from opendcc.store.events import EventKind, events_for_request
+from tests.hub.bodies import (
+    chf_fault_return,
+    chf_install_no_wan,
+    chf_no_fault_return,
+    pre_notification,
+)
 from tests.hub.harness import (
     RunningHub,
     commissioned_hub,
@@ -70,53 +76,6 @@ async def _inventory_status(hub: RunningHub, schema: DuisSchema, device: Eui64) 
 # --- 8.14.2, 8.14.3, 8.14.4 ----------------------------------------------------------------------
 
 
-def _no_fault_return(device: Eui64, kind: str = "Lost or Stolen Hub") -> etree._Element:
-    return build.sr(
-        "CHFNoFaultReturn",
-        children=[build.sr("DeviceID", str(device)), build.sr("CHFNoFaultReturnType", kind)],
-    )
-
-
-def _fault_return(device: Eui64, other: Eui64, kind: str) -> etree._Element:
-    return build.sr(
-        "CHFFaultReturn",
-        children=[
-            build.sr("DeviceID", str(device)),
-            build.sr("CHFFaultReturnType", kind),
-            build.sr("OtherDeviceID", str(other)),
-            build.sr("CHFConnectionMethod", "Cradle"),
-            build.sr("CHFFaultReason", "SM WAN Fault"),
-        ],
-    )
-
-
-def _install_no_wan(device: Eui64) -> etree._Element:
-    return build.sr(
-        "CHFInstallSuccessNoSMWAN",
-        children=[
-            build.sr("DeviceID", str(device)),
-            build.sr("CHFInstallType", "CHF Install - no SM WAN"),
-            build.sr("MPxN", "1000999888"),
-            build.sr("AerialInstall", "false"),
-            build.sr("CHFLocation", "Deep indoors"),
-            build.sr("PremiseType", "Terraced"),
-            build.sr("MetalObstructionCheck", "true"),
-            build.sr("ConnectivityObstructionCheck", "false"),
-            build.sr("SharedObstructionCheck", "false"),
-        ],
-    )
-
-
-def _pre_notify(device: Eui64, kind: DeviceType) -> etree._Element:
-    children = [
-        build.sr("DeviceID", str(device)),
-        build.sr("DeviceManufacturer", "0D0A"),
-        build.sr("DeviceModel", "0D0A0002"),
-        build.sr("DeviceType", kind.value),
-    ]
-    return build.sr("DevicePrenotification", children=children)
-
-
 async def test_hub_returns_move_both_functions_and_warn_of_devices_behind(
     hub: RunningHub, schema: DuisSchema
 ) -> None:
@@ -127,19 +86,19 @@ async def test_hub_returns_move_both_functions_and_warn_of_devices_behind(
 
     # Refusals first: not a CHF, unknown, a pre-installation fault on an installed hub,
     # another Device named as the hub's GPF.
-    assert (await _send(hub, schema, "8.14.4", _no_fault_return(esme.device.device_id))).code == (
-        "E081401"
-    )
+    assert (
+        await _send(hub, schema, "8.14.4", chf_no_fault_return(esme.device.device_id))
+    ).code == ("E081401")
     unknown = Eui64.parse("00-00-00-00-00-00-0F-01")
-    assert (await _send(hub, schema, "8.14.4", _no_fault_return(unknown))).code == "E19"
-    early = _fault_return(chf.device_id, gpf.device_id, "Fault identified prior to installation")
+    assert (await _send(hub, schema, "8.14.4", chf_no_fault_return(unknown))).code == "E19"
+    early = chf_fault_return(chf.device_id, gpf.device_id, "Fault identified prior to installation")
     assert (await _send(hub, schema, "8.14.3", early)).code == "E5"
     post_kind = "Fault identified post installation"
-    wrong = _fault_return(chf.device_id, esme.device.device_id, post_kind)
+    wrong = chf_fault_return(chf.device_id, esme.device.device_id, post_kind)
     assert (await _send(hub, schema, "8.14.3", wrong)).code == "E081402"
     assert await _inventory_status(hub, schema, chf.device_id) == "Commissioned"
     # Another Supplier, not registered for the meters behind the hub, cannot return it.
-    post = _fault_return(chf.device_id, gpf.device_id, post_kind)
+    post = chf_fault_return(chf.device_id, gpf.device_id, post_kind)
     assert supplier_of(hub, esme.device) == SUPPLIER
     assert (await _send(hub, schema, "8.14.3", post, "supplier-b")).code == "E4"
 
@@ -151,30 +110,32 @@ async def test_hub_returns_move_both_functions_and_warn_of_devices_behind(
     assert await _inventory_status(hub, schema, gpf.device_id) == "Decommissioned"
     assert await _inventory_status(hub, schema, esme.device.device_id) == "Commissioned"
     # A hub returned cannot be returned again.
-    assert (await _send(hub, schema, "8.14.4", _no_fault_return(chf.device_id))).code == "E5"
+    assert (await _send(hub, schema, "8.14.4", chf_no_fault_return(chf.device_id))).code == "E5"
 
 
-async def test_install_without_sm_wan_then_a_no_fault_return(
+async def test_install_without_sm_wan_then_achf_no_fault_return(
     hub: RunningHub, schema: DuisSchema
 ) -> None:
     chf = Eui64.parse("00-00-00-00-00-AB-00-01")
-    assert (await _send(hub, schema, "12.2", _pre_notify(chf, DeviceType.CHF))).code == "I0"
+    assert (await _send(hub, schema, "12.2", pre_notification(chf, DeviceType.CHF))).code == "I0"
     assert await _inventory_status(hub, schema, chf) == "Pending"
 
-    answer = await _send(hub, schema, "8.14.2", _install_no_wan(chf))
+    answer = await _send(hub, schema, "8.14.2", chf_install_no_wan(chf))
     assert answer.code == "I0"
     assert await _inventory_status(hub, schema, chf) == "InstalledNotCommissioned"
     # Sent again: already installed, answered I0 without a change.
-    assert (await _send(hub, schema, "8.14.2", _install_no_wan(chf))).code == "I0"
+    assert (await _send(hub, schema, "8.14.2", chf_install_no_wan(chf))).code == "I0"
     history = hub.hub.estate.inventory.status_history(chf)
     assert [h.new for h in history] == [SmiStatus.PENDING, SmiStatus.INSTALLED_NOT_COMMISSIONED]
 
     # Nothing joined to it: the no-fault return is a plain I0.
-    answer = await _send(hub, schema, "8.14.4", _no_fault_return(chf, "No Fault Return (general)"))
+    answer = await _send(
+        hub, schema, "8.14.4", chf_no_fault_return(chf, "No Fault Return (general)")
+    )
     assert answer.code == "I0"
     assert await _inventory_status(hub, schema, chf) == "Decommissioned"
     # 8.14.2 on a returned hub: its status does not permit an installation.
-    assert (await _send(hub, schema, "8.14.2", _install_no_wan(chf))).code == "E5"
+    assert (await _send(hub, schema, "8.14.2", chf_install_no_wan(chf))).code == "E5"
 
 
 # --- 11.1 and 11.4 --------------------------------------------------------------------------
