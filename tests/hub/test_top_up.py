@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from tests.hub.harness import (
     from_template,
     running_hub,
 )
+from tests.hub.test_device_logs import _device_clock, _log
 
 SUPPLIER = "supplier-a"
 
@@ -154,3 +155,21 @@ async def test_a_utrn_the_device_already_accepted_is_refused(hub: RunningHub) ->
             results.append(_entered(decode(response, hub.hub.security)))
     assert results[0] == "success" and results[1] != "success", results
     assert await _balance(hub, esme) == start + 700 * 1000
+
+
+async def test_a_refused_utrn_is_in_the_security_log(hub: RunningHub) -> None:
+    """GBCS 14 and the alert code list: the ESME logs a UTRN that does not authenticate
+    (0x8F63 UTRN not Authentic) in its Security Log at its own clock; 6.13 Read Security Log
+    as the Supplier shows it. The genuine UTRN accepted afterwards adds no security event."""
+    esme = hub.device_of(DeviceType.ESME)
+    clock = hub.hub.clock
+    assert isinstance(clock, ManualClock)
+    made = await _utrn(hub, esme, 500)
+    garbled = dataclasses.replace(made, utrn=made.utrn[:-1] + str((int(made.utrn[-1]) + 1) % 10))
+    refused_at = clock.now()
+    assert _entered(await _send(hub, garbled.request())) != "success"
+    clock.advance(timedelta(minutes=1))
+    good = await _utrn(hub, esme, 500)
+    assert _entered(await _send(hub, good.request())) == "success"
+    clock.advance(timedelta(minutes=1))
+    assert await _log(hub, esme, "Security") == [(_device_clock(hub, esme, refused_at), "8F63", "")]

@@ -24,16 +24,32 @@ change happens:
 | a Command whose MAC, signature or format fails | ``simulator`` | 0x8F1E | Security |
 | a Command from an originator not trusted | ``simulator`` | 0x8F53 | Security |
 | a replayed counter (GBCS 4.3.2.2) | ``simulator`` | 0x8F3E | Security |
+| a UTRN used before, or older than those remembered (2.2) | ``tariffs_*`` (**) | 0x8F51 | Sec. |
+| a UTRN that does not authenticate | ``tariffs_*`` (**) | 0x8F63 | Sec. |
+| a UTRN from a Supplier the meter shares no top-up key with | ``tariffs_*`` (**) | 0x8F64 | Sec. |
+| a UTRN above the maximum credit (per top-up) | ``tariffs_*`` (**) | 0x8F5B | Sec. |
+| a UTRN that would pass the maximum meter balance | ``tariffs_*`` (**) | 0x8F47 | Sec. |
+| a HAN join carried out / not (8.7) | ``han_device_log`` | 0x8F49 / 0x8F48 | Security |
+| a HAN unjoin carried out / not (8.8) | ``han_device_log`` | 0x8F4B / 0x8F4A | Security |
 | every Alert the Device raises | ``simulator`` (``on_alert``) | its code | by code |
 
 (*) with the Command's message code (2 bytes) as the entry's other information.
+(**) ``tariffs_esme`` (``check_utrn``, which ``tariffs_gsme`` shares) and ``tariffs_gsme``.
 
-Tariff, price, payment mode, debt and top-up changes reach the logs as the 0x8154 entry of
-the Command that made them (GBCS has no separate event code for them; the billing data
-logs, 4.4.x, hold their values) and as the Alerts the tariffs family raises (0x81A7-0x81AB
-debt and emergency credit, UTRN rejections ...). GBCS gives no event code for a remote
-enable or disable of supply either: the ESME's record of 7.1 / 7.2 is 0x8154 with the
-ECS42 / ECS43 message code (0x004F / 0x0050), or 0x8155 when the switch did not move.
+Tariff, price, payment mode and debt changes and accepted top-ups reach the logs as the
+0x8154 entry of the Command that made them: GBCS's alert code list has no event for a
+tariff, price, payment mode or debt written remotely, nor for a remote top-up (0x810E
+Credit Added Locally is a UTRN keyed in at the meter or a PPMID, which the simulation does
+not model); the billing data logs, 4.4.x, hold their values. The GBCS events that follow
+from money running out or debts being cleared (0x81A7-0x81A9 Debt Collection Completed,
+0x81AA / 0x81AB emergency credit) are not raised by the tariffs family yet. A refused
+top-up is logged with the code GBCS gives the refusal (the table above; ``check_utrn``
+says which check maps to which), besides the Command's own 0x8154 / 0x8155 entry; 0x81C4
+UTRN Manual Entry Suspended and 0x81C5 UTRN rejected as locked out concern UTRNs keyed in
+at the Device (manual entry), not the remote 2.2 top-up, and are not modelled. GBCS gives no event
+code for a remote enable or disable of supply either: the ESME's record of 7.1 / 7.2 is
+0x8154 with the ECS42 / ECS43 message code (0x004F / 0x0050), or 0x8155 when the switch did
+not move.
 
 Alerts are logged by code: the power events (0x8F35-0x8F3C, 0x8F57-0x8F5A) in the Power
 Event Log; the auxiliary load control outcomes (0x811A, 0x8131) in the Auxiliary
@@ -104,6 +120,15 @@ class Change(enum.StrEnum):
     DS_CERTIFICATE_NOT_REPLACED = "ds-certificate-not-replaced"
     KA_CERTIFICATE_REPLACED = "ka-certificate-replaced"
     KA_CERTIFICATE_NOT_REPLACED = "ka-certificate-not-replaced"
+    UTRN_DUPLICATE = "utrn-duplicate"
+    UTRN_NOT_AUTHENTIC = "utrn-not-authentic"
+    UTRN_NOT_FOR_THIS_DEVICE = "utrn-not-for-this-device"
+    UTRN_ABOVE_MAXIMUM_CREDIT = "utrn-above-maximum-credit"
+    UTRN_ABOVE_MAXIMUM_BALANCE = "utrn-above-maximum-balance"
+    HAN_JOIN_FAILED = "han-join-failed"
+    HAN_JOINED = "han-joined"
+    HAN_UNJOIN_FAILED = "han-unjoin-failed"
+    HAN_UNJOINED = "han-unjoined"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +162,15 @@ CHANGES: Final[dict[Change, Logged]] = {
     Change.DS_CERTIFICATE_NOT_REPLACED: Logged(0x8F4C, _S),
     Change.KA_CERTIFICATE_REPLACED: Logged(0x8F4F, _S),
     Change.KA_CERTIFICATE_NOT_REPLACED: Logged(0x8F4E, _S),
+    Change.UTRN_DUPLICATE: Logged(0x8F51, _S),
+    Change.UTRN_NOT_AUTHENTIC: Logged(0x8F63, _S),
+    Change.UTRN_NOT_FOR_THIS_DEVICE: Logged(0x8F64, _S),
+    Change.UTRN_ABOVE_MAXIMUM_CREDIT: Logged(0x8F5B, _S),
+    Change.UTRN_ABOVE_MAXIMUM_BALANCE: Logged(0x8F47, _S),
+    Change.HAN_JOIN_FAILED: Logged(0x8F48, _S),
+    Change.HAN_JOINED: Logged(0x8F49, _S),
+    Change.HAN_UNJOIN_FAILED: Logged(0x8F4A, _S),
+    Change.HAN_UNJOINED: Logged(0x8F4B, _S),
 }
 """Every change a Device logs: its GBCS event code and log (the module docstring's table)."""
 

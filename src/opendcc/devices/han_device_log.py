@@ -15,6 +15,11 @@ GBCS 13.7 and 13.8. Each Device keeps a Device Log of the HAN Devices it may tal
   ``noPartnerLinkKeyReceived`` for method B).
 - CS04AC / CS04B Unjoin (8.8): ``notInDeviceLog``, or ``otherFailure`` when the message
   code does not fit how the entry joined.
+- Each join and unjoin the Device is asked to carry out goes in its Security Log (GBCS
+  alert codes 0x8F48 Device joining failed, 0x8F49 Device joining succeeded, 0x8F4A
+  Device Unjoining failed, 0x8F4B Device Unjoining succeeded; ``device_logs``): a join
+  that finds the other Device already in the log answers success and logs 0x8F49. The
+  GPF's mirrored copy of a GSME's change is not a join the GPF carried out: not logged.
 - CS07 Read Device Join Details (8.9) lists the log.
 - The GPF keeps the GSME's partners too: a join or unjoin on a GSME is mirrored into its
   GPF's log (``DeviceContext.peer``), and a GPF whose log changed sends its backup, GCS62
@@ -27,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
+from opendcc.devices.device_logs import Change, record
 from opendcc.devices.han_chf import whitelisted
 from opendcc.devices.security_common import der_body, der_bytes, der_reply, family_handles
 from opendcc.devices.simulator import (
@@ -147,6 +153,8 @@ def joined(state: DeviceState, device: Eui64) -> bool:
 def join_device(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     request = der_body(command, JoinDeviceCommand)
     code = _join(command.use_case or "", request, context)
+    joined = code == JoinResponseCode.SUCCESS
+    record(context, Change.HAN_JOINED if joined else Change.HAN_JOIN_FAILED)
     return der_reply(JoinDeviceResponse(code))
 
 
@@ -253,10 +261,13 @@ def unjoin_device(command: DeviceCommand, context: DeviceContext) -> DeviceReply
     other = request.other_device_entity_id
     entry = log.find(other)
     if entry is None:
+        record(context, Change.HAN_UNJOIN_FAILED)
         return der_reply(UnjoinDeviceResponse(UnjoinResponseCode.NOT_IN_DEVICE_LOG))
     method_b = entry["method"] == Method.METHOD_B
     if method_b != (command.use_case == METHOD_B_UNJOIN):
+        record(context, Change.HAN_UNJOIN_FAILED)
         return der_reply(UnjoinDeviceResponse(UnjoinResponseCode.OTHER_FAILURE))
+    record(context, Change.HAN_UNJOINED)
     log.remove(other)
     context.state.touch()
     _mirror_to_gpf(context, other, entry["type"], entry["method"], joining=False)

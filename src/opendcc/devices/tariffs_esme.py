@@ -24,10 +24,12 @@ prepayment mode once the meter balance is below the emergency credit threshold.
 A top-up (CS01a) is verified as ``tariffs_utrn`` describes; the ESME refuses a UTRN that
 does not verify, one already used (its counter is remembered per Supplier), one older than
 those it remembers, one above the maximum credit threshold and one that would take the
-meter balance above the maximum meter balance. A UTRN first repays emergency credit in
-use, then the payment-based debt takes its share (the proportion, in hundredths of a
-percent), the rest is credit. CS01a keeps its own anti-replay: the top-up counter, not the
-Supplier's Command counter (GBCS 14.3), so the simulator leaves it to this handler.
+meter balance above the maximum meter balance, and logs each refusal in its Security Log
+with the event GBCS gives it (``check_utrn``; 0x8F51, 0x8F63, 0x8F64, 0x8F5B, 0x8F47). A
+UTRN first repays emergency credit in use, then the payment-based debt takes its share (the
+proportion, in hundredths of a percent), the rest is credit. CS01a keeps its own
+anti-replay: the top-up counter, not the Supplier's Command counter (GBCS 14.3), so the
+simulator leaves it to this handler.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from datetime import datetime
 from typing import Final
 
 from opendcc.devices import future_dated
+from opendcc.devices.device_logs import Change, record
 from opendcc.devices.simulator import (
     AlertSpec,
     DeviceCommand,
@@ -51,7 +54,8 @@ from opendcc.devices.tariffs_alerts import dlms_outcome
 from opendcc.devices.tariffs_billing import settle
 from opendcc.devices.tariffs_links import after_command, record_top_up
 from opendcc.devices.tariffs_state import EsmeTariffs, Prepayment, fault_index, key
-from opendcc.devices.tariffs_utrn import UtrnError, verify
+from opendcc.devices.tariffs_utrn import TopUpToken, UtrnError, UtrnFailure, verify
+from opendcc.eui import Eui64
 from opendcc.gbcs.dlms import builders as b
 from opendcc.gbcs.dlms.apdu import (
     AccessRequest,
@@ -634,34 +638,78 @@ def _run_script(run: _Run, value: Data) -> ActionResponse:
 def _top_up(run: _Run, value: Data) -> ActionResponse:
     _octets(20)(value)
     assert isinstance(value, OctetString)
-    try:
-        utrn = value.value.decode("ascii")
-    except UnicodeDecodeError:
-        raise RejectedError("a UTRN is twenty digits") from None
     command, context = run.command, run.context
     supplier, money = command.remote_party, context.state.get(Prepayment)
-    _need(not money.utrn_seen(supplier, command.counter), "the UTRN was used before")
-    oldest = money.oldest_remembered(supplier)
-    _need(oldest is None or command.counter > oldest, "the UTRN is older than those remembered")
     try:
-        token = verify(utrn, command.counter, supplier, context.device.device_id, context.security)
-    except UtrnError as exc:
+        try:
+            utrn = value.value.decode("ascii")
+        except UnicodeDecodeError:
+            raise UtrnRefusedError(Change.UTRN_NOT_AUTHENTIC, "a UTRN is twenty digits") from None
+        token = check_utrn(utrn, command.counter, supplier, context)
+        max_credit = run.tariffs.integer(9000, c.MAX_CREDIT_THRESHOLD, 2, 2**31 - 1)
+        if token.amount > max_credit:
+            raise UtrnRefusedError(
+                Change.UTRN_ABOVE_MAXIMUM_CREDIT, "the UTRN exceeds the maximum credit threshold"
+            )
+        try:
+            debt = apply_top_up(
+                money,
+                token.amount,
+                proportion=run.tariffs.integer(113, c.PAYMENT_DEBT, 13),
+                emergency_limit=run.tariffs.integer(112, c.EMERGENCY_CREDIT, 9),
+                ceiling=run.tariffs.integer(9000, c.MAX_METER_BALANCE, 2, 2**31 - 1),
+            )
+        except RejectedError as exc:
+            raise UtrnRefusedError(Change.UTRN_ABOVE_MAXIMUM_BALANCE, str(exc)) from None
+    except UtrnRefusedError as exc:
+        record(context, exc.change)
         raise RejectedError(str(exc)) from None
-    max_credit = run.tariffs.integer(9000, c.MAX_CREDIT_THRESHOLD, 2, 2**31 - 1)
-    _need(token.amount <= max_credit, "the UTRN exceeds the maximum credit threshold")
-    debt = apply_top_up(
-        money,
-        token.amount,
-        proportion=run.tariffs.integer(113, c.PAYMENT_DEBT, 13),
-        emergency_limit=run.tariffs.integer(112, c.EMERGENCY_CREDIT, 9),
-        ceiling=run.tariffs.integer(9000, c.MAX_METER_BALANCE, 2, 2**31 - 1),
-    )
     record_top_up(context, token.amount, debt, money.payment_debt, utrn)
     money.remember_utrn(supplier, command.counter)
     money.remember_top_up(
         {"at": context.now.isoformat(), "amount": token.amount, "utrn": utrn, "source": 0}
     )
     return b.action_ok()
+
+
+class UtrnRefusedError(Exception):
+    """A top-up the meter refuses, with the Security Log event GBCS gives the refusal."""
+
+    def __init__(self, change: Change, what: str) -> None:
+        super().__init__(what)
+        self.change = change
+
+
+UTRN_FAILURES: Final[dict[UtrnFailure, Change]] = {
+    UtrnFailure.MALFORMED: Change.UTRN_NOT_AUTHENTIC,
+    UtrnFailure.CHECK_DIGIT: Change.UTRN_NOT_AUTHENTIC,
+    UtrnFailure.COUNTER: Change.UTRN_NOT_AUTHENTIC,
+    UtrnFailure.NOT_AUTHENTIC: Change.UTRN_NOT_AUTHENTIC,
+    UtrnFailure.NO_KEY: Change.UTRN_NOT_FOR_THIS_DEVICE,
+}
+"""GBCS alert codes for a UTRN that does not verify (GBCS 14; opendcc's reading): one that
+is garbled, fails its check digit, was made for another counter or whose tag does not
+match is 0x8F63 UTRN not Authentic (a UTRN made for another Device fails its tag, so it
+lands here too: the meter cannot tell it from a forgery); one from a Supplier with whom
+the meter shares no top-up key is 0x8F64 UTRN not for this Device."""
+
+
+def check_utrn(utrn: str, counter: int, supplier: Eui64, context: DeviceContext) -> TopUpToken:
+    """The top-up a UTRN carries, checked for reuse (GBCS 14.3: a counter the meter has
+    seen, 0x8F51 Duplicate UTRN entered, or one older than every counter it remembers,
+    which it can no longer tell from a used one, likewise) and authenticity
+    (``UTRN_FAILURES``); raises ``UtrnRefusedError``. Shared by the ESME (CS01a) and the
+    GSME (CS01b)."""
+    money = context.state.get(Prepayment)
+    if money.utrn_seen(supplier, counter):
+        raise UtrnRefusedError(Change.UTRN_DUPLICATE, "the UTRN was used before")
+    oldest = money.oldest_remembered(supplier)
+    if oldest is not None and counter <= oldest:
+        raise UtrnRefusedError(Change.UTRN_DUPLICATE, "the UTRN is older than those remembered")
+    try:
+        return verify(utrn, counter, supplier, context.device.device_id, context.security)
+    except UtrnError as exc:
+        raise UtrnRefusedError(UTRN_FAILURES[exc.reason], str(exc)) from None
 
 
 def apply_top_up(

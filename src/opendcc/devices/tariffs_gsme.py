@@ -11,8 +11,10 @@ ConsumerTopUpResponse. The first component the GSME cannot carry out answers
 HARDWARE_FAILURE and every later one a Default Response FAILURE for command 0xFF (not
 attempted); earlier ones stand. Exceptions the use cases define: emergency credit that is
 not active after GCS06 answers FAILURE (GBCS GCS06); a refused top-up answers a
-ConsumerTopUpResponse with the ZigBee result type (1 invalid, 2 duplicate, 4 maximum
-credit reached, 6 value too large) and -1 values.
+ConsumerTopUpResponse with the ZigBee result type (1 invalid, 2 duplicate, 3 error: no
+top-up key shared with the Supplier, 4 maximum credit reached, 6 value too large) and -1
+values, and the GSME logs the refusal in its Security Log as the ESME does
+(``tariffs_esme.check_utrn``: 0x8F51, 0x8F63, 0x8F64, 0x8F5B, 0x8F47).
 
 Future dating: the components' start or implementation times (or the GBZ from-date-time of
 SetLowCreditWarningLevel) say when: 0 now, 0xFFFFFFFF or 0xFFFFFFFE cancels the group's
@@ -31,6 +33,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from opendcc.devices import future_dated
+from opendcc.devices.device_logs import Change, record
 from opendcc.devices.simulator import (
     AlertSpec,
     DeviceCommand,
@@ -42,10 +45,14 @@ from opendcc.devices.simulator import (
 )
 from opendcc.devices.tariffs_alerts import gbz_outcome
 from opendcc.devices.tariffs_billing import settle
-from opendcc.devices.tariffs_esme import RejectedError, apply_top_up
+from opendcc.devices.tariffs_esme import (
+    RejectedError,
+    UtrnRefusedError,
+    apply_top_up,
+    check_utrn,
+)
 from opendcc.devices.tariffs_links import after_command, record_top_up
 from opendcc.devices.tariffs_state import GasTariffs, Prepayment, fault_index, link_gpf
-from opendcc.devices.tariffs_utrn import UtrnError, UtrnFailure, verify
 from opendcc.gbcs.dlms.datetimes import from_gbcs_seconds
 from opendcc.gbcs.gbz import builders as z
 from opendcc.gbcs.gbz import encode as encode_gbz
@@ -85,10 +92,22 @@ TOP_UP_MAX_CREDIT: Final = 4
 TOP_UP_TOO_LARGE: Final = 6
 
 
+TOP_UP_ERROR: Final = 3
+TOP_UP_RESULTS: Final[dict[Change, int]] = {
+    Change.UTRN_DUPLICATE: TOP_UP_DUPLICATE,
+    Change.UTRN_NOT_AUTHENTIC: TOP_UP_INVALID,
+    Change.UTRN_NOT_FOR_THIS_DEVICE: TOP_UP_ERROR,
+}
+"""The ZigBee ConsumerTopUpResponse result type for each refusal ``check_utrn`` logs."""
+
+
 class TopUpRefusedError(Exception):
-    def __init__(self, result_type: int) -> None:
+    """A refused top-up: the ZigBee result type and the Security Log event (GBCS 14)."""
+
+    def __init__(self, result_type: int, change: Change) -> None:
         super().__init__(f"top-up refused (ZigBee result type {result_type})")
         self.result_type = result_type
+        self.change = change
 
 
 def _need(condition: bool, what: str) -> None:
@@ -419,23 +438,17 @@ def _top_up(run: _Run, fields: Record, frame: ZclFrame) -> ZclFrame:
     command, context, money, gas = run.command, run.context, run.money, run.gas
     code = fields.get("top_up_code")
     tsn = frame.header.transaction_sequence_number
+    supplier = command.remote_party
     try:
-        utrn = code.decode("ascii") if isinstance(code, bytes) else ""
-        supplier = command.remote_party
-        if money.utrn_seen(supplier, command.counter):
-            raise TopUpRefusedError(TOP_UP_DUPLICATE)
-        oldest = money.oldest_remembered(supplier)
-        if oldest is not None and command.counter <= oldest:
-            raise TopUpRefusedError(TOP_UP_DUPLICATE)
         try:
-            token = verify(
-                utrn, command.counter, supplier, context.device.device_id, context.security
-            )
-        except UtrnError as exc:
-            refusal = TOP_UP_INVALID if exc.reason is not UtrnFailure.NO_KEY else 3
-            raise TopUpRefusedError(refusal) from None
+            utrn = code.decode("ascii") if isinstance(code, bytes) else ""
+            token = check_utrn(utrn, command.counter, supplier, context)
+        except UnicodeDecodeError:
+            raise TopUpRefusedError(TOP_UP_INVALID, Change.UTRN_NOT_AUTHENTIC) from None
+        except UtrnRefusedError as exc:
+            raise TopUpRefusedError(TOP_UP_RESULTS[exc.change], exc.change) from None
         if token.amount > gas.max_credit_per_top_up:
-            raise TopUpRefusedError(TOP_UP_TOO_LARGE)
+            raise TopUpRefusedError(TOP_UP_TOO_LARGE, Change.UTRN_ABOVE_MAXIMUM_CREDIT)
         try:
             debt = apply_top_up(
                 money,
@@ -445,10 +458,10 @@ def _top_up(run: _Run, fields: Record, frame: ZclFrame) -> ZclFrame:
                 ceiling=gas.max_credit_limit,
             )
         except RejectedError:
-            raise TopUpRefusedError(TOP_UP_MAX_CREDIT) from None
-    except (TopUpRefusedError, UnicodeDecodeError) as exc:
-        result = exc.result_type if isinstance(exc, TopUpRefusedError) else TOP_UP_INVALID
-        return _top_up_response(tsn, result, -1, -1)
+            raise TopUpRefusedError(TOP_UP_MAX_CREDIT, Change.UTRN_ABOVE_MAXIMUM_BALANCE) from None
+    except TopUpRefusedError as exc:
+        record(context, exc.change)
+        return _top_up_response(tsn, exc.result_type, -1, -1)
     money.remember_utrn(supplier, command.counter)
     money.remember_top_up(
         {"at": context.now.isoformat(), "amount": token.amount, "utrn": utrn, "source": 0}
