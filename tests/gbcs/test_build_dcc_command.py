@@ -1,4 +1,4 @@
-"""``build.dcc_command``: Commands a DCC party originates, signed when GBCS says so."""
+"""``build.command(..., signed=)``: Commands a DCC party originates, signed when GBCS says so."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def security() -> GbcsSecurity:
 
 @pytest.mark.conformance
 def test_signed_on_behalf_of_a_user(security: GbcsSecurity) -> None:
-    message = build.dcc_command(
+    message = build.command(
         b"\x30\x03\x02\x01\x00",
         originator=ACB,
         recipient=PPMID,
@@ -53,7 +53,7 @@ def test_signed_on_behalf_of_a_user(security: GbcsSecurity) -> None:
 def test_unsigned_is_a_macd_command_and_the_cos_party_signs_its_own(
     security: GbcsSecurity,
 ) -> None:
-    unsigned = build.dcc_command(
+    unsigned = build.command(
         b"\x05\x00",
         originator=ACB,
         recipient=ESME,
@@ -64,7 +64,7 @@ def test_unsigned_is_a_macd_command_and_the_cos_party_signs_its_own(
     )
     assert decode_message(unsigned.encode()).signature is None
     assert decode(unsigned.encode(), security).mac.valid is True
-    cos = build.dcc_command(
+    cos = build.command(
         b"\x05\x00",
         originator=COS,
         recipient=ESME,

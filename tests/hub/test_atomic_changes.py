@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -24,7 +23,7 @@ import aiohttp
 import pytest
 from lxml import etree
 
-from opendcc.duis.schema import DuisSchema, load_schema
+from opendcc.duis.schema import DuisSchema
 from opendcc.estate.mpxn import make_mpan
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.inventory.model import Device, DeviceType, SmiStatus
@@ -32,23 +31,24 @@ from opendcc.inventory.transitions import InventoryEvent
 from opendcc.store import journal as jr
 from opendcc.store import schedules as st
 from opendcc.store.events import EventKind, events_for_request
-from opendcc.store.inventory import WriteStep
 from opendcc.store.inventory_tables import read_device
 from opendcc.store.keys import eui_key
-from tests.hub.harness import RunningHub, party, request, running_hub
-from tests.hub.test_nondevice_more import _hub_with_gpf, _no_fault_return
+from tests.hub.bodies import chf_no_fault_return
+from tests.hub.harness import (
+    RunningHub,
+    commissioned_hub,
+    disk_failure,
+    failing_steps,
+    non_device,
+    party,
+    request,
+    running_hub,
+)
 from tests.hub.test_schedules import _create_body
 from tests.reference import require_reference
 
 SUPPLIER = "supplier-a"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def schema() -> DuisSchema:
-    loaded = load_schema(require_reference("duis", "xsd"))
-    assert isinstance(loaded, DuisSchema), loaded
-    return loaded
 
 
 @pytest.fixture
@@ -61,12 +61,8 @@ async def _send(
     hub: RunningHub, schema: DuisSchema, variant: str, body: etree._Element
 ) -> tuple[str, str]:
     """A non-device request from SUPPLIER: (its RequestID, the response code)."""
-    async with hub.client(SUPPLIER) as client:
-        _, answer = await client.send(
-            request(variant, body, party(SUPPLIER), DCC_ACCESS_CONTROL_BROKER, cv=8)
-        )
-    assert answer.problem is None and answer.response is not None, answer.problem
-    assert schema.validate(answer.response.root) is None
+    answer = await non_device(hub, variant, body, SUPPLIER, schema)
+    assert answer.response is not None
     rid = answer.response.header.request_id
     assert rid is not None and answer.code is not None
     return str(rid), answer.code
@@ -103,30 +99,13 @@ def _assert_journalled_alone(hub: RunningHub, request_id: str, code: str) -> Non
     assert EventKind.INVENTORY_CHANGED not in kinds
 
 
-def _failing(real: Any, victim: Eui64) -> Any:
-    """``change_status_step`` whose step for ``victim`` fails inside the write job."""
-
-    def step(device_id: Eui64, *args: Any, **kwargs: Any) -> Any:
-        made = real(device_id, *args, **kwargs)
-        if device_id != victim:
-            return made
-
-        def job(conn: Any) -> Any:
-            made.run(conn)  # it writes, then fails: the write must not stay
-            raise RuntimeError("injected fault in the second step")
-
-        return WriteStep(job, None)
-
-    return step
-
-
 # --- 8.14.2 to 8.14.4: the CHF and the GPF together --------------------------------------------
 
 
 async def test_a_hub_return_the_gpf_cannot_take_leaves_the_chf_as_it_was(
     hub: RunningHub, schema: DuisSchema, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    chf, gpf = _hub_with_gpf(hub)
+    chf, gpf, _ = commissioned_hub(hub)
     history = _history(hub, chf.device_id)
     # The GPF is decommissioned by another writer after the handler read it: the
     # handler's own checks pass on what it read, the CHF's move runs in the write job,
@@ -134,7 +113,7 @@ async def test_a_hub_return_the_gpf_cannot_take_leaves_the_chf_as_it_was(
     await _behind_the_caches(hub, gpf.device_id, SmiStatus.DECOMMISSIONED)
     handler = hub.hub.pipeline.nondevice._handlers["8.14.4"]  # type: ignore[union-attr]
     monkeypatch.setattr(handler.__self__, "_gpf_of", lambda chf: gpf)  # read before
-    request_id, code = await _send(hub, schema, "8.14.4", _no_fault_return(chf.device_id))
+    request_id, code = await _send(hub, schema, "8.14.4", chf_no_fault_return(chf.device_id))
     assert code == "E5"
     assert _stored(hub, chf.device_id).status is SmiStatus.COMMISSIONED
     cached = hub.hub.estate.inventory.get_device(chf.device_id)
@@ -146,12 +125,12 @@ async def test_a_hub_return_the_gpf_cannot_take_leaves_the_chf_as_it_was(
 async def test_a_fault_in_the_gpf_step_rolls_the_chf_back(
     hub: RunningHub, schema: DuisSchema, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    chf, gpf = _hub_with_gpf(hub)
+    chf, gpf, _ = commissioned_hub(hub)
     inventory = hub.hub.estate.inventory
     monkeypatch.setattr(
-        inventory, "change_status_step", _failing(inventory.change_status_step, gpf.device_id)
+        inventory, "change_status_step", failing_steps(inventory.change_status_step, gpf.device_id)
     )
-    request_id, code = await _send(hub, schema, "8.14.4", _no_fault_return(chf.device_id))
+    request_id, code = await _send(hub, schema, "8.14.4", chf_no_fault_return(chf.device_id))
     assert code == "E081401"  # the variant's "cannot be carried out" code
     for device in (chf, gpf):
         assert _stored(hub, device.device_id).status is SmiStatus.COMMISSIONED
@@ -161,7 +140,7 @@ async def test_a_fault_in_the_gpf_step_rolls_the_chf_back(
 
     # With the fault gone the same return goes through, both Functions together.
     monkeypatch.undo()
-    _, code = await _send(hub, schema, "8.14.4", _no_fault_return(chf.device_id))
+    _, code = await _send(hub, schema, "8.14.4", chf_no_fault_return(chf.device_id))
     assert code in ("I0", "W081401")
     for device in (chf, gpf):
         assert _stored(hub, device.device_id).status is SmiStatus.DECOMMISSIONED
@@ -212,7 +191,7 @@ async def test_an_opt_in_whose_status_step_fails_changes_nothing(
     assert esme.mpxn is not None
     inventory = hub.hub.estate.inventory
     monkeypatch.setattr(
-        inventory, "change_status_step", _failing(inventory.change_status_step, esme.device_id)
+        inventory, "change_status_step", failing_steps(inventory.change_status_step, esme.device_id)
     )
     new_mpan = make_mpan(12, 9_999_999_998)
     answer = await _opt_in(hub, esme.device_id, new_mpan)
@@ -237,10 +216,7 @@ async def test_a_database_failure_at_the_journal_leaves_no_schedule(
     esme = hub.device_of(DeviceType.ESME)
     body = _create_body(esme.device_id, start=hub.hub.clock.now().date())
 
-    def failing(*args: Any, **kwargs: Any) -> int:
-        raise sqlite3.OperationalError("disk I/O error (injected)")
-
-    monkeypatch.setattr(jr, "insert_request", failing)
+    monkeypatch.setattr(jr, "insert_request", disk_failure)
     async with hub.client(SUPPLIER) as client:
         _, answer = await client.send(
             request("5.1", body, party(SUPPLIER), DCC_ACCESS_CONTROL_BROKER, cv=8)

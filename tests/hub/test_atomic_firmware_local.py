@@ -20,7 +20,7 @@ import pytest
 from opendcc.devices.security_firmware import Firmware
 from opendcc.duis import build
 from opendcc.duis.command_variant import CommandVariant
-from opendcc.duis.schema import DuisSchema, load_schema
+from opendcc.duis.schema import DuisSchema
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.hub import firmware_distribution as fd
 from opendcc.hub import local_delivery as ld
@@ -28,9 +28,16 @@ from opendcc.hub.firmware_distribution import distribution
 from opendcc.inventory.model import Device, DeviceType, SmiStatus
 from opendcc.store import journal as jr
 from opendcc.store.events import EventKind, events_for_request
-from opendcc.store.inventory import WriteStep
 from opendcc.store.keys import eui_key
-from tests.hub.harness import RunningHub, party, request, running_hub
+from tests.hub.harness import (
+    RunningHub,
+    disk_failure,
+    failing_steps,
+    fails_after,
+    party,
+    request,
+    running_hub,
+)
 from tests.hub.test_atomic_changes import _send, _stored
 from tests.hub.test_nondevice_more import (
     _local_command,
@@ -38,16 +45,8 @@ from tests.hub.test_nondevice_more import (
     _update_firmware,
     ota_image,
 )
-from tests.reference import require_reference
 
 SUPPLIER = "supplier-a"
-
-
-@pytest.fixture(scope="module")
-def schema() -> DuisSchema:
-    loaded = load_schema(require_reference("duis", "xsd"))
-    assert isinstance(loaded, DuisSchema), loaded
-    return loaded
 
 
 @pytest.fixture
@@ -95,16 +94,6 @@ def _distributions(hub: RunningHub) -> int:
     return count
 
 
-def _failing_after(real: Any) -> Any:
-    """``real`` (a write) made to write, then fail: the write must not stay."""
-
-    def failing(conn: Any, *args: Any, **kwargs: Any) -> Any:
-        real(conn, *args, **kwargs)
-        raise RuntimeError("injected fault in the last step")
-
-    return failing
-
-
 # --- 11.1 Update Firmware -----------------------------------------------------------------------
 
 
@@ -117,7 +106,7 @@ async def test_a_fault_in_the_last_step_of_a_distribution_leaves_no_device_holdi
     before = _state_row(hub, esme.device_id)
     # The last step of the change (its event) writes, then fails: the Device states and
     # the distribution row were written before it in the same savepoint.
-    monkeypatch.setattr(fd, "append_events", _failing_after(fd.append_events))
+    monkeypatch.setattr(fd, "append_events", fails_after(fd.append_events))
     request_id, code = await _send(hub, schema, "11.1", body)
     assert code == "E110101"  # the variant's "cannot be carried out" code
     assert _distributions(hub) == 0
@@ -182,10 +171,7 @@ async def test_a_database_failure_at_the_journal_leaves_no_image_held(
     esme = hub.device_of(DeviceType.ESME)
     image = ota_image(b"image whose journal entry fails " * 4)
 
-    def failing(*args: Any, **kwargs: Any) -> int:
-        raise sqlite3.OperationalError("disk I/O error (injected)")
-
-    monkeypatch.setattr(jr, "insert_request", failing)
+    monkeypatch.setattr(jr, "insert_request", disk_failure)
     async with hub.client(SUPPLIER) as client:
         _, answer = await client.send(
             request(
@@ -254,18 +240,9 @@ async def test_a_fault_learning_the_activated_firmware_stores_no_response(
 
     # The last step, the inventory's firmware version, writes and then fails.
     inventory = hub.hub.estate.inventory
-    real = inventory.update_device_step
-
-    def step(device_id: Eui64, *args: Any, **kwargs: Any) -> Any:
-        made = real(device_id, *args, **kwargs)
-
-        def job(conn: Any) -> Any:
-            made.run(conn)
-            raise RuntimeError("injected fault in the last step")
-
-        return WriteStep(job, None)
-
-    monkeypatch.setattr(inventory, "update_device_step", step)
+    monkeypatch.setattr(
+        inventory, "update_device_step", failing_steps(inventory.update_device_step)
+    )
     request_id, code = await _send(hub, schema, "8.13", _return_local(response, original))
     assert code == "E081301"
     assert _returned(hub, original) == 0
@@ -298,7 +275,7 @@ async def test_a_fault_after_storing_a_response_leaves_it_returnable(
     esme = hub.device_of(DeviceType.ESME)
     original, _, response = await _local_command(hub, esme)
     # A Response that teaches nothing (11.2): the last step is this request's own event.
-    monkeypatch.setattr(ld, "append_events", _failing_after(ld.append_events))
+    monkeypatch.setattr(ld, "append_events", fails_after(ld.append_events))
     request_id, code = await _send(hub, schema, "8.13", _return_local(response, original))
     assert code == "E081301"
     assert _returned(hub, original) == 0

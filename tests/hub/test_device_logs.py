@@ -25,13 +25,12 @@ from lxml import etree
 from opendcc.clock import ManualClock
 from opendcc.devices.config_api import device_time
 from opendcc.devices.esme_reads import current_cin
-from opendcc.duis.schema import DuisSchema, load_schema
+from opendcc.duis.schema import DuisSchema
 from opendcc.duis.timestamps import format_xs_datetime
 from opendcc.gbcs.codec import decode
 from opendcc.inventory.model import Device, DeviceType
-from tests.hub.harness import RunningHub, party, retarget, running_hub
+from tests.hub.harness import RunningHub, delivered, from_template, running_hub
 from tests.hub.test_hand_held import _hht, _local_disable
-from tests.reference import require_reference
 
 SUPPLIER = "supplier-a"
 
@@ -43,39 +42,17 @@ async def hub(tmp_path: Path) -> AsyncIterator[RunningHub]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def schema() -> DuisSchema:
-    loaded = load_schema(require_reference("duis", "xsd"))
-    assert isinstance(loaded, DuisSchema), loaded
-    return loaded
-
-
-def _template(name: str, who: str, device: Device) -> etree._Element:
-    path = require_reference("duis", "templates") / f"{name}_REQUEST_DUIS.XML"
-    return retarget(path, party(who), device.device_id)
-
-
 async def _final(hub: RunningHub, who: str, root: etree._Element) -> Any:
     """Send ``root`` as ``who`` (critical: CV 4 -> signed Pre-Command -> CV 5) and return
     the asynchronous Response the receiver took (its signature checked)."""
-    cv = int(root.findtext("{*}Header/{*}CommandVariant") or "0")
-    async with hub.client(who) as client:
-        if cv == 4:
-            sent, transformed, answer = await client.critical(root, None)
-            assert transformed.code == "I0", (transformed.code, transformed.problem)
-        else:
-            sent, answer = await client.send(root)
-    assert answer is not None and answer.code == "I99", answer
-    final = await hub.receiver.response_for(str(sent.header.request_id), timeout=15)
-    assert final is not None, hub.receiver.rejected
-    assert final.response.header.response_code.value == "I0", final.response.header
+    _, final = await delivered(hub, who, root)
     return final
 
 
 async def _log(hub: RunningHub, esme: Device, log: str) -> list[tuple[datetime, str, str]]:
     """6.13 as the Supplier: (time, code, other information) of each entry of ``log``
     over the last hour, decoded from the ESME's Response with the Supplier's keys."""
-    root = _template(f"ECS35{'a' if log == 'Event' else 'b'}_6.13_SUCCESS", SUPPLIER, esme)
+    root = from_template(f"ECS35{'a' if log == 'Event' else 'b'}_6.13_SUCCESS", SUPPLIER, esme)
     now = hub.hub.clock.now()
     for tag, value in (("StartDateTime", now - timedelta(hours=1)), ("EndDateTime", now)):
         element = next(root.iter(f"{{*}}{tag}"))
@@ -105,7 +82,7 @@ async def test_disable_supply_then_the_event_log_shows_it(hub: RunningHub) -> No
     clock = hub.hub.clock
     assert isinstance(clock, ManualClock)
     disabled_at = clock.now()
-    await _final(hub, SUPPLIER, _template("ECS43_7.2_SUCCESS", SUPPLIER, esme))
+    await _final(hub, SUPPLIER, from_template("ECS43_7.2_SUCCESS", SUPPLIER, esme))
     clock.advance(timedelta(minutes=1))
     entries = await _log(hub, esme, "Event")
     expected = (_device_clock(hub, esme, disabled_at), "8154", "0050")
@@ -143,7 +120,7 @@ async def test_customer_identification_number_is_a_cin_message(
     hub: RunningHub, schema: DuisSchema
 ) -> None:
     esme = hub.device_of(DeviceType.ESME)
-    final = await _final(hub, "other-user", _template("ECS50_9.1_SUCCESS", "other-user", esme))
+    final = await _final(hub, "other-user", from_template("ECS50_9.1_SUCCESS", "other-user", esme))
     content = final.response.content
     assert content is not None and etree.QName(content).localname == "CINMessage"
     assert schema.validate(final.response.root) is None

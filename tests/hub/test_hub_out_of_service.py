@@ -12,16 +12,27 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lxml import etree
 
-from opendcc.client.session import SyncAnswer
-from opendcc.duis import build
-from opendcc.estate.records import DeviceFilter, EstateRefusal, NewDevice
-from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
-from opendcc.inventory.model import CspRegion, Device, DeviceType, MarketRole, SmiStatus
+from opendcc.estate.records import EstateRefusal, NewDevice
+from opendcc.eui import Eui64
+from opendcc.inventory.model import CspRegion, Device, DeviceType, SmiStatus
 from opendcc.store import journal as jr
 from opendcc.store.events import EventKind, events_for_request
-from tests.hub.harness import RunningHub, party, request, running_hub
+from tests.hub.bodies import (
+    chf_fault_return,
+    chf_install_no_wan,
+    chf_install_success,
+    pre_notification,
+)
+from tests.hub.harness import (
+    RunningHub,
+    commissioned_hub,
+    non_device,
+    party,
+    request,
+    running_hub,
+    supplier_of,
+)
 
 SUPPLIER = "supplier-a"
 READ = "ReadInstantaneousImportRegisters"
@@ -31,42 +42,6 @@ READ = "ReadInstantaneousImportRegisters"
 async def hub(tmp_path: Path):  # type: ignore[no-untyped-def]
     async with running_hub(tmp_path, premises=12) as running:
         yield running
-
-
-async def _non_device(
-    hub: RunningHub, variant: str, body: etree._Element, who: str = SUPPLIER
-) -> SyncAnswer:
-    async with hub.client(who) as client:
-        _, answer = await client.send(
-            request(variant, body, party(who), DCC_ACCESS_CONTROL_BROKER, cv=8)
-        )
-    assert answer.problem is None and answer.response is not None
-    return answer
-
-
-def _supplied_by(hub: RunningHub, device: Device, who: str) -> bool:
-    estate, now = hub.hub.estate, hub.hub.clock.now()
-    held = estate.registrations.registrations_for(estate.inventory.fuels_by_mpxn(device), now)
-    return any(r.party == party(who) and r.role is MarketRole.SUPPLIER for r in held)
-
-
-def _commissioned_hub(hub: RunningHub) -> tuple[Device, Device, Device]:
-    """A Commissioned CHF, its GPF and a Commissioned ESME behind it that SUPPLIER supplies."""
-    inventory = hub.hub.estate.inventory
-    for details in inventory.list_devices(
-        DeviceFilter(device_type=DeviceType.GPF, status=SmiStatus.COMMISSIONED), limit=100
-    ).items:
-        gpf = details.device
-        chf = inventory.get_device(gpf.chf_id) if gpf.chf_id is not None else None
-        if chf is None or chf.status is not SmiStatus.COMMISSIONED:
-            continue
-        for behind in inventory.list_devices(
-            DeviceFilter(chf_id=chf.device_id, device_type=DeviceType.ESME)
-        ).items:
-            esme = behind.device
-            if esme.status is SmiStatus.COMMISSIONED and _supplied_by(hub, esme, SUPPLIER):
-                return chf, gpf, esme
-    raise LookupError("no commissioned dual-fuel hub of the supplier in the estate")
 
 
 async def _read(hub: RunningHub, esme: Device) -> tuple[str, str]:
@@ -83,21 +58,12 @@ async def _read(hub: RunningHub, esme: Device) -> tuple[str, str]:
 async def test_a_returned_hub_carries_no_commands_to_the_meter_behind_it(
     hub: RunningHub,
 ) -> None:
-    chf, gpf, esme = _commissioned_hub(hub)
+    chf, gpf, esme = commissioned_hub(hub)
     _, code = await _read(hub, esme)
     assert code == "I0"  # reachable while the hub is in service
 
-    fault = build.sr(
-        "CHFFaultReturn",
-        children=[
-            build.sr("DeviceID", str(chf.device_id)),
-            build.sr("CHFFaultReturnType", "Fault identified post installation"),
-            build.sr("OtherDeviceID", str(gpf.device_id)),
-            build.sr("CHFConnectionMethod", "Cradle"),
-            build.sr("CHFFaultReason", "SM WAN Fault"),
-        ],
-    )
-    assert (await _non_device(hub, "8.14.3", fault)).code == "W081401"
+    fault = chf_fault_return(chf.device_id, gpf.device_id, "Fault identified post installation")
+    assert (await non_device(hub, "8.14.3", fault)).code == "W081401"
     # The meter keeps its own status: the request passes the DCC's checks (I99) ...
     meter = hub.hub.estate.inventory.get_device(esme.device_id)
     assert meter is not None and meter.status is SmiStatus.COMMISSIONED
@@ -119,72 +85,38 @@ async def test_a_returned_hub_carries_no_commands_to_the_meter_behind_it(
     assert row[0] == "E20" and row[1] != jr.RequestState.ACCEPTED.value
 
 
-def _install_success(device: Eui64) -> etree._Element:
-    return build.sr(
-        "CHFInstallSuccessSMWAN",
-        children=[
-            build.sr("DeviceID", str(device)),
-            build.sr("CHFInstallType", "New CHF Install"),
-            build.sr("MPxN", "1000999888"),
-            build.sr("AerialInstall", "false"),
-            build.sr("CHFLocation", "Basement or Cellar"),
-        ],
-    )
-
-
 async def test_install_success_checks_the_registration_as_the_other_updates(
     hub: RunningHub,
 ) -> None:
-    chf, _, esme = _commissioned_hub(hub)
-    assert not _supplied_by(hub, esme, "supplier-b")
+    chf, _, esme = commissioned_hub(hub)
+    assert supplier_of(hub, esme) != "supplier-b"
     # Another Supplier, not registered for the meters behind the hub, is refused (E4) and
     # learns nothing of the hub's state; the same rule as 8.14.2 to 8.14.4.
-    answer = await _non_device(hub, "8.14.1", _install_success(chf.device_id), "supplier-b")
+    answer = await non_device(hub, "8.14.1", chf_install_success(chf.device_id), "supplier-b")
     assert answer.code == "E4"
-    no_wan = build.sr(
-        "CHFInstallSuccessNoSMWAN",
-        children=[
-            build.sr("DeviceID", str(chf.device_id)),
-            build.sr("CHFInstallType", "CHF Install - no SM WAN"),
-            build.sr("MPxN", "1000999888"),
-            build.sr("AerialInstall", "false"),
-            build.sr("CHFLocation", "Deep indoors"),
-            build.sr("PremiseType", "Terraced"),
-            build.sr("MetalObstructionCheck", "true"),
-            build.sr("ConnectivityObstructionCheck", "false"),
-            build.sr("SharedObstructionCheck", "false"),
-        ],
-    )
-    assert (await _non_device(hub, "8.14.2", no_wan, "supplier-b")).code == "E4"
+    no_wan = chf_install_no_wan(chf.device_id)
+    assert (await non_device(hub, "8.14.2", no_wan, "supplier-b")).code == "E4"
     # Its Supplier is told the hub is installed already.
-    assert (await _non_device(hub, "8.14.1", _install_success(chf.device_id))).code == "I0"
+    assert (await non_device(hub, "8.14.1", chf_install_success(chf.device_id))).code == "I0"
 
     # A hub with no meter behind it yet is open to any Supplier that installs it; its GPF
     # moves with it, as for 8.14.2.
     new_chf = Eui64.parse("00-00-00-00-00-AB-01-01")
     new_gpf = Eui64.parse("00-00-00-00-00-AB-01-02")
-    pre = build.sr(
-        "DevicePrenotification",
-        children=[
-            build.sr("DeviceID", str(new_chf)),
-            build.sr("DeviceManufacturer", "0D0A"),
-            build.sr("DeviceModel", "0D0A0002"),
-            build.sr("DeviceType", DeviceType.CHF.value),
-        ],
-    )
-    assert (await _non_device(hub, "12.2", pre, "supplier-b")).code == "I0"
+    pre = pre_notification(new_chf, DeviceType.CHF)
+    assert (await non_device(hub, "12.2", pre, "supplier-b")).code == "I0"
     inventory = hub.hub.estate.inventory
     # Its GPF, pre-notified with the hub (the DCC pairs the two Functions of one hub).
     gpf = NewDevice(new_gpf, DeviceType.GPF, CspRegion.CENTRAL, chf_id=new_chf)
     added = await inventory.add_device(gpf, hub.hub.clock.now(), "test pre-notification")
     assert not isinstance(added, EstateRefusal), added
-    answer = await _non_device(hub, "8.14.1", _install_success(new_chf), "supplier-b")
+    answer = await non_device(hub, "8.14.1", chf_install_success(new_chf), "supplier-b")
     assert answer.code == "I0", answer.body[:300]
     for device in (new_chf, new_gpf):
         found = inventory.get_device(device)
         assert found is not None and found.status is SmiStatus.INSTALLED_NOT_COMMISSIONED
     # Installed: told so again, without a change.
-    assert (await _non_device(hub, "8.14.1", _install_success(new_chf), "supplier-b")).code == (
+    assert (await non_device(hub, "8.14.1", chf_install_success(new_chf), "supplier-b")).code == (
         "I0"
     )
     assert [h.new for h in inventory.status_history(new_chf)] == [

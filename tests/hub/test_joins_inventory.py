@@ -24,7 +24,6 @@ from lxml import etree
 from opendcc.duis import build
 from opendcc.duis.command_variant import CommandVariant
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
-from opendcc.gbcs.codec import decode
 from opendcc.gbcs.der import (
     DerPayload,
     JoinDeviceResponse,
@@ -35,8 +34,16 @@ from opendcc.gbcs.der import (
 from opendcc.inventory.model import Device, DeviceType
 from opendcc.store import journal as jr
 from opendcc.store.events import EventKind, events_for_request
-from tests.hub.harness import RunningHub, party, request, retarget, running_hub
-from tests.reference import require_reference
+from tests.hub.harness import (
+    RunningHub,
+    delivered,
+    device_response,
+    failing_steps,
+    from_template,
+    party,
+    request,
+    running_hub,
+)
 
 SUPPLIER = "supplier-a"
 PPMID = Eui64.parse("00-DB-12-34-56-78-9C-01")
@@ -102,33 +109,17 @@ def _han(variant: str, other: Eui64, target: Eui64, cv: int = 4) -> etree._Eleme
 async def _round(hub: RunningHub, root: etree._Element) -> tuple[str, Any]:
     """Send ``root`` as the Supplier (critical: CV 4 -> signed -> CV 5); the Device's
     decoded DER Response body, checked with the Device's keys."""
-    cv = int(root.findtext("{*}Header/{*}CommandVariant") or "0")
-    async with hub.client(SUPPLIER) as client:
-        if cv == 4:
-            sent, transformed, answer = await client.critical(root, None)
-            assert transformed.code == "I0", (transformed.code, transformed.problem)
-        else:
-            sent, answer = await client.send(root)
-    assert answer is not None and answer.code == "I99", answer
-    rid = str(sent.header.request_id)
-    final = await hub.receiver.response_for(rid, timeout=15)
-    assert final is not None, (rid, hub.receiver.rejected)
-    assert final.response.header.response_code.value == "I0", final.response.header
-    gbcs = final.response.gbcs_payload()
-    assert isinstance(gbcs, bytes)
-    decoded = decode(gbcs, hub.hub.security)
-    checks = [decoded.signature.valid] if decoded.message.signature else [decoded.mac.valid]
-    assert checks == [True], (decoded.mac, decoded.signature)
+    sent, final = await delivered(hub, SUPPLIER, root)
+    decoded = device_response(hub, sent, final)
     assert isinstance(decoded.payload, DerPayload)
-    return rid, decoded.payload.body
+    return str(sent.header.request_id), decoded.payload.body
 
 
 async def _firmware_read_code(hub: RunningHub, device: Eui64) -> str | None:
     """The synchronous answer to the Supplier's 11.2 Read Firmware Version of ``device``:
     I99 when the Supplier may address it, E4 when it serves none of its MPxNs."""
-    template = require_reference("duis", "templates") / "CS08_11.2_SUCCESS_REQUEST_DUIS.XML"
     async with hub.client(SUPPLIER) as client:
-        _, answer = await client.send(retarget(template, party(SUPPLIER), device))
+        _, answer = await client.send(from_template("CS08_11.2_SUCCESS", SUPPLIER, device))
     return answer.code
 
 
@@ -164,10 +155,9 @@ async def test_a_join_the_device_refuses_changes_nothing(hub: RunningHub) -> Non
     # PPMID is not on the HAN: the ESME cannot establish keys with it.
     chf = hub.hub.estate.inventory.get_device(esme.chf_id)  # type: ignore[arg-type]
     assert chf is not None
-    template = require_reference("duis", "templates") / "CCS01_8.11_SUCCESS_REQUEST_DUIS.XML"
-    whitelist = retarget(template, party(SUPPLIER), chf.device_id)
-    device_id = next(whitelist.iter("{*}DeviceID"))
-    device_id.text = "00-DB-12-34-56-78-9C-02"
+    whitelist = from_template(
+        "CCS01_8.11_SUCCESS", SUPPLIER, chf, DeviceID="00-DB-12-34-56-78-9C-02"
+    )
     await _round_any(hub, whitelist)
 
     _, refused = await _round(hub, _han("8.7.1", PPMID, esme.device_id))
@@ -284,18 +274,8 @@ async def test_a_fault_recording_the_join_leaves_the_response_whole(
     esme = hub.device_of(DeviceType.ESME)
     await _add_ppmid(hub, esme)
     inventory = hub.hub.estate.inventory
-    real = inventory.join_step
-
-    def failing(*args: Any, **kwargs: Any) -> Any:
-        step = real(*args, **kwargs)
-
-        def broken(conn: Any) -> Any:
-            step.run(conn)  # the link is written, then the step fails
-            raise RuntimeError("injected fault")
-
-        return type(step)(broken, None)
-
-    monkeypatch.setattr(inventory, "join_step", failing)
+    # The link is written, then the step fails.
+    monkeypatch.setattr(inventory, "join_step", failing_steps(inventory.join_step))
     rid, joined = await _round(hub, _han("8.7.1", PPMID, esme.device_id))
     assert isinstance(joined, JoinDeviceResponse)
     assert joined.response_code == JoinResponseCode.SUCCESS

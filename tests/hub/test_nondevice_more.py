@@ -18,7 +18,7 @@ from opendcc.client.session import DuisClient, SyncAnswer
 from opendcc.devices.security_firmware import Firmware
 from opendcc.duis import build
 from opendcc.duis.messages import parse_response
-from opendcc.duis.schema import DuisSchema, load_schema
+from opendcc.duis.schema import DuisSchema
 from opendcc.estate.records import DeviceFilter
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.gbcs.codec import decode
@@ -29,17 +29,25 @@ from opendcc.hub.firmware_distribution import distribution
 from opendcc.inventory.model import Device, DeviceType, SmiStatus
 from opendcc.inventory.transitions import InventoryEvent
 from opendcc.store.events import EventKind, events_for_request
-from tests.hub.harness import RunningHub, party, request, retarget, running_hub
+from tests.hub.bodies import (
+    chf_fault_return,
+    chf_install_no_wan,
+    chf_no_fault_return,
+    pre_notification,
+)
+from tests.hub.harness import (
+    RunningHub,
+    commissioned_hub,
+    non_device,
+    party,
+    request,
+    retarget,
+    running_hub,
+    supplier_of,
+)
 from tests.reference import require_reference
 
 SUPPLIER = "supplier-a"
-
-
-@pytest.fixture(scope="module")
-def schema() -> DuisSchema:
-    loaded = load_schema(require_reference("duis", "xsd"))
-    assert isinstance(loaded, DuisSchema), loaded
-    return loaded
 
 
 @pytest.fixture
@@ -52,14 +60,7 @@ async def _send(
     hub: RunningHub, schema: DuisSchema, variant: str, body: etree._Element, who: str = SUPPLIER
 ) -> SyncAnswer:
     """A non-device request (CV 8) from ``who``; its answer must be signed and schema-valid."""
-    async with hub.client(who) as client:
-        _, answer = await client.send(
-            request(variant, body, party(who), DCC_ACCESS_CONTROL_BROKER, cv=8)
-        )
-    assert answer.problem is None, answer.problem
-    assert answer.response is not None
-    assert schema.validate(answer.response.root) is None
-    return answer
+    return await non_device(hub, variant, body, who, schema)
 
 
 async def _inventory_status(hub: RunningHub, schema: DuisSchema, device: Eui64) -> str | None:
@@ -72,103 +73,33 @@ async def _inventory_status(hub: RunningHub, schema: DuisSchema, device: Eui64) 
     return content.findtext("{*}Device/{*}DeviceStatus")
 
 
-def _hub_with_gpf(hub: RunningHub) -> tuple[Device, Device]:
-    """A Commissioned CHF of SUPPLIER's premises with its GPF."""
-    inventory = hub.hub.estate.inventory
-    esme = None
-    for details in inventory.list_devices(
-        DeviceFilter(device_type=DeviceType.GPF, status=SmiStatus.COMMISSIONED), limit=100
-    ).items:
-        gpf = details.device
-        assert gpf.chf_id is not None
-        chf = inventory.get_device(gpf.chf_id)
-        if chf is None or chf.status is not SmiStatus.COMMISSIONED:
-            continue
-        behind = inventory.list_devices(DeviceFilter(chf_id=chf.device_id)).items
-        esme = next((d.device for d in behind if d.device.device_type is DeviceType.ESME), None)
-        if (
-            esme is not None
-            and esme.status is SmiStatus.COMMISSIONED
-            and await_supplier(hub, esme) == SUPPLIER
-        ):
-            return chf, gpf
-    raise LookupError("no commissioned dual-fuel hub in the estate")
-
-
 # --- 8.14.2, 8.14.3, 8.14.4 ----------------------------------------------------------------------
-
-
-def _no_fault_return(device: Eui64, kind: str = "Lost or Stolen Hub") -> etree._Element:
-    return build.sr(
-        "CHFNoFaultReturn",
-        children=[build.sr("DeviceID", str(device)), build.sr("CHFNoFaultReturnType", kind)],
-    )
-
-
-def _fault_return(device: Eui64, other: Eui64, kind: str) -> etree._Element:
-    return build.sr(
-        "CHFFaultReturn",
-        children=[
-            build.sr("DeviceID", str(device)),
-            build.sr("CHFFaultReturnType", kind),
-            build.sr("OtherDeviceID", str(other)),
-            build.sr("CHFConnectionMethod", "Cradle"),
-            build.sr("CHFFaultReason", "SM WAN Fault"),
-        ],
-    )
-
-
-def _install_no_wan(device: Eui64) -> etree._Element:
-    return build.sr(
-        "CHFInstallSuccessNoSMWAN",
-        children=[
-            build.sr("DeviceID", str(device)),
-            build.sr("CHFInstallType", "CHF Install - no SM WAN"),
-            build.sr("MPxN", "1000999888"),
-            build.sr("AerialInstall", "false"),
-            build.sr("CHFLocation", "Deep indoors"),
-            build.sr("PremiseType", "Terraced"),
-            build.sr("MetalObstructionCheck", "true"),
-            build.sr("ConnectivityObstructionCheck", "false"),
-            build.sr("SharedObstructionCheck", "false"),
-        ],
-    )
-
-
-def _pre_notify(device: Eui64, kind: DeviceType) -> etree._Element:
-    children = [
-        build.sr("DeviceID", str(device)),
-        build.sr("DeviceManufacturer", "0D0A"),
-        build.sr("DeviceModel", "0D0A0002"),
-        build.sr("DeviceType", kind.value),
-    ]
-    return build.sr("DevicePrenotification", children=children)
 
 
 async def test_hub_returns_move_both_functions_and_warn_of_devices_behind(
     hub: RunningHub, schema: DuisSchema
 ) -> None:
-    chf, gpf = _hub_with_gpf(hub)
+    chf, gpf, _ = commissioned_hub(hub)
     esme = hub.hub.estate.inventory.list_devices(
         DeviceFilter(chf_id=chf.device_id, device_type=DeviceType.ESME)
     ).items[0]
 
     # Refusals first: not a CHF, unknown, a pre-installation fault on an installed hub,
     # another Device named as the hub's GPF.
-    assert (await _send(hub, schema, "8.14.4", _no_fault_return(esme.device.device_id))).code == (
-        "E081401"
-    )
+    assert (
+        await _send(hub, schema, "8.14.4", chf_no_fault_return(esme.device.device_id))
+    ).code == ("E081401")
     unknown = Eui64.parse("00-00-00-00-00-00-0F-01")
-    assert (await _send(hub, schema, "8.14.4", _no_fault_return(unknown))).code == "E19"
-    early = _fault_return(chf.device_id, gpf.device_id, "Fault identified prior to installation")
+    assert (await _send(hub, schema, "8.14.4", chf_no_fault_return(unknown))).code == "E19"
+    early = chf_fault_return(chf.device_id, gpf.device_id, "Fault identified prior to installation")
     assert (await _send(hub, schema, "8.14.3", early)).code == "E5"
     post_kind = "Fault identified post installation"
-    wrong = _fault_return(chf.device_id, esme.device.device_id, post_kind)
+    wrong = chf_fault_return(chf.device_id, esme.device.device_id, post_kind)
     assert (await _send(hub, schema, "8.14.3", wrong)).code == "E081402"
     assert await _inventory_status(hub, schema, chf.device_id) == "Commissioned"
     # Another Supplier, not registered for the meters behind the hub, cannot return it.
-    post = _fault_return(chf.device_id, gpf.device_id, post_kind)
-    assert await_supplier(hub, esme.device) == SUPPLIER
+    post = chf_fault_return(chf.device_id, gpf.device_id, post_kind)
+    assert supplier_of(hub, esme.device) == SUPPLIER
     assert (await _send(hub, schema, "8.14.3", post, "supplier-b")).code == "E4"
 
     # A faulty installed hub returned: both Functions out of service; the meters behind it
@@ -179,30 +110,32 @@ async def test_hub_returns_move_both_functions_and_warn_of_devices_behind(
     assert await _inventory_status(hub, schema, gpf.device_id) == "Decommissioned"
     assert await _inventory_status(hub, schema, esme.device.device_id) == "Commissioned"
     # A hub returned cannot be returned again.
-    assert (await _send(hub, schema, "8.14.4", _no_fault_return(chf.device_id))).code == "E5"
+    assert (await _send(hub, schema, "8.14.4", chf_no_fault_return(chf.device_id))).code == "E5"
 
 
-async def test_install_without_sm_wan_then_a_no_fault_return(
+async def test_install_without_sm_wan_then_achf_no_fault_return(
     hub: RunningHub, schema: DuisSchema
 ) -> None:
     chf = Eui64.parse("00-00-00-00-00-AB-00-01")
-    assert (await _send(hub, schema, "12.2", _pre_notify(chf, DeviceType.CHF))).code == "I0"
+    assert (await _send(hub, schema, "12.2", pre_notification(chf, DeviceType.CHF))).code == "I0"
     assert await _inventory_status(hub, schema, chf) == "Pending"
 
-    answer = await _send(hub, schema, "8.14.2", _install_no_wan(chf))
+    answer = await _send(hub, schema, "8.14.2", chf_install_no_wan(chf))
     assert answer.code == "I0"
     assert await _inventory_status(hub, schema, chf) == "InstalledNotCommissioned"
     # Sent again: already installed, answered I0 without a change.
-    assert (await _send(hub, schema, "8.14.2", _install_no_wan(chf))).code == "I0"
+    assert (await _send(hub, schema, "8.14.2", chf_install_no_wan(chf))).code == "I0"
     history = hub.hub.estate.inventory.status_history(chf)
     assert [h.new for h in history] == [SmiStatus.PENDING, SmiStatus.INSTALLED_NOT_COMMISSIONED]
 
     # Nothing joined to it: the no-fault return is a plain I0.
-    answer = await _send(hub, schema, "8.14.4", _no_fault_return(chf, "No Fault Return (general)"))
+    answer = await _send(
+        hub, schema, "8.14.4", chf_no_fault_return(chf, "No Fault Return (general)")
+    )
     assert answer.code == "I0"
     assert await _inventory_status(hub, schema, chf) == "Decommissioned"
     # 8.14.2 on a returned hub: its status does not permit an installation.
-    assert (await _send(hub, schema, "8.14.2", _install_no_wan(chf))).code == "E5"
+    assert (await _send(hub, schema, "8.14.2", chf_install_no_wan(chf))).code == "E5"
 
 
 # --- 11.1 and 11.4 --------------------------------------------------------------------------
@@ -240,7 +173,7 @@ async def test_update_firmware_sends_the_image_and_warns_per_device(
         if d.device.device_id != esme.device_id
         and (d.device.manufacturer, d.device.model) == (esme.manufacturer, esme.model)
     ]
-    suspended = next(d for d in others if await_supplier(hub, d) == SUPPLIER)
+    suspended = next(d for d in others if supplier_of(hub, d) == SUPPLIER)
     await inventory.change_status(
         suspended.device_id, InventoryEvent.SUSPEND, hub.hub.clock.now(), "test"
     )
@@ -326,17 +259,6 @@ async def test_update_firmware_refusals(hub: RunningHub, schema: DuisSchema) -> 
             )
         )
     assert refused.code == "E2"
-
-
-def await_supplier(hub: RunningHub, device: Device) -> str | None:
-    """The demo party name supplying ``device`` now (supplier-a or supplier-b), if any."""
-    now = hub.hub.clock.now()
-    estate = hub.hub.estate
-    held = estate.registrations.registrations_for(estate.inventory.fuels_by_mpxn(device), now)
-    for name in ("supplier-a", "supplier-b"):
-        if any(r.party == party(name) and r.role.value == "supplier" for r in held):
-            return name
-    return None
 
 
 def _last_request(hub: RunningHub, variant: str) -> str:

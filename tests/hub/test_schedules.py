@@ -18,21 +18,18 @@ from lxml import etree
 from opendcc.client.receiver import CallbackReceiver, Received
 from opendcc.clock import ManualClock
 from opendcc.duis import build
-from opendcc.duis.schema import DuisSchema, load_schema
 from opendcc.eui import Eui64
 from opendcc.gbcs.codec import decode
 from opendcc.hub.schedules import COMMAND_FAILED, SCHEDULE_REMOVED, Timetable
-from opendcc.inventory.model import DeviceType, MarketRole, SmiStatus
+from opendcc.inventory.model import Device, DeviceType, MarketRole, SmiStatus
 from opendcc.inventory.transitions import InventoryEvent
 from opendcc.store import deliveries as dv
 from opendcc.store import journal as jr
 from opendcc.store import schedules as st
 from opendcc.store.events import EventKind, events_between
-from tests.hub.harness import RunningHub, party, request, running_hub
-from tests.reference import require_reference
+from tests.hub.harness import RunningHub, duis_schema, non_device, party, running_hub
 
 SR = "{http://www.dccinterface.co.uk/ServiceUserGateway}"
-DCC = Eui64.parse("90-B3-D5-1F-30-00-00-02")
 
 
 # --- the timetable --------------------------------------------------------------------------
@@ -82,12 +79,6 @@ def test_a_past_start_is_not_back_filled_and_the_end_date_ends_it() -> None:
 # --- over HTTP ------------------------------------------------------------------------------
 
 
-def _schema() -> DuisSchema:
-    schema = load_schema(require_reference("duis", "xsd"))
-    assert isinstance(schema, DuisSchema), schema
-    return schema
-
-
 def _create_body(
     device: Eui64,
     *,
@@ -124,10 +115,8 @@ def _create_body(
 
 async def _send(hub: RunningHub, who: str, variant: str, body: etree._Element) -> Received:
     """Send a non-device request; returns its synchronous answer (checked against the schema)."""
-    async with hub.client(who) as client:
-        _, answer = await client.send(request(variant, body, party(who), DCC, cv=8))
-    assert answer.problem is None and answer.response is not None, answer.problem
-    assert _schema().validate(answer.response.root) is None
+    answer = await non_device(hub, variant, body, who, duis_schema())
+    assert answer.response is not None
     return Received(datetime.now(UTC), b"", answer.response)
 
 
@@ -139,6 +128,17 @@ async def _create(hub: RunningHub, who: str, body: etree._Element) -> tuple[str,
         return code, None
     assert content is not None and content.tag == SR + "DSPScheduleID"
     return code, int(content.text or "")
+
+
+async def _daily_read(hub: RunningHub, clock: ManualClock) -> tuple[Device, int]:
+    """supplier-a schedules the default read of one of its ESMEs daily from today: the
+    ESME and the DSPScheduleID."""
+    esme = hub.device_of(DeviceType.ESME)
+    code, sid = await _create(
+        hub, "supplier-a", _create_body(esme.device_id, start=clock.now().date())
+    )
+    assert code == "I0" and sid is not None
+    return esme, sid
 
 
 def _scheduled(receiver: CallbackReceiver, schedule_id: int) -> list[Received]:
@@ -179,7 +179,7 @@ def _clock() -> ManualClock:
 
 async def test_create_read_delete_and_an_occurrence_delivered(tmp_path: Path) -> None:
     clock = _clock()
-    schema = _schema()
+    schema = duis_schema()
     async with running_hub(tmp_path, clock=clock) as hub:
         esme = hub.device_of(DeviceType.ESME)
         today = clock.now().date()
@@ -361,13 +361,9 @@ async def test_a_user_no_longer_registered_has_the_schedule_removed_and_is_alert
     ``DSPScheduleRemoval`` naming the Device and the DSPScheduleID; nothing is sent to the
     meter and the schedule never runs again."""
     clock = _clock()
-    schema = _schema()
+    schema = duis_schema()
     async with running_hub(tmp_path, clock=clock) as hub:
-        esme = hub.device_of(DeviceType.ESME)
-        code, sid = await _create(
-            hub, "supplier-a", _create_body(esme.device_id, start=clock.now().date())
-        )
-        assert code == "I0" and sid is not None
+        esme, sid = await _daily_read(hub, clock)
         assert esme.mpxn is not None
         change = await hub.hub.estate.registrations.change_party(
             esme.mpxn, MarketRole.SUPPLIER, party("supplier-b"), clock.now()
@@ -410,11 +406,7 @@ async def test_a_user_no_longer_registered_has_the_schedule_removed_and_is_alert
 async def test_a_device_leaving_the_inventory_removes_its_schedules(tmp_path: Path) -> None:
     clock = _clock()
     async with running_hub(tmp_path, clock=clock) as hub:
-        esme = hub.device_of(DeviceType.ESME)
-        code, sid = await _create(
-            hub, "supplier-a", _create_body(esme.device_id, start=clock.now().date())
-        )
-        assert code == "I0" and sid is not None
+        esme, sid = await _daily_read(hub, clock)
         gone = await hub.hub.estate.inventory.change_status(
             esme.device_id, InventoryEvent.DECOMMISSION, clock.now(), "8.3 (test)"
         )
@@ -430,11 +422,7 @@ async def test_a_suspended_device_skips_the_occurrence_but_keeps_the_schedule(
 ) -> None:
     clock = _clock()
     async with running_hub(tmp_path, clock=clock) as hub:
-        esme = hub.device_of(DeviceType.ESME)
-        code, sid = await _create(
-            hub, "supplier-a", _create_body(esme.device_id, start=clock.now().date())
-        )
-        assert code == "I0" and sid is not None
+        esme, sid = await _daily_read(hub, clock)
         suspended = await hub.hub.estate.inventory.change_status(
             esme.device_id, InventoryEvent.SUSPEND, clock.now(), "test"
         )
@@ -453,14 +441,10 @@ async def test_a_scheduled_command_that_fails_raises_a_command_failure_alert(
     Alert ``CommandFailure`` naming the occurrence's RequestID, the DSPScheduleID and the
     Device; the journal entry completes once it is delivered; the schedule stays."""
     clock = _clock()
-    schema = _schema()
+    schema = duis_schema()
     async with running_hub(tmp_path, clock=clock) as hub:
-        esme = hub.device_of(DeviceType.ESME)
+        esme, sid = await _daily_read(hub, clock)
         assert esme.chf_id is not None
-        code, sid = await _create(
-            hub, "supplier-a", _create_body(esme.device_id, start=clock.now().date())
-        )
-        assert code == "I0" and sid is not None
         hub.hub.processor.wan.out_of_coverage.add(esme.chf_id)
         await _run_next(hub, clock, sid)
         [alert] = await _await_alerts(hub.receiver, "CommandFailure")
@@ -487,11 +471,7 @@ async def test_a_scheduled_command_that_fails_raises_a_command_failure_alert(
 async def test_missed_occurrences_are_run_once_not_replayed(tmp_path: Path) -> None:
     clock = _clock()
     async with running_hub(tmp_path, clock=clock) as hub:
-        esme = hub.device_of(DeviceType.ESME)
-        code, sid = await _create(
-            hub, "supplier-a", _create_body(esme.device_id, start=clock.now().date())
-        )
-        assert code == "I0" and sid is not None
+        _, sid = await _daily_read(hub, clock)
         reader = hub.hub.db.reader()  # type: ignore[union-attr]
         stored = st.get(reader, sid)
         assert stored is not None and stored.next_due is not None
@@ -511,11 +491,7 @@ async def test_missed_occurrences_are_run_once_not_replayed(tmp_path: Path) -> N
 async def test_schedules_survive_a_restart_without_double_delivery(tmp_path: Path) -> None:
     clock = _clock()
     async with running_hub(tmp_path, clock=clock) as hub:
-        esme = hub.device_of(DeviceType.ESME)
-        code, sid = await _create(
-            hub, "supplier-a", _create_body(esme.device_id, start=clock.now().date())
-        )
-        assert code == "I0" and sid is not None
+        _, sid = await _daily_read(hub, clock)
         first = await _run_next(hub, clock, sid)
         assert len(await _await_scheduled(hub.receiver, sid, 1)) == 1
         assert await hub.hub.deliverer.drained(5)
@@ -538,11 +514,7 @@ async def test_a_run_interrupted_before_its_response_is_recovered_as_scheduled(
 ) -> None:
     clock = _clock()
     async with running_hub(tmp_path, clock=clock) as hub:
-        esme = hub.device_of(DeviceType.ESME)
-        code, sid = await _create(
-            hub, "supplier-a", _create_body(esme.device_id, start=clock.now().date())
-        )
-        assert code == "I0" and sid is not None
+        _, sid = await _daily_read(hub, clock)
         # The run is committed, then the process "dies" before the processor takes it.
         hub.hub.schedules.submit = lambda accepted: None
         await _run_next(hub, clock, sid)
@@ -594,7 +566,7 @@ User in a role eligible for it."""
 
 async def test_every_schedulable_variant_runs_and_is_delivered(tmp_path: Path) -> None:
     clock = _clock()
-    schema = _schema()
+    schema = duis_schema()
     async with running_hub(tmp_path, clock=clock) as hub:
         devices = {t: hub.device_of(DeviceType(t)) for t in ("ESME", "GSME")}
         created: dict[int, str] = {}

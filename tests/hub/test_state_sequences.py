@@ -35,11 +35,18 @@ from opendcc.devices.esme_reads import current_cin
 from opendcc.duis import build
 from opendcc.duis.timestamps import format_xs_datetime
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
-from opendcc.gbcs.codec import DecodedMessage, decode
+from opendcc.gbcs.codec import DecodedMessage
 from opendcc.inventory.model import Device, DeviceType
-from tests.hub.harness import RunningHub, party, request, retarget, running_hub
+from tests.hub.harness import (
+    RunningHub,
+    delivered,
+    device_response,
+    from_template,
+    party,
+    request,
+    running_hub,
+)
 from tests.hub.test_nondevice_more import ota_image
-from tests.reference import require_reference
 
 SUPPLIER = "supplier-a"
 PREPAY_VALUES = "ReadInstantaneousPrepayValues"
@@ -74,21 +81,6 @@ async def hub(tmp_path: Path) -> AsyncIterator[RunningHub]:
         yield running
 
 
-def _template(name: str) -> Path:
-    return require_reference("duis", "templates") / f"{name}_REQUEST_DUIS.XML"
-
-
-def _from(name: str, who: str, device: Device, **values: str) -> etree._Element:
-    """The template ``name`` addressed from ``who`` to ``device``, with the first element
-    of each name in ``values`` set to the test's value."""
-    root = retarget(_template(name), party(who), device.device_id)
-    for tag, value in values.items():
-        element = next(root.iter(f"{{*}}{tag}"), None)
-        assert element is not None, (name, tag)
-        element.text = value
-    return root
-
-
 def _set_indexed(root: etree._Element, tag: str, index: str, value: str) -> None:
     for element in root.iter(f"{{*}}{tag}"):
         if element.get("index") == index:
@@ -100,25 +92,7 @@ def _set_indexed(root: etree._Element, tag: str, index: str, value: str) -> None
 async def _ask(hub: RunningHub, who: str, root: etree._Element) -> DecodedMessage:
     """Send ``root`` as ``who`` (critical: CV 4 -> signed Pre-Command -> CV 5), wait for its
     Response at the receiver, and decode the Device's GBCS Response with checks."""
-    cv = int(root.findtext("{*}Header/{*}CommandVariant") or "0")
-    async with hub.client(who) as client:
-        if cv == 4:
-            sent, transformed, answer = await client.critical(root, None)
-            assert transformed.code == "I0", (transformed.code, transformed.problem)
-        else:
-            sent, answer = await client.send(root)
-    assert answer is not None and answer.code == "I99", (answer and answer.code, answer)
-    rid = str(sent.header.request_id)
-    final = await hub.receiver.response_for(rid, timeout=15)
-    assert final is not None, (rid, hub.receiver.rejected)
-    assert final.response.header.response_code.value == "I0", final.response.header
-    gbcs = final.response.gbcs_payload()
-    assert isinstance(gbcs, bytes)
-    decoded = decode(gbcs, hub.hub.security)
-    assert decoded.message.originator == sent.header.request_id.target
-    checks = [decoded.signature.valid] if decoded.message.signature else [decoded.mac.valid]
-    assert checks == [True], (decoded.mac, decoded.signature)
-    return decoded
+    return device_response(hub, *await delivered(hub, who, root))
 
 
 def _values(decoded: DecodedMessage) -> Any:
@@ -130,7 +104,7 @@ def _values(decoded: DecodedMessage) -> Any:
 
 
 async def _read(hub: RunningHub, who: str, template: str, device: Device) -> Any:
-    return _values(await _ask(hub, who, _from(template, who, device)))
+    return _values(await _ask(hub, who, from_template(template, who, device)))
 
 
 def _record(family: str, sequence: str, checked: str) -> None:
@@ -143,7 +117,9 @@ def _record(family: str, sequence: str, checked: str) -> None:
 async def test_tariffs_update_then_read(hub: RunningHub) -> None:
     esme = hub.device_of(DeviceType.ESME)
     before = await _read(hub, SUPPLIER, "ECS24_4.11.1_SUCCESS", esme)
-    update = _from("ECS01a_1.1.1_IMMEDIATE_BLOCK_SUCCESS", SUPPLIER, esme, StandingCharge="31415")
+    update = from_template(
+        "ECS01a_1.1.1_IMMEDIATE_BLOCK_SUCCESS", SUPPLIER, esme, StandingCharge="31415"
+    )
     _set_indexed(update, "BlockThreshold", "1", "12345")
     written = _values(await _ask(hub, SUPPLIER, update))
     assert set(written.values()) == {"success"}
@@ -159,7 +135,9 @@ async def test_tariffs_update_then_read(hub: RunningHub) -> None:
     )
 
     gsme = hub.device_of(DeviceType.GSME)
-    update = _from("GCS01a_1.1.1_IMMEDIATE_TOU_SUCCESS", SUPPLIER, gsme, StandingCharge="27182")
+    update = from_template(
+        "GCS01a_1.1.1_IMMEDIATE_TOU_SUCCESS", SUPPLIER, gsme, StandingCharge="27182"
+    )
     _set_indexed(update, "TOUPrice", "2", "12345")
     await _ask(hub, SUPPLIER, update)
     read = await _read(hub, SUPPLIER, "ECS24_4.11.1_SUCCESS", gsme)
@@ -181,7 +159,9 @@ async def test_prepayment_mode_top_up_and_balance(hub: RunningHub) -> None:
     await _ask(
         hub,
         SUPPLIER,
-        _from("ECS03_1.6_IMMEDIATE_SINGLE_SUCCESS", SUPPLIER, esme, DisablementThreshold="424242"),
+        from_template(
+            "ECS03_1.6_IMMEDIATE_SINGLE_SUCCESS", SUPPLIER, esme, DisablementThreshold="424242"
+        ),
     )
     mode = await _read(hub, SUPPLIER, "ECS26j_6.2.9_SUCCESS", esme)
     assert mode["PaymentMode"]["payment_mode"] == "Prepayment"
@@ -195,11 +175,13 @@ async def test_prepayment_mode_top_up_and_balance(hub: RunningHub) -> None:
 
     start = (await _read(hub, SUPPLIER, "ECS82_4.18_SUCCESS", esme))["MeterBalance"]
     await _ask(
-        hub, SUPPLIER, _from("ECS04a_1.5_SUCCESS", SUPPLIER, esme, AdjustMeterBalance="250000")
+        hub,
+        SUPPLIER,
+        from_template("ECS04a_1.5_SUCCESS", SUPPLIER, esme, AdjustMeterBalance="250000"),
     )
     adjusted = (await _read(hub, SUPPLIER, "ECS82_4.18_SUCCESS", esme))["MeterBalance"]
     assert adjusted == start + 250000
-    debts = _from(
+    debts = from_template(
         "ECS07_2.3_SUCCESS",
         SUPPLIER,
         esme,
@@ -232,7 +214,7 @@ async def test_restrict_access_for_change_of_tenancy(hub: RunningHub) -> None:
     answer = await _ask(
         hub,
         SUPPLIER,
-        _from(
+        from_template(
             "ECS12_3.2_SUCCESS",
             SUPPLIER,
             esme,
@@ -271,12 +253,14 @@ async def test_registers_advance_with_the_clock(hub: RunningHub) -> None:
 async def test_configuration_write_then_read(hub: RunningHub) -> None:
     esme = hub.device_of(DeviceType.ESME)
     before = await _read(hub, SUPPLIER, "ECS26d_6.2.3_SUCCESS", esme)
-    await _ask(hub, SUPPLIER, _from("ECS30_6.8_SUCCESS", SUPPLIER, esme, BillingTime="17:30:00Z"))
+    await _ask(
+        hub, SUPPLIER, from_template("ECS30_6.8_SUCCESS", SUPPLIER, esme, BillingTime="17:30:00Z")
+    )
     after = await _read(hub, SUPPLIER, "ECS26d_6.2.3_SUCCESS", esme)
     assert before["BillingCalendar"][0]["time"] != "17:30:00"
     assert after["BillingCalendar"][0]["time"] == "17:30:00"
 
-    thresholds = _from(
+    thresholds = from_template(
         "ECS34_6.12_SUCCESS",
         SUPPLIER,
         esme,
@@ -301,7 +285,7 @@ async def test_supply_disable_arm_enable(hub: RunningHub) -> None:
     states = [(await _read(hub, SUPPLIER, "GCS33_7.4_SUCCESS", esme))["SupplyState"]]
     for template in ("ECS43_7.2_SUCCESS", "ECS44_7.3_SUCCESS", None):
         root = (
-            _from(template, SUPPLIER, esme)
+            from_template(template, SUPPLIER, esme)
             if template
             else request("7.1", "EnableSupply", party(SUPPLIER), esme.device_id, cv=4)
         )
@@ -322,7 +306,9 @@ async def test_han_device_log_add_then_read(hub: RunningHub) -> None:
     newcomer = Eui64.parse("00-DB-12-34-56-78-9A-B7")
     before = await _read(hub, SUPPLIER, "CCS06_8.9_SUCCESS", chf)
     assert str(newcomer) not in [e["mac_address"] for e in before["CHFDeviceLog"]]
-    await _ask(hub, SUPPLIER, _from("CCS01_8.11_SUCCESS", SUPPLIER, chf, DeviceID=str(newcomer)))
+    await _ask(
+        hub, SUPPLIER, from_template("CCS01_8.11_SUCCESS", SUPPLIER, chf, DeviceID=str(newcomer))
+    )
     after = await _read(hub, SUPPLIER, "CCS06_8.9_SUCCESS", chf)
     listed = [e["mac_address"] for e in after["CHFDeviceLog"]]
     assert str(newcomer) in listed
@@ -367,7 +353,9 @@ async def test_firmware_distribute_activate_then_read_version(hub: RunningHub) -
 async def test_customer_identification_number(hub: RunningHub) -> None:
     esme = hub.device_of(DeviceType.ESME)
     assert current_cin(hub.hub.states.load(esme)) is None
-    answer = _values(await _ask(hub, "other-user", _from("ECS50_9.1_SUCCESS", "other-user", esme)))
+    answer = _values(
+        await _ask(hub, "other-user", from_template("ECS50_9.1_SUCCESS", "other-user", esme))
+    )
     assert answer == {"CustomerIdentificationNumber": "success"}
     # DUIS offers no read of the CIN (the meter displays it to the consumer); the ESME's
     # state holds the four digits the DCC sent.
@@ -381,7 +369,7 @@ async def test_network_data_log_then_read(hub: RunningHub) -> None:
     transporter = "gas-transporter"
     empty = await _read(hub, transporter, "ECS23_4.10_SUCCESS", gsme)
     assert "NetworkDataLog" not in str(empty)
-    await _ask(hub, transporter, _from("GCS31_14.1_SUCCESS", transporter, gsme))
+    await _ask(hub, transporter, from_template("GCS31_14.1_SUCCESS", transporter, gsme))
     assert isinstance(hub.hub.clock, ManualClock)
     hub.hub.clock.advance(timedelta(hours=2))
     log = (await _read(hub, transporter, "ECS23_4.10_SUCCESS", gsme))["NetworkDataLog"]

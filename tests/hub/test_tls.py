@@ -116,29 +116,18 @@ def test_duis_over_https_end_to_end(tmp_path: Path) -> None:
             f"{base}/admin/v1/devices?device_type=ESME&limit=1", timeout=5, context=trusting
         ) as reply:
             esme = json.loads(reply.read())["items"][0]["device_id"]
-        sent = subprocess.run(
-            [
-                *opendcc,
-                "send",
-                str(template),
-                "--as",
-                "supplier-a",
-                "--hub",
-                base,
-                "--data",
-                str(data),
-                "--ca",
-                str(data / "tls" / "ca.pem"),
-                "--target",
-                esme,
-                "--json",
-                "--wait",
-                "30",
-            ],
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
+
+        def send(*extra: str, timeout: float) -> subprocess.CompletedProcess[bytes]:
+            """``opendcc send`` of the template to the ESME as supplier-a, over HTTPS."""
+            args = ["--as", "supplier-a", "--hub", base, "--data", str(data), "--target", esme]
+            return subprocess.run(
+                [*opendcc, "send", str(template), *args, *extra],
+                capture_output=True,
+                timeout=timeout,
+                check=False,
+            )
+
+        sent = send("--ca", str(data / "tls" / "ca.pem"), "--json", "--wait", "30", timeout=120)
         assert sent.returncode == 0, sent.stderr.decode()
         steps = json.loads(sent.stdout)["steps"]
         assert [(s["step"], s.get("code")) for s in steps] == [
@@ -146,24 +135,7 @@ def test_duis_over_https_end_to_end(tmp_path: Path) -> None:
             ("asynchronous response", "I0"),
         ]
 
-        untrusting = subprocess.run(
-            [
-                *opendcc,
-                "send",
-                str(template),
-                "--as",
-                "supplier-a",
-                "--hub",
-                base,
-                "--data",
-                str(data),
-                "--target",
-                esme,
-            ],
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
+        untrusting = send(timeout=60)  # without the hub's CA
         assert untrusting.returncode == 2
         assert b"CERTIFICATE_VERIFY_FAILED" in untrusting.stderr
     finally:

@@ -24,9 +24,14 @@ from opendcc.clock import ManualClock
 from opendcc.estate.records import DeviceFilter
 from opendcc.gbcs.codec import DecodedMessage, decode
 from opendcc.inventory.model import Device, DeviceType
-from tests.hub.harness import RunningHub, running_hub
+from tests.hub.harness import (
+    RunningHub,
+    delivered,
+    device_response,
+    from_template,
+    running_hub,
+)
 from tests.hub.test_device_logs import _device_clock, _log
-from tests.hub.test_state_sequences import _from
 
 SUPPLIER = "supplier-a"
 
@@ -46,22 +51,13 @@ async def _utrn(hub: RunningHub, device: Device, pence: int, **kw: Any) -> TopUp
 
 async def _send(hub: RunningHub, root: etree._Element) -> DecodedMessage:
     """Send as the Supplier; I99, then I0 with the Device's Response (MAC checked)."""
-    async with hub.client(SUPPLIER) as client:
-        sent, answer = await client.send(root)
-    assert answer is not None and answer.code == "I99", (answer and answer.code, answer)
-    final = await hub.receiver.response_for(str(sent.header.request_id), timeout=15)
-    assert final is not None, hub.receiver.rejected
-    assert final.response.header.response_code.value == "I0", final.response.header
-    gbcs = final.response.gbcs_payload()
-    assert isinstance(gbcs, bytes)
-    decoded = decode(gbcs, hub.hub.security)
-    assert decoded.message.originator == sent.header.request_id.target
+    decoded = device_response(hub, *await delivered(hub, SUPPLIER, root))
     assert decoded.mac.valid
     return decoded
 
 
 async def _balance(hub: RunningHub, esme: Device) -> int:
-    decoded = await _send(hub, _from("ECS82_4.18_SUCCESS", SUPPLIER, esme))
+    decoded = await _send(hub, from_template("ECS82_4.18_SUCCESS", SUPPLIER, esme))
     values = decoded.payload.to_json()
     return int(values.get("values", values)["MeterBalance"])
 

@@ -139,14 +139,19 @@ def command(
     counter: int,
     message_code: int,
     security: GbcsSecurity,
+    signed: bool = False,
     date_time: DateTimeValue = None,
     supplementary_remote_party: Eui64 | None = None,
     supplementary_remote_party_counter: int | None = None,
     supplementary_remote_party_ka_certificate: bytes | None = None,
 ) -> GbcsMessage:
-    """A non-critical Command, MACed with the ACB's KA key and the Device's KA certificate.
+    """A Command, MACed with the ACB's KA key and the Device's KA certificate.
 
     ``originator`` is the User (or the ACB itself); the counter is the DUIS RequestID's.
+    ``signed``: a Command a DCC party originates (the ACB on a User's behalf, the
+    Transitional CoS Party) of a critical GBCS message type (CS03A2 to a PPMID, the CoS
+    credential update) is signed with ``originator``'s own DS key first, then MACed
+    like every Command.
     """
     header = grouping_header(
         Cra.COMMAND,
@@ -158,36 +163,6 @@ def command(
         supplementary_remote_party=supplementary_remote_party,
         supplementary_remote_party_counter=supplementary_remote_party_counter,
         supplementary_remote_party_ka_certificate=supplementary_remote_party_ka_certificate,
-    )
-    return security.seal(GbcsMessage(header, bytes(payload)))
-
-
-def dcc_command(
-    payload: bytes,
-    *,
-    originator: Eui64,
-    recipient: Eui64,
-    counter: int,
-    message_code: int,
-    security: GbcsSecurity,
-    signed: bool,
-    date_time: DateTimeValue = None,
-    supplementary_remote_party: Eui64 | None = None,
-    supplementary_remote_party_counter: int | None = None,
-) -> GbcsMessage:
-    """A Command a DCC party originates (the ACB on a User's behalf, the Transitional CoS
-    Party): signed with ``originator``'s own DS key when ``signed`` (a critical GBCS
-    message type such as CS03A2 to a PPMID, or the CoS credential update), then MACed with
-    the ACB's KA key like every Command."""
-    header = grouping_header(
-        Cra.COMMAND,
-        originator=originator,
-        recipient=recipient,
-        counter=counter,
-        message_code=message_code,
-        date_time=date_time,
-        supplementary_remote_party=supplementary_remote_party,
-        supplementary_remote_party_counter=supplementary_remote_party_counter,
     )
     message = GbcsMessage(header, bytes(payload))
     if signed:

@@ -47,7 +47,6 @@ the first back, and the request is journalled with the refusal alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -59,10 +58,9 @@ from opendcc.access.users import DccUser
 from opendcc.duis.codes import ResponseCode
 from opendcc.duis.messages import ServiceRequest
 from opendcc.estate.records import DeviceFilter, EstateRefusal
-from opendcc.eui import Eui64
-from opendcc.hub.change import Answer, Change, WriteSteps
+from opendcc.hub.change import Answer, Change, WriteSteps, inventory_recorder
 from opendcc.hub.pipeline import RequestTrace
-from opendcc.inventory.model import Device, DeviceType, SmiStatus, StatusChange
+from opendcc.inventory.model import Device, DeviceType, SmiStatus
 from opendcc.inventory.transitions import InventoryEvent, TransitionRefused, next_status
 from opendcc.roles import UserRole
 from opendcc.store.estate import SqliteEstate
@@ -78,6 +76,18 @@ INSTALLED = frozenset({S.INSTALLED_NOT_COMMISSIONED, S.COMMISSIONED, S.SUSPENDED
 PRIOR_TO_INSTALLATION = "Fault identified prior to installation"
 POST_INSTALLATION = "Fault identified post installation"
 
+_INSTALL_DETAILS = ("CHFInstallType", "MPxN", "AerialInstall", "CHFLocation")
+"""The 8.14.1 installation details recorded in the request's event."""
+_SURVEY = (
+    "CHFInstallType",
+    "PremiseType",
+    "MetalObstructionCheck",
+    "ConnectivityObstructionCheck",
+    "SharedObstructionCheck",
+    "CHFLocation",
+)
+"""The 8.14.2 survey answers recorded in the request's event (for the CSP's coverage work)."""
+
 
 @dataclass(frozen=True, slots=True)
 class _Hub:
@@ -86,7 +96,7 @@ class _Hub:
 
 
 class CommsHubStatus:
-    """The handlers of 8.14.2, 8.14.3 and 8.14.4 over the estate's inventory."""
+    """The handlers of 8.14.1, 8.14.2, 8.14.3 and 8.14.4 over the estate's inventory."""
 
     def __init__(self, estate: SqliteEstate) -> None:
         self.estate = estate
@@ -95,60 +105,13 @@ class CommsHubStatus:
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
     ) -> Answer | Change:
         """8.14.1: installed with SM WAN: both Functions InstalledNotCommissioned."""
-        body = request.body
-        found = self._hub(body, user, now)
-        if not isinstance(found, _Hub):
-            return found
-        chf, gpf = found.chf, found.gpf
-        if chf.status in (S.INSTALLED_NOT_COMMISSIONED, S.COMMISSIONED):
-            return ResponseCode.I0, None, "the Communications Hub was already installed"
-        details = {
-            name: x.text(body, name)
-            for name in ("CHFInstallType", "MPxN", "AerialInstall", "CHFLocation")
-            if x.child(body, name) is not None
-        }
-        return await self._move(
-            chf,
-            gpf,
-            InventoryEvent.INSTALL,
-            now,
-            trace,
-            warn=False,
-            detail={"change": "install_success", **details},
-        )
+        return await self._install(request, user, now, trace, "install_success", _INSTALL_DETAILS)
 
     async def install_no_sm_wan(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
     ) -> Answer | Change:
         """8.14.2: installed without SM WAN coverage: both Functions InstalledNotCommissioned."""
-        body = request.body
-        found = self._hub(body, user, now)
-        if not isinstance(found, _Hub):
-            return found
-        chf, gpf = found.chf, found.gpf
-        if chf.status in (S.INSTALLED_NOT_COMMISSIONED, S.COMMISSIONED):
-            return ResponseCode.I0, None, "the Communications Hub was already installed"
-        survey = {
-            name: x.text(body, name)
-            for name in (
-                "CHFInstallType",
-                "PremiseType",
-                "MetalObstructionCheck",
-                "ConnectivityObstructionCheck",
-                "SharedObstructionCheck",
-                "CHFLocation",
-            )
-            if x.child(body, name) is not None
-        }
-        return await self._move(
-            chf,
-            gpf,
-            InventoryEvent.INSTALL,
-            now,
-            trace,
-            warn=False,
-            detail={"change": "install_no_sm_wan", **survey},
-        )
+        return await self._install(request, user, now, trace, "install_no_sm_wan", _SURVEY)
 
     async def fault_return(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
@@ -159,7 +122,7 @@ class CommsHubStatus:
         if not isinstance(found, _Hub):
             return found
         chf, gpf = found.chf, found.gpf
-        other = _eui(x.require(body, "OtherDeviceID"))
+        other = x.eui(body, "OtherDeviceID")
         if gpf is None or other != gpf.device_id:
             return (
                 ResponseCode.E081402,
@@ -193,13 +156,44 @@ class CommsHubStatus:
         found = self._hub(body, user, now)
         if not isinstance(found, _Hub):
             return found
-        chf, gpf = found.chf, found.gpf
         detail = {"change": "no_fault_return", "reason": x.text(body, "CHFNoFaultReturnType")}
         return await self._move(
-            chf, gpf, InventoryEvent.RETURN, now, trace, warn=True, detail=detail
+            found.chf, found.gpf, InventoryEvent.RETURN, now, trace, warn=True, detail=detail
         )
 
     # --- the common part ----------------------------------------------------------------
+
+    async def _install(
+        self,
+        request: ServiceRequest,
+        user: DccUser,
+        now: datetime,
+        trace: RequestTrace,
+        change: str,
+        fields: tuple[str, ...],
+    ) -> Answer | Change:
+        """8.14.1 and 8.14.2 alike: both Functions InstalledNotCommissioned.
+
+        A hub already installed is answered I0 without a change; ``fields`` (the
+        installation details of 8.14.1, the survey answers of 8.14.2) that the body carries
+        are recorded in the request's ``inventory_changed`` event under ``change``.
+        """
+        body = request.body
+        found = self._hub(body, user, now)
+        if not isinstance(found, _Hub):
+            return found
+        if found.chf.status in (S.INSTALLED_NOT_COMMISSIONED, S.COMMISSIONED):
+            return ResponseCode.I0, None, "the Communications Hub was already installed"
+        details = {name: x.text(body, name) for name in fields if x.child(body, name) is not None}
+        return await self._move(
+            found.chf,
+            found.gpf,
+            InventoryEvent.INSTALL,
+            now,
+            trace,
+            warn=False,
+            detail={"change": change, **details},
+        )
 
     def _hub(self, body: etree._Element, user: DccUser, now: datetime) -> _Hub | Answer:
         """The CHF the body names and its GPF (None if the inventory holds none).
@@ -209,7 +203,7 @@ class CommsHubStatus:
         with no meter behind it yet (pre-notified, in the installer's van) has no MPxN and
         is open to any Supplier that installs it.
         """
-        device_id = _eui(x.require(body, "DeviceID"))
+        device_id = x.eui(body, "DeviceID")
         inventory = self.estate.inventory
         chf = inventory.get_device(device_id)
         if chf is None:
@@ -275,7 +269,11 @@ class CommsHubStatus:
             if d is None:
                 continue
             step = self.estate.inventory.change_status_step(
-                d.device_id, event, now, cause, record=_recorder(trace, now, event.value)
+                d.device_id,
+                event,
+                now,
+                cause,
+                record=inventory_recorder(trace, now, event.value, name_device=True),
             )
             if isinstance(step, EstateRefusal):
                 return ResponseCode.E081405, None, step.message
@@ -305,25 +303,3 @@ class CommsHubStatus:
             return ResponseCode.I0, None, moved
 
         return Change(apply, steps.committed)
-
-
-def _eui(node: etree._Element) -> Eui64:
-    text = (node.text or "").strip()
-    try:
-        return Eui64.parse(text)
-    except ValueError:
-        raise x.BodyValueError(f"not an EUI-64: {text!r}") from None
-
-
-def _recorder(trace: RequestTrace, now: datetime, what: str) -> Callable[[Any, Any], None]:
-    def record(conn: Any, result: Any) -> None:
-        detail: dict[str, Any] = {"change": what}
-        if isinstance(result, StatusChange):
-            detail |= {
-                "device": str(result.device_id),
-                "from": result.old.value if result.old else None,
-                "to": result.new.value,
-            }
-        append_events(conn, [trace.event(EventKind.INVENTORY_CHANGED, now, None, **detail)])
-
-    return record

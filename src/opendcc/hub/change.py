@@ -35,11 +35,17 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
 from opendcc.duis.codes import ResponseCode
+from opendcc.inventory.model import StatusChange
+from opendcc.store.events import EventKind, append_events
+
+if TYPE_CHECKING:
+    from opendcc.hub.pipeline import RequestTrace
 
 log = logging.getLogger("opendcc.hub.change")
 
@@ -76,6 +82,27 @@ class WriteSteps:
     def committed(self, answer: Answer | None = None) -> None:
         for step in self._steps:
             step.committed()
+
+
+def inventory_recorder(
+    trace: RequestTrace, now: datetime, what: str, *, name_device: bool = False
+) -> Callable[[Any, Any], None]:
+    """The ``record`` callback of an inventory ``WriteStep`` run in a ``Change``.
+
+    It logs the request's ``inventory_changed`` event (``change``: ``what``, and for a
+    status change its ``from`` and ``to``; with ``name_device`` the Device too, for a
+    change that moves more than one) in the same job, so it commits with the change.
+    """
+
+    def record(conn: Any, result: Any) -> None:
+        detail: dict[str, Any] = {"change": what}
+        if isinstance(result, StatusChange):
+            if name_device:
+                detail["device"] = str(result.device_id)
+            detail |= {"from": result.old.value if result.old else None, "to": result.new.value}
+        append_events(conn, [trace.event(EventKind.INVENTORY_CHANGED, now, None, **detail)])
+
+    return record
 
 
 def savepoint_apply(conn: sqlite3.Connection, change: Change, fault: ResponseCode) -> Answer:

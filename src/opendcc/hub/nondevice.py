@@ -38,7 +38,7 @@ from opendcc.eui import Eui64
 from opendcc.gbcs.security import GbcsSecurity
 from opendcc.hub import wan_matrix as wan
 from opendcc.hub.ch_status import CommsHubStatus
-from opendcc.hub.change import Answer, Change, WriteSteps, kept, savepoint_apply
+from opendcc.hub.change import Answer, Change, WriteSteps, inventory_recorder, kept, savepoint_apply
 from opendcc.hub.firmware_distribution import FirmwareDistribution
 from opendcc.hub.local_delivery import LocalResponses
 from opendcc.hub.opt_in import ServiceOptIn
@@ -46,7 +46,7 @@ from opendcc.hub.pipeline import NonDeviceHandler, RequestTrace
 from opendcc.hub.responses import ResponseSigner
 from opendcc.hub.schedules import ScheduleService
 from opendcc.hub.states import DeviceStates
-from opendcc.inventory.model import CspRegion, DeviceType, SmiStatus, StatusChange
+from opendcc.inventory.model import CspRegion, DeviceType, SmiStatus
 from opendcc.inventory.transitions import InventoryEvent, TransitionRefused
 from opendcc.roles import UserRole
 from opendcc.smki.keystore import Keystore
@@ -188,7 +188,7 @@ class NonDeviceService(NonDeviceHandler):
         inventory = self.estate.inventory
         found: list[DeviceDetails] = []
         if (node := x.child(body, "DeviceID")) is not None:
-            device = _eui(node)
+            device = x.eui(node)
             details = inventory.device_details(device)
             if details is not None:
                 found = [details]
@@ -255,7 +255,7 @@ class NonDeviceService(NonDeviceHandler):
     async def _decommission(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
     ) -> Answer | Change:
-        device = _eui(x.require(request.body, "DeviceID"))
+        device = x.eui(request.body, "DeviceID")
         return await self._transition(
             device, InventoryEvent.DECOMMISSION, now, trace, ResponseCode.E080301
         )
@@ -264,7 +264,7 @@ class NonDeviceService(NonDeviceHandler):
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
     ) -> Answer | Change:
         body = request.body
-        device = _eui(x.require(body, "DeviceID"))
+        device = x.eui(body, "DeviceID")
         current = self.estate.inventory.get_device(device)
         if current is None:
             return ResponseCode.E19, None, f"no Device {device} in the inventory"
@@ -292,7 +292,7 @@ class NonDeviceService(NonDeviceHandler):
         if update is None or update.is_empty():
             return ResponseCode.E080407, None, "nothing to update"
         step = self.estate.inventory.update_device_step(
-            device, update, record=_recorder(trace, now, "update_inventory")
+            device, update, record=inventory_recorder(trace, now, "update_inventory")
         )
         steps = WriteSteps()
 
@@ -320,7 +320,7 @@ class NonDeviceService(NonDeviceHandler):
             event,
             now,
             trace.request_id or "non-device request",
-            record=_recorder(trace, now, event.value),
+            record=inventory_recorder(trace, now, event.value),
         )
         if isinstance(step, EstateRefusal):
             return failure, None, step.message
@@ -342,7 +342,7 @@ class NonDeviceService(NonDeviceHandler):
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
     ) -> Answer | Change:
         body = request.body
-        device = _eui(x.require(body, "DeviceID"))
+        device = x.eui(body, "DeviceID")
         if self.estate.inventory.get_device(device) is not None:
             return ResponseCode.E120201, None, f"{device} is already in the inventory"
         try:
@@ -358,10 +358,13 @@ class NonDeviceService(NonDeviceHandler):
             model=x.text(body, "DeviceModel"),
             firmware_version=x.optional_text(body, "FirmwareVersion") or "00000001",
             smets_chts_version=x.optional_text(body, "SMETSCHTSVersion"),
-            parent_id=_eui(gpf) if gpf is not None else None,
+            parent_id=x.eui(gpf) if gpf is not None else None,
         )
         step = self.estate.inventory.add_device_step(
-            new, now, trace.request_id or "12.2", record=_recorder(trace, now, "pre_notify")
+            new,
+            now,
+            trace.request_id or "12.2",
+            record=inventory_recorder(trace, now, "pre_notify"),
         )
         if isinstance(step, EstateRefusal):
             return ResponseCode.E120203, None, step.message
@@ -393,27 +396,9 @@ def _on_kept(change: Change) -> Callable[[Future[tuple[Answer, Event]]], None]:
     return callback
 
 
-def _eui(node: etree._Element) -> Eui64:
-    text = (node.text or "").strip()
-    try:
-        return Eui64.parse(text)
-    except ValueError:
-        raise x.BodyValueError(f"not an EUI-64: {text!r}") from None
-
-
 def _variant_error(variant: str) -> ResponseCode:
     prefix = "E" + "".join(f"{int(p):02d}" for p in [*variant.split("."), "0"][:2]) + "01"
     return getattr(ResponseCode, prefix, ResponseCode.E11)
-
-
-def _recorder(trace: RequestTrace, now: datetime, what: str) -> Callable[[Any, Any], None]:
-    def record(conn: Any, result: Any) -> None:
-        detail: dict[str, Any] = {"change": what}
-        if isinstance(result, StatusChange):
-            detail |= {"from": result.old.value if result.old else None, "to": result.new.value}
-        append_events(conn, [trace.event(EventKind.INVENTORY_CHANGED, now, None, **detail)])
-
-    return record
 
 
 def _device_update(body: etree._Element) -> DeviceUpdate | None:

@@ -43,14 +43,13 @@ from opendcc.duis.codes import ResponseCode
 from opendcc.duis.messages import ServiceRequest
 from opendcc.estate.records import DeviceUpdate, EstateRefusal
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
-from opendcc.hub.change import Answer, Change, WriteSteps
+from opendcc.hub.change import Answer, Change, WriteSteps, inventory_recorder
 from opendcc.hub.pipeline import RequestTrace
-from opendcc.inventory.model import DeviceType, SmiStatus, StatusChange
+from opendcc.inventory.model import DeviceType, SmiStatus
 from opendcc.inventory.transitions import InventoryEvent, TransitionRefused, next_status
 from opendcc.smki.identity import KeyUsage, RemotePartyRole
 from opendcc.smki.keystore import Keystore
 from opendcc.store.estate import SqliteEstate
-from opendcc.store.events import EventKind, append_events
 from opendcc.transform import duisxml as x
 
 
@@ -71,11 +70,7 @@ class ServiceOptIn:
     ) -> Answer | Change:
         """Opt the meter ``body`` (a ``ServiceOptIn`` element) back in: the checks the
         caches answer here, the rest, and both writes, in one ``Change``."""
-        text = x.text(body, "DeviceID")
-        try:
-            device_id = Eui64.parse(text)
-        except ValueError:
-            raise x.BodyValueError(f"not an EUI-64: {text!r}") from None
+        device_id = x.eui(body, "DeviceID")
         inventory = self.estate.inventory
         device = inventory.get_device(device_id)
         if device is None:
@@ -108,14 +103,14 @@ class ServiceOptIn:
             export_mpan=x.optional_text(mpxns, "ExportMPAN"),
         )
         record_mpxns = inventory.update_device_step(
-            device_id, update, record=_recorder(trace, now, "opt_in_mpxns")
+            device_id, update, record=inventory_recorder(trace, now, "opt_in_mpxns")
         )
         opt_in = inventory.change_status_step(
             device_id,
             InventoryEvent.OPT_IN,
             now,
             trace.request_id or "8.6",
-            record=_recorder(trace, now, "opt_in"),
+            record=inventory_recorder(trace, now, "opt_in"),
         )
         if isinstance(opt_in, EstateRefusal):
             return ResponseCode.E080606, None, opt_in.message
@@ -158,13 +153,3 @@ class ServiceOptIn:
                 der = entry.record.certificate.public_bytes(Encoding.DER)
                 return base64.b64encode(der).decode("ascii")
         return None
-
-
-def _recorder(trace: RequestTrace, now: datetime, what: str) -> Any:
-    def record(conn: Any, result: Any) -> None:
-        detail: dict[str, Any] = {"change": what}
-        if isinstance(result, StatusChange):
-            detail |= {"from": result.old.value if result.old else None, "to": result.new.value}
-        append_events(conn, [trace.event(EventKind.INVENTORY_CHANGED, now, None, **detail)])
-
-    return record

@@ -342,7 +342,7 @@ class SqliteInventory:
         step = self.add_device_step(new, at, cause, record=record)
         if isinstance(step, EstateRefusal):
             return step
-        return await self._write(step.run, lambda _: step.committed())
+        return await self._run(step)
 
     def add_device_step(
         self,
@@ -372,18 +372,9 @@ class SqliteInventory:
                 INSERT_HISTORY,
                 history_row(StatusChange(new.device_id, None, new.initial_status, at, cause), 1),
             )
-            details = read_details(conn, key)
-            assert details is not None
-            if record is not None:
-                record(conn, details)
-            return details
+            return _recorded_details(conn, key, record)
 
-        def after(result: DeviceDetails | EstateRefusal) -> None:
-            if isinstance(result, DeviceDetails):
-                self._devices.put(new.device_id.value, result.device)
-                self._forget_fuels(result.device)
-
-        return WriteStep(job, after)
+        return WriteStep(job, self._after_details(new.device_id))
 
     async def change_status(
         self,
@@ -397,7 +388,7 @@ class SqliteInventory:
         step = self.change_status_step(device_id, event, at, cause, record=record)
         if isinstance(step, EstateRefusal):
             return step
-        return await self._write(step.run, lambda _: step.committed())
+        return await self._run(step)
 
     def change_status_step(
         self,
@@ -475,7 +466,7 @@ class SqliteInventory:
         record: Recorder[DeviceDetails] | None = None,
     ) -> DeviceDetails | EstateRefusal:
         step = self.update_device_step(device_id, update, record=record)
-        return await self._write(step.run, lambda _: step.committed())
+        return await self._run(step)
 
     def update_device_step(
         self,
@@ -516,18 +507,9 @@ class SqliteInventory:
             conn.execute(
                 f"UPDATE devices SET {assignments} WHERE device_id = ?", (*changes.values(), key)
             )
-            details = read_details(conn, key)
-            assert details is not None
-            if record is not None:
-                record(conn, details)
-            return details
+            return _recorded_details(conn, key, record)
 
-        def after(result: DeviceDetails | EstateRefusal) -> None:
-            if isinstance(result, DeviceDetails):
-                self._devices.put(device_id.value, result.device)
-                self._forget_fuels(result.device)
-
-        return WriteStep(job, after)
+        return WriteStep(job, self._after_details(device_id))
 
     async def join(
         self,
@@ -537,7 +519,7 @@ class SqliteInventory:
         record: Recorder[DeviceDetails] | None = None,
     ) -> DeviceDetails | EstateRefusal:
         step = self.join_step(device_id, meter_id, record=record)
-        return await self._write(step.run, lambda _: step.committed())
+        return await self._run(step)
 
     def join_step(
         self,
@@ -570,11 +552,7 @@ class SqliteInventory:
                 "UPDATE devices SET parent_id = coalesce(parent_id, ?) WHERE device_id = ?",
                 (meter_key, key),
             )
-            details = read_details(conn, key)
-            assert details is not None
-            if record is not None:
-                record(conn, details)
-            return details
+            return _recorded_details(conn, key, record)
 
         return WriteStep(job, self._after_link(device_id))
 
@@ -586,7 +564,7 @@ class SqliteInventory:
         record: Recorder[DeviceDetails] | None = None,
     ) -> DeviceDetails | EstateRefusal:
         step = self.unjoin_step(device_id, meter_id, record=record)
-        return await self._write(step.run, lambda _: step.committed())
+        return await self._run(step)
 
     def unjoin_step(
         self,
@@ -612,15 +590,21 @@ class SqliteInventory:
                 " WHERE device_id = ?) WHERE device_id = ? AND parent_id = ?",
                 (key, key, meter_key),
             )
-            details = read_details(conn, key)
-            assert details is not None
-            if record is not None:
-                record(conn, details)
-            return details
+            return _recorded_details(conn, key, record)
 
         return WriteStep(job, self._after_link(device_id))
 
     # --- plumbing -----------------------------------------------------------------------------
+
+    def _after_details(self, device_id: Eui64) -> Callable[[DeviceDetails | EstateRefusal], None]:
+        """After a Device's details changed (added, updated): cache it, forget its fuels."""
+
+        def after(result: DeviceDetails | EstateRefusal) -> None:
+            if isinstance(result, DeviceDetails):
+                self._devices.put(device_id.value, result.device)
+                self._forget_fuels(result.device)
+
+        return after
 
     def _after_link(self, device_id: Eui64) -> Callable[[DeviceDetails | EstateRefusal], None]:
         def after(result: DeviceDetails | EstateRefusal) -> None:
@@ -642,6 +626,10 @@ class SqliteInventory:
         self._devices.clear()
         self._fuels.clear()
 
+    async def _run(self, step: WriteStep[T]) -> T:
+        """``step`` as a write job of its own (the ``*_step`` writes' plain forms)."""
+        return await self._write(step.run, lambda _: step.committed())
+
     async def _write(
         self,
         job: Callable[[sqlite3.Connection], T],
@@ -659,6 +647,17 @@ def _on_success(after: Callable[[T], None]) -> Callable[[Future[T]], None]:
             after(future.result())
 
     return callback
+
+
+def _recorded_details(
+    conn: sqlite3.Connection, key: bytes, record: Recorder[DeviceDetails] | None
+) -> DeviceDetails:
+    """The written Device's details, handed to ``record`` (in the same job) first."""
+    details = read_details(conn, key)
+    assert details is not None
+    if record is not None:
+        record(conn, details)
+    return details
 
 
 def _check_cause(cause: str) -> EstateRefusal | None:

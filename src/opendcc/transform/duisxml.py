@@ -14,6 +14,8 @@ from typing import Final
 
 from lxml import etree
 
+from opendcc.eui import Eui64
+
 SR_NS: Final = "http://www.dccinterface.co.uk/ServiceUserGateway"
 _SR: Final = "{" + SR_NS + "}"
 
@@ -50,6 +52,15 @@ def require(element: etree._Element, name: str) -> etree._Element:
 def text(element: etree._Element, name: str | None = None) -> str:
     node = element if name is None else require(element, name)
     return (node.text or "").strip()
+
+
+def eui(element: etree._Element, name: str | None = None) -> Eui64:
+    """The EUI-64 (a DUIS ``DeviceID`` and the like) in ``element`` or its child ``name``."""
+    value = text(element, name)
+    try:
+        return Eui64.parse(value)
+    except ValueError:
+        raise BodyValueError(f"not an EUI-64: {value!r}") from None
 
 
 def optional_text(element: etree._Element, name: str) -> str | None:

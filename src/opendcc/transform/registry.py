@@ -161,36 +161,24 @@ def build_command(
         return BuiltCommand(pre.encode(), True, originator, counter)
     if security is None:
         raise GbcsEncodeError("a Command is MACed: the ACB's keys are needed")
-    if origin is not None and origin.signed:
-        # A DCC party signs a critical GBCS Command itself (the Transitional CoS Party's
-        # credential update, DUIS 6.23; the ACB's CS03A2): no Pre-Command.
-        message = gbcs_build.dcc_command(
-            spec.payload,
-            originator=originator,
-            recipient=spec.recipient,
-            counter=counter,
-            message_code=spec.message_code,
-            security=security,
-            signed=True,
-            date_time=spec.date_time,
-            supplementary_remote_party=spec.supplementary_remote_party,
-            supplementary_remote_party_counter=spec.supplementary_remote_party_counter,
-        )
-    else:
-        message = gbcs_build.command(
-            spec.payload,
-            originator=originator,
-            recipient=spec.recipient,
-            counter=counter,
-            message_code=spec.message_code,
-            security=security,
-            date_time=spec.date_time,
-            supplementary_remote_party=spec.supplementary_remote_party,
-            supplementary_remote_party_counter=spec.supplementary_remote_party_counter,
-            supplementary_remote_party_ka_certificate=(
-                spec.supplementary_remote_party_ka_certificate
-            ),
-        )
+    # A DCC party signs a critical GBCS Command itself (the Transitional CoS Party's
+    # credential update, DUIS 6.23; the ACB's CS03A2): no Pre-Command.
+    signed = origin is not None and origin.signed
+    message = gbcs_build.command(
+        spec.payload,
+        originator=originator,
+        recipient=spec.recipient,
+        counter=counter,
+        message_code=spec.message_code,
+        security=security,
+        signed=signed,
+        date_time=spec.date_time,
+        supplementary_remote_party=spec.supplementary_remote_party,
+        supplementary_remote_party_counter=spec.supplementary_remote_party_counter,
+        supplementary_remote_party_ka_certificate=(
+            None if signed else spec.supplementary_remote_party_ka_certificate
+        ),
+    )
     return BuiltCommand(message.encode(), False, originator, counter)
 
 

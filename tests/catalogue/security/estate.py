@@ -107,7 +107,7 @@ class Hub:
     def command(self, spec: CommandSpec, request: TransformInput) -> bytes:
         origination = spec.dcc_origination
         if origination is not None:
-            return build.dcc_command(
+            return build.command(
                 spec.payload,
                 originator=origination.party,
                 recipient=spec.recipient,

@@ -51,7 +51,7 @@ def test_random_payloads_are_answered_or_discarded(code: int, payload: bytes) ->
     hub = _shared_hub()
     _counter[0] += 1
     target = TARGETS[code]
-    message = build.dcc_command(
+    message = build.command(
         payload,
         originator=ACB,
         recipient=target,
@@ -69,7 +69,7 @@ def test_odd_values_in_readable_payloads() -> None:
     hub = Hub()
     odd_join = JoinDeviceCommand(1, ESME_ID, 99)
     for code, target, body in ((0x00AB, PPMID_ID, odd_join),):
-        message = build.dcc_command(
+        message = build.command(
             encode_der(DerPayload(body)),
             originator=ACB,
             recipient=target,
@@ -116,7 +116,7 @@ def test_damaged_reference_payloads_are_answered_or_discarded(
     hub = _shared_hub()
     _counter[0] += 1
     target = TARGETS[code]
-    message = build.dcc_command(
+    message = build.command(
         bytes(damaged),
         originator=ACB,
         recipient=target,

@@ -18,7 +18,7 @@ import pytest
 from lxml import etree
 
 from opendcc.eui import Eui64
-from opendcc.gbcs import build, crypto
+from opendcc.gbcs import crypto
 from opendcc.gbcs.codec import decode
 from opendcc.gbcs.der import (
     DerPayload,
@@ -29,7 +29,7 @@ from opendcc.gbcs.frame import GbcsMessage, decode_message
 from opendcc.gbcs.security import GbcsSecurity
 from opendcc.smki.identity import KeyUsage
 from opendcc.transform import security_credentials, security_firmware, security_han  # noqa: F401
-from opendcc.transform.registry import CommandSpec, TransformInput, transform
+from opendcc.transform.registry import CommandSpec, TransformInput, build_command, transform
 from tests.catalogue.security.reference import (
     SR,
     SUPPLIER,
@@ -147,40 +147,29 @@ def _family_templates() -> list[str]:
 def built_message(
     spec: CommandSpec, request: TransformInput, vector: GbcsMessage, security: GbcsSecurity
 ) -> bytes:
-    """The transform's Command in the vector's form (Pre-Command, MACed or signed)."""
-    origination = spec.dcc_origination
-    originator = origination.party if origination else request.originator
-    counter = origination.counter if origination else request.counter
-    if not vector.mac_header and vector.signature is None:
-        message = build.pre_command(
-            spec.payload,
-            originator=originator,
-            recipient=spec.recipient,
-            counter=counter,
-            message_code=spec.message_code,
-            date_time=spec.date_time,
-        )
-        assert spec.supplementary_remote_party is None
-        return message.encode()
-    unsigned = build.dcc_command(
-        spec.payload,
-        originator=originator,
-        recipient=spec.recipient,
-        counter=counter,
-        message_code=spec.message_code,
+    """The transform's Command in the vector's form (Pre-Command, MACed or signed).
+
+    ``build_command`` makes it as the hub does; ECDSA signatures differ each time, so a
+    signed vector's own signature is checked over the built Command and put in its place.
+    """
+    pre_command = not vector.mac_header and vector.signature is None
+    built = build_command(
+        spec,
+        originator=request.originator,
+        counter=request.counter,
+        critical_variant=pre_command,
         security=security,
-        signed=False,
-        date_time=spec.date_time,
-        supplementary_remote_party=spec.supplementary_remote_party,
-        supplementary_remote_party_counter=spec.supplementary_remote_party_counter,
     )
+    assert built.pre_command is pre_command
+    if pre_command:
+        assert spec.supplementary_remote_party is None
     if vector.signature is None:
-        return unsigned.encode()
-    signers = security.keystore.find(originator, KeyUsage.DIGITAL_SIGNING)
-    signed_part = unsigned.with_signature(None).signed_bytes()
-    assert any(crypto.verify(e.public_key, signed_part, vector.signature) for e in signers), (
-        "the vector's signature does not verify over the transform's Command"
-    )
+        return built.message
+    unsigned = decode_message(built.message).with_signature(None)
+    signers = security.keystore.find(built.originator, KeyUsage.DIGITAL_SIGNING)
+    assert any(
+        crypto.verify(e.public_key, unsigned.signed_bytes(), vector.signature) for e in signers
+    ), "the vector's signature does not verify over the transform's Command"
     return security.seal(unsigned.with_signature(vector.signature)).encode()
 
 

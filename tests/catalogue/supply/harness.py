@@ -30,7 +30,13 @@ from opendcc.roles import UserRole
 from opendcc.smki.authority import CertificateAuthority
 from opendcc.smki.identity import KeyUsage
 from opendcc.smki.keystore import Keystore
-from opendcc.transform.registry import CommandSpec, TransformInput, TransformRefusal, transform
+from opendcc.transform.registry import (
+    CommandSpec,
+    TransformInput,
+    TransformRefusal,
+    build_command,
+    transform,
+)
 from tests.reference import require_reference
 
 SR_NS = "http://www.dccinterface.co.uk/ServiceUserGateway"
@@ -161,26 +167,19 @@ class Meter:
 
     def command(self, variant: str, spec: CommandSpec, originator: Eui64, counter: int) -> bytes:
         """The Command the hub would send: signed by the originator when critical."""
-        if variant in critical_variants():
-            pre = build.pre_command(
-                spec.payload,
-                originator=originator,
-                recipient=spec.recipient,
-                counter=counter,
-                message_code=spec.message_code,
-            )
-            signer = self.security.keystore.signer(originator)
-            assert signer is not None and signer.private_key is not None
-            signature = build.sign_pre_command(pre, signer.private_key)
-            return build.critical_command(pre, signature, self.security).encode()
-        return build.command(
-            spec.payload,
+        built = build_command(
+            spec,
             originator=originator,
-            recipient=spec.recipient,
             counter=counter,
-            message_code=spec.message_code,
+            critical_variant=variant in critical_variants(),
             security=self.security,
-        ).encode()
+        )
+        if not built.pre_command:
+            return built.message
+        signer = self.security.keystore.signer(originator)
+        assert signer is not None and signer.private_key is not None
+        signature = build.sign_pre_command(built.message, signer.private_key)
+        return build.critical_command(built.message, signature, self.security).encode()
 
     def send(
         self,

@@ -13,13 +13,12 @@ import pytest
 
 from opendcc.devices import supply_auxiliary as auxiliary_devices  # noqa: F401  (simulations)
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER
-from opendcc.gbcs import build
 from opendcc.gbcs.dlms.apdu import InvokeIdAndPriority
 from opendcc.gbcs.security import GbcsSecurity
 from opendcc.inventory.model import Device
 from opendcc.roles import UserRole
 from opendcc.transform import supply_auxiliary  # noqa: F401  (registers the transforms)
-from opendcc.transform.registry import CommandSpec, TransformInput, transform
+from opendcc.transform.registry import CommandSpec, TransformInput, build_command, transform
 from tests.catalogue.supply.cases import INLINE_BODIES
 from tests.catalogue.supply.harness import ESME, HCALCS, RTDS_NOW, SUPPLIER, Meter, body
 
@@ -60,16 +59,11 @@ def test_other_user_read_goes_through_the_acb_and_is_answered(
     assert spec.supplementary_remote_party == SUPPLIER
     assert spec.supplementary_remote_party_counter == 1000
     assert _invoke_id(spec.payload) == int(InvokeIdAndPriority.for_counter(ACB_COUNTER))
-    command = build.command(
-        spec.payload,
-        originator=DCC_ACCESS_CONTROL_BROKER,
-        recipient=spec.recipient,
-        counter=ACB_COUNTER,
-        message_code=spec.message_code,
-        security=security,
-        supplementary_remote_party=spec.supplementary_remote_party,
-        supplementary_remote_party_counter=spec.supplementary_remote_party_counter,
-    ).encode()
+    built = build_command(
+        spec, originator=SUPPLIER, counter=1000, critical_variant=False, security=security
+    )
+    assert (built.originator, built.counter) == (DCC_ACCESS_CONTROL_BROKER, ACB_COUNTER)
+    command = built.message
     meter = Meter(security, ESME)
     answer = meter.answer(meter.simulator.process(command, meter.state, RTDS_NOW))
     assert answer.decoded is not None, answer.simulation.reason
