@@ -28,6 +28,7 @@ from opendcc.store.database import Database
 
 ORIGINATORS = [f"90-B3-D5-1F-30-01-00-{n:02X}" for n in range(8)]
 TARGETS = [f"00-DB-12-34-56-78-{n // 256:02X}-{n % 256:02X}" for n in range(200)]
+K = ev.EventKind
 XML = b"<sr:Request>" + b"x" * 3000 + b"</sr:Request>"
 
 
@@ -80,7 +81,6 @@ class Load:
                     request_xml=XML,
                 )
                 jr.record_counter(c, originator, counter)
-                K = ev.EventKind
                 ev.append_events(
                     c,
                     self._events(
@@ -104,7 +104,6 @@ class Load:
 
             def second(c, rid=rid, originator=originator):  # type: ignore[no-untyped-def]
                 jr.advance(c, self.rows[rid], jr.Step.RESPONDED, at, response_code="I0")
-                K = ev.EventKind
                 ev.append_events(
                     c,
                     self._events(
@@ -119,7 +118,6 @@ class Load:
 
             def third(c, rid=rid, originator=originator):  # type: ignore[no-untyped-def]
                 jr.complete(c, self.rows.pop(rid), at)
-                K = ev.EventKind
                 ev.append_events(
                     c, self._events(rid, originator, [K.DELIVERY_ATTEMPT, K.DELIVERED, K.COMPLETED])
                 )
@@ -143,7 +141,7 @@ def main() -> None:
     parser.add_argument("--per-commit", type=int, default=3)
     parser.add_argument("--warm", type=int, default=30_000)
     args = parser.parse_args()
-    from wal_frames import commits, page_owners  # noqa: PLC0415
+    from wal_frames import commits, page_owners
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "hub.sqlite"
