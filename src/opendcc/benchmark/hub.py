@@ -37,6 +37,10 @@ from opendcc.eui import Eui64
 
 BENCH_EUI_BASE = 0x020DCC00000B0000
 _REQUEST_ID = re.compile(rb"<sr:RequestID>([^<]+)</sr:RequestID>")
+_I99 = b"<sr:ResponseCode>I99</sr:ResponseCode>"
+"""An acknowledgement: matched as the whole element, since "I99" alone turns up in about one
+signed response in 1,500 (base64 digests and signatures) and such a response was then
+never counted as arrived."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +216,7 @@ async def _drive(
                     headers={"Content-Type": "application/xml"},
                 ) as reply:
                     answer = await reply.read()
-                    if reply.status != 200 or b"I99" not in answer:
+                    if reply.status != 200 or _I99 not in answer:
                         errors += 1
 
         started = time.perf_counter()
@@ -250,7 +254,7 @@ async def run(
     async def receive(request: web.Request) -> web.Response:
         body = await request.read()
         match = _REQUEST_ID.search(body)
-        if match is not None and b"I99" not in body:
+        if match is not None and _I99 not in body:
             arrivals.setdefault(match.group(1), time.perf_counter())
         return web.Response(status=204)
 
