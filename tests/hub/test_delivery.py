@@ -58,7 +58,7 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 
 def _db(tmp_path: Path) -> Database:
-    return Database(tmp_path / "hub.sqlite", parts=[ev.SCHEMA, jr.SCHEMA, dv.SCHEMA]).open()
+    return Database(tmp_path / "hub.sqlite", parts=[*ev.SCHEMA_PARTS, jr.SCHEMA, dv.SCHEMA]).open()
 
 
 def _queue(db: Database, body: bytes = b"<sr:Response/>") -> tuple[int, int]:

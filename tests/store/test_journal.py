@@ -14,7 +14,7 @@ T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def db(tmp_path: Path):  # type: ignore[no-untyped-def]
-    with Database(tmp_path / "hub.sqlite", parts=[ev.SCHEMA, jr.SCHEMA]) as database:
+    with Database(tmp_path / "hub.sqlite", parts=[*ev.SCHEMA_PARTS, jr.SCHEMA]) as database:
         yield database
 
 

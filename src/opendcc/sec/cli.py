@@ -394,12 +394,12 @@ def _report_from_store(
     from opendcc.hub.sec_bridge import security_inputs  # noqa: PLC0415
     from opendcc.smki.keystore import Keystore  # noqa: PLC0415
     from opendcc.store.database import Database  # noqa: PLC0415
-    from opendcc.store.events import SCHEMA as EVENTS  # noqa: PLC0415
+    from opendcc.store.events import SCHEMA_PARTS as EVENTS  # noqa: PLC0415
 
     path = data_dir / "hub.sqlite"
     if not path.exists():
         _fail(f"no hub store at {path}: give --data DIR (or --from FILE)")
-    with Database(path, parts=[*estate_store.ESTATE_SCHEMA, EVENTS]) as db:
+    with Database(path, parts=[*estate_store.ESTATE_SCHEMA, *EVENTS]) as db:
         estate = estate_store.open_estate(db)
         keystore = Keystore.load(data_dir / "pki") if (data_dir / "pki").is_dir() else Keystore()
         inputs = security_inputs(estate, keystore, eui, at or datetime.now(UTC), since)
