@@ -15,7 +15,7 @@ Its handler checks what it can from the read caches and returns a ``Change``:
   refusal is journalled with nothing of the change. A fault inside ``apply`` (an
   exception) is rolled back the same way and answered with the variant's "cannot be
   carried out" code; only the database itself failing fails the whole job, and then
-  nothing at all is written and the request is not accepted (HTTP 500, retry later);
+  nothing at all is written and the request is not accepted (HTTP 503 with Retry-After);
 - ``committed(answer)`` runs once the transaction has committed (read caches, waking the
   scheduler), only for an answer that was kept; ``discarded()`` runs instead when the
   change was not kept (a refusal, a fault, the job failing), for a handler that prepared
