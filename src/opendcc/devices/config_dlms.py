@@ -38,21 +38,20 @@ from opendcc.devices.config_cosem import (
     read_value,
 )
 from opendcc.devices.config_state import DeviceFaults, SubGhz, identity_number
+from opendcc.devices.dlms_access import access_reply, access_request
 from opendcc.devices.simulator import (
     AlertCounter,
     AlertSpec,
     DeviceCommand,
     DeviceContext,
     DeviceReply,
-    DiscardCommandError,
     handles,
 )
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.gbcs.dlms import builders as b
-from opendcc.gbcs.dlms.apdu import AccessRequest, Request, Response, Set
+from opendcc.gbcs.dlms.apdu import Request, Response, Set
 from opendcc.gbcs.dlms.data import BitString, Data, OctetString
 from opendcc.gbcs.dlms.datetimes import CosemDateTime
-from opendcc.gbcs.dlms.payload import DlmsPayload
 from opendcc.gbcs.dlms.payload import encode as encode_dlms
 
 FUTURE_DATED_DLMS: Final = 0x00CC
@@ -69,22 +68,11 @@ ENGINE_USE_CASES: Final = (
 )  # fmt: skip
 
 
-def access_request(command: DeviceCommand) -> AccessRequest:
-    payload = command.payload
-    if not isinstance(payload, DlmsPayload) or not isinstance(payload.apdu, AccessRequest):
-        raise DiscardCommandError(f"{command.use_case} Commands are DLMS access-requests")
-    return payload.apdu
-
-
-def reply(request: AccessRequest, results: list[Response]) -> DeviceReply:
-    return DeviceReply(encode_dlms(b.payload(b.access_response_for(request, results))))
-
-
 @handles(*ENGINE_USE_CASES)
 def answer_objects(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     """Reads, writes and methods on the configuration objects (``config_cosem``)."""
     request = access_request(command)
-    return reply(request, answer(CosemContext.of(context), request.requests))
+    return access_reply(request, answer(CosemContext.of(context), request.requests))
 
 
 # --- activations --------------------------------------------------------------------------
@@ -178,7 +166,7 @@ def answer_with_activations(command: DeviceCommand, context: DeviceContext) -> D
         ctx.store(key, req.value)
         return b.set_ok()
 
-    return reply(request, answer(ctx, request.requests, step))
+    return access_reply(request, answer(ctx, request.requests, step))
 
 
 def next_alert_counter(context: DeviceContext) -> int:
@@ -262,7 +250,7 @@ def set_subghz_configuration(command: DeviceCommand, context: DeviceContext) -> 
     after = ctx.value(CONFIGURATION_KEY)
     if all(r.ok for r in results) and after != before:
         _dcc_alert(context, CONFIGURATION_CHANGED, DBCH09, after)
-    return reply(request, results)
+    return access_reply(request, results)
 
 
 def allowed_channels(configuration: Data) -> list[tuple[int, int]]:
@@ -298,7 +286,7 @@ def request_channel_scan(command: DeviceCommand, context: DeviceContext) -> Devi
     ctx = CosemContext.of(context)
     results = answer(ctx, request.requests)
     if not all(r.ok for r in results):
-        return reply(request, results)
+        return access_reply(request, results)
     section = context.state.get(SubGhz)
     section.scans += 1
     configuration = ctx.value(CONFIGURATION_KEY)
@@ -330,7 +318,7 @@ def request_channel_scan(command: DeviceCommand, context: DeviceContext) -> Devi
         channel = read_value(context.state, 1, "0-0:94.44.10.2", 2)
         assert channel is not None
         _dcc_alert(context, CHANNEL_CHANGED, DBCH07, b.structure(channel, OctetString(b"\x00")))
-    return reply(request, results)
+    return access_reply(request, results)
 
 
 # The sub-GHz Alerts a dual-band CHF raises from its radio management rather than from a

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from opendcc.devices.dlms_access import access_reply, access_request
 from opendcc.devices.security_common import family_handles, next_alert_counter
 from opendcc.devices.simulator import (
     AlertSpec,
@@ -46,7 +47,6 @@ from opendcc.devices.state import DeviceState, Section
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.gbcs.dlms import builders as b
 from opendcc.gbcs.dlms.apdu import (
-    AccessRequest,
     Action,
     ActionResponse,
     ActionResult,
@@ -66,7 +66,6 @@ from opendcc.gbcs.dlms.data import (
     Structure,
     Unsigned,
 )
-from opendcc.gbcs.dlms.payload import DlmsPayload
 from opendcc.gbcs.dlms.payload import encode as encode_dlms
 from opendcc.inventory.model import Device, DeviceType
 
@@ -115,17 +114,6 @@ def link_key_hash(install_code: bytes, device: Eui64) -> bytes:
     return hashlib.sha256(b"opendcc TC link key" + install_code + bytes(device)).digest()[:16]
 
 
-def _request(command: DeviceCommand) -> AccessRequest:
-    payload = command.payload
-    if not (isinstance(payload, DlmsPayload) and isinstance(payload.apdu, AccessRequest)):
-        raise DiscardCommandError(f"{command.use_case} without an access-request")
-    return payload.apdu
-
-
-def _reply(request: AccessRequest, results: list[DlmsResponse]) -> DeviceReply:
-    return DeviceReply(encode_dlms(b.payload(b.access_response_for(request, results))))
-
-
 def _ensure_chf(context: DeviceContext) -> ChfDeviceLog:
     if context.device.device_type is not DeviceType.CHF:
         raise DiscardCommandError("only a Communications Hub Function keeps a CHF Device Log")
@@ -137,7 +125,7 @@ def _ensure_chf(context: DeviceContext) -> ChfDeviceLog:
 
 @family_handles("CCS01", "CCS02", "CCS03")
 def update_device_log(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
-    request = _request(command)
+    request = access_request(command)
     log = _ensure_chf(context)
     changed = False
     results: list[DlmsResponse] = []
@@ -166,7 +154,7 @@ def update_device_log(command: DeviceCommand, context: DeviceContext) -> DeviceR
     context.state.touch()
     if changed:
         raise_device_log_changed(context)
-    return _reply(request, results)
+    return access_reply(request, results)
 
 
 def _register(
@@ -342,7 +330,7 @@ def _radio(device: Eui64, context: DeviceContext) -> Structure:
 
 @family_handles("CCS05CCS04", "CCS06", "CCS07")
 def read_device_log(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
-    request = _request(command)
+    request = access_request(command)
     log = _ensure_chf(context)
     results: list[DlmsResponse] = []
     for item in request.requests:
@@ -365,7 +353,7 @@ def read_device_log(command: DeviceCommand, context: DeviceContext) -> DeviceRep
             results.append(b.action_error(ActionResult.OBJECT_UNDEFINED))
         else:
             results.append(b.set_error(DataAccessResult.READ_WRITE_DENIED))
-    return _reply(request, results)
+    return access_reply(request, results)
 
 
 def _pan_backup(log: ChfDeviceLog, entries: list[dict[str, Any]]) -> Structure:

@@ -41,12 +41,12 @@ from typing import Final
 
 from opendcc.devices import future_dated
 from opendcc.devices.device_logs import Change, record
+from opendcc.devices.dlms_access import access_reply, access_request
 from opendcc.devices.simulator import (
     AlertSpec,
     DeviceCommand,
     DeviceContext,
     DeviceReply,
-    DiscardCommandError,
     handles,
     keeps_own_anti_replay,
 )
@@ -86,8 +86,6 @@ from opendcc.gbcs.dlms.data import (
     Unsigned,
 )
 from opendcc.gbcs.dlms.datetimes import CosemDateTime
-from opendcc.gbcs.dlms.payload import DlmsPayload
-from opendcc.gbcs.dlms.payload import encode as encode_dlms
 from opendcc.transform import tariffs_cosem as c
 
 ESME_USE_CASES: Final = (
@@ -487,21 +485,10 @@ def _error(item: Request, *, other: bool = False) -> Response:
     return SetResult(result) if isinstance(item, Set) else b.get_error(result)
 
 
-def _request(command: DeviceCommand) -> AccessRequest:
-    payload = command.payload
-    if not isinstance(payload, DlmsPayload) or not isinstance(payload.apdu, AccessRequest):
-        raise DiscardCommandError(f"{command.use_case}: not a DLMS access-request")
-    return payload.apdu
-
-
-def _reply(request: AccessRequest, results: list[Response]) -> DeviceReply:
-    return DeviceReply(encode_dlms(b.payload(b.access_response_for(request, results))))
-
-
 @handles(*ESME_USE_CASES)
 def esme_write(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     """Carry out a tariff or prepayment Command (see the module docstring)."""
-    request = _request(command)
+    request = access_request(command)
     settle(context.state, context.now)
     tariffs = context.state.get(EsmeTariffs)
     dating = _command_dating(request)
@@ -515,14 +502,14 @@ def esme_write(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
             future_dated.hold(command, context, dating, key=group)
         elif dating == "cancel":
             future_dated.cancel(context, key=group)
-    return _reply(request, results)
+    return access_reply(request, results)
 
 
 @future_dated.executes(*HOLD_GROUPS)
 def esme_execute(command: DeviceCommand, context: DeviceContext) -> list[AlertSpec]:
     """A held Command falls due: its passive values take effect; one 8F66 per activation
     attribute (8F67 for each if the ESME can no longer carry it out)."""
-    request = _request(command)
+    request = access_request(command)
     settle(context.state, context.now)
     tariffs = context.state.get(EsmeTariffs)
     activations = [

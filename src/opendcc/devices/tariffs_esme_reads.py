@@ -21,11 +21,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Final
 
+from opendcc.devices.dlms_access import access_reply, access_request
 from opendcc.devices.simulator import (
     DeviceCommand,
     DeviceContext,
     DeviceReply,
-    DiscardCommandError,
     handles,
 )
 from opendcc.devices.tariffs_billing import esme_calendar, settle
@@ -34,7 +34,6 @@ from opendcc.devices.tariffs_state import EsmeTariffs, Prepayment, decoded, faul
 from opendcc.gbcs.context import GbcsEncodeError
 from opendcc.gbcs.dlms import builders as b
 from opendcc.gbcs.dlms.apdu import (
-    AccessRequest,
     Action,
     ActionResult,
     DataAccessResult,
@@ -57,8 +56,6 @@ from opendcc.gbcs.dlms.data import (
     describe,
 )
 from opendcc.gbcs.dlms.datetimes import CosemDateTime
-from opendcc.gbcs.dlms.payload import DlmsPayload
-from opendcc.gbcs.dlms.payload import encode as encode_dlms
 from opendcc.transform import tariffs_cosem as c
 
 CURRENCY_UNIT: Final = 254
@@ -67,17 +64,6 @@ reference ECS24 Response gives it."""
 NO_THRESHOLD: Final = 0xFFFF_FFFF
 PREPAY_REGISTERS: Final = "0-0:94.44.34.30"
 PREPAYMENT_DAILY_LOG: Final = "0-0:98.1.8.255"
-
-
-def _request(command: DeviceCommand) -> AccessRequest:
-    payload = command.payload
-    if not isinstance(payload, DlmsPayload) or not isinstance(payload.apdu, AccessRequest):
-        raise DiscardCommandError(f"{command.use_case}: not a DLMS access-request")
-    return payload.apdu
-
-
-def _reply(request: AccessRequest, results: list[Response]) -> DeviceReply:
-    return DeviceReply(encode_dlms(b.payload(b.access_response_for(request, results))))
 
 
 def _charge_table(value: Data | None) -> tuple[int, dict[int, int]]:
@@ -152,7 +138,7 @@ def _get(context: DeviceContext, tariffs: EsmeTariffs, money: Prepayment, item: 
 @handles("ECS24", "ECS24b", "ECS26a", "ECS26j", "ECS82")
 def esme_read(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     """Answer each get from the ESME's tariff and prepayment state."""
-    request = _request(command)
+    request = access_request(command)
     money = settle(context.state, context.now)
     publish_prepayment(context.state, money)
     tariffs = context.state.get(EsmeTariffs)
@@ -170,7 +156,7 @@ def esme_read(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
             results.append(b.action_error(ActionResult.OBJECT_UNDEFINED))
         else:
             results.append(b.set_error(DataAccessResult.READ_WRITE_DENIED))
-    return _reply(request, results)
+    return access_reply(request, results)
 
 
 # --- protected reads -------------------------------------------------------------------------
@@ -222,14 +208,14 @@ def daily_log(money: Prepayment, start: datetime, end: datetime) -> CompactArray
 def esme_protected_read(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     """The prepayment registers (ECS19) or daily read log (ECS21b), encrypted for the
     Remote Party."""
-    request = _request(command)
+    request = access_request(command)
     money = settle(context.state, context.now)
     publish_prepayment(context.state, money)
     item = request.requests[0] if request.requests else None
     if not isinstance(item, Action):
-        return _reply(request, [b.action_error(ActionResult.OBJECT_UNDEFINED)])
+        return access_reply(request, [b.action_error(ActionResult.OBJECT_UNDEFINED)])
     if fault_index(context.state, command.use_case, len(request.requests)) is not None:
-        return _reply(request, [b.action_error(ActionResult.HARDWARE_FAULT)])
+        return access_reply(request, [b.action_error(ActionResult.HARDWARE_FAULT)])
     if command.use_case == "ECS19":
         plaintext: Data = b.structure(prepayment_registers(money))
     else:
@@ -238,11 +224,11 @@ def esme_protected_read(command: DeviceCommand, context: DeviceContext) -> Devic
         block = context.encrypt_for(command.remote_party, command.counter, encode_data(plaintext))
     except GbcsEncodeError:
         # No key to protect personal data for this party: the ESME does not answer in clear.
-        return _reply(request, [b.action_error(ActionResult.HARDWARE_FAULT)])
+        return access_reply(request, [b.action_error(ActionResult.HARDWARE_FAULT)])
     parameters = b.protection_parameters(
         command.counter, context.device.device_id, command.remote_party
     )
     result = b.protected_read_result(parameters, EncryptedOctetString.parse(block))
     results: list[Response] = [result]
     results += [b.action_error(ActionResult.OTHER_REASON) for _ in request.requests[1:]]
-    return _reply(request, results)
+    return access_reply(request, results)
