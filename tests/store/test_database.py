@@ -79,3 +79,58 @@ def test_wal_is_reused_under_continuous_writes(tmp_path: Path) -> None:
         wal = Path(f"{path}-wal").stat().st_size
         assert db.reader().execute("SELECT count(*) FROM t").fetchone() == (count,)
     assert wal < count * len(blob) / 2, f"the WAL grew to {wal} bytes"
+
+
+def test_jobs_arriving_during_a_commit_wait_for_the_next_batch(tmp_path: Path) -> None:
+    """The COMMIT runs off the loop: jobs submitted while it is in flight form the next
+    batch, every future completes only once its own transaction is committed (a second
+    connection sees the row), and nothing is lost or committed twice."""
+
+    async def scenario(db: Database) -> tuple[list[int], int]:
+        seen: list[int] = []
+
+        async def one(i: int) -> None:
+            await db.write(lambda c: c.execute("INSERT INTO t VALUES (?, 'x')", (i,)))
+            # Durable on completion: another connection already sees it.
+            seen.append(
+                int(db.reader().execute("SELECT count(*) FROM t WHERE k = ?", (i,)).fetchone()[0])
+            )
+
+        async def stream(start: int) -> None:
+            for i in range(start, start + 40):
+                await one(i)
+
+        await asyncio.gather(*(stream(n * 1000) for n in range(6)))
+        return seen, db.commits
+
+    with Database(tmp_path / "db.sqlite", parts=[PART]) as db:
+        seen, commits = asyncio.run(scenario(db))
+        assert seen == [1] * 240
+        assert db.reader().execute("SELECT count(*) FROM t").fetchone() == (240,)
+        # Jobs gathered while a commit was in flight shared the next one.
+        assert commits < 240
+
+
+def test_a_failed_commit_fails_its_batch_and_the_next_batch_still_commits(
+    tmp_path: Path,
+) -> None:
+    """A COMMIT that fails (here: a deferred foreign key, checked at commit) fails every
+    job of its batch with StoreError and leaves nothing of them; later jobs commit."""
+    part = SchemaPart(
+        "fk1",
+        "CREATE TABLE parent (k INTEGER PRIMARY KEY);\n"
+        "CREATE TABLE child (k INTEGER PRIMARY KEY, p INTEGER NOT NULL"
+        " REFERENCES parent (k) DEFERRABLE INITIALLY DEFERRED);",
+    )
+
+    async def scenario(db: Database) -> None:
+        ok = db.write(lambda c: c.execute("INSERT INTO parent VALUES (1)"))
+        orphan = db.write(lambda c: c.execute("INSERT INTO child VALUES (1, 99)"))
+        results = await asyncio.gather(ok, orphan, return_exceptions=True)
+        assert all(isinstance(r, StoreError) for r in results)
+        await db.write(lambda c: c.execute("INSERT INTO parent VALUES (2)"))
+
+    with Database(tmp_path / "db.sqlite", parts=[part]) as db:
+        asyncio.run(scenario(db))
+        assert db.reader().execute("SELECT k FROM parent").fetchall() == [(2,)]
+        assert db.reader().execute("SELECT count(*) FROM child").fetchone() == (0,)

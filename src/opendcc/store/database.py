@@ -4,10 +4,15 @@ Why this shape: the hub must persist every accepted request before answering I99
 carry 1,200 requests a second on two cores. Every write job submitted while an event loop is
 running in this thread is queued; at the end of the loop iteration all queued jobs run in
 one transaction (each in its own SAVEPOINT, so a failing job rolls back alone) and commit
-once: the cost of a commit is shared by everything that arrived meanwhile. Writing on the
-loop's own thread matters: a separate writer thread has to win the GIL back from the busy
-loop after every SQLite call, which costs up to the interpreter's switch interval (5 ms)
-each time and dominated the request latency when this module used one.
+once: the cost of a commit is shared by everything that arrived meanwhile. The jobs run on
+the loop's own thread: a separate writer thread has to win the GIL back from the busy loop
+after every SQLite call, which costs up to the interpreter's switch interval each time and
+dominated the request latency when this module ran whole jobs there. The COMMIT alone (the
+WAL write, which SQLite does without holding the GIL) runs on a committer thread: one GIL
+hand-back per batch, and the loop goes on with other requests while the pages are written.
+Jobs submitted meanwhile gather for the next batch, which starts when the commit is done,
+so under load the batches grow and each commit is shared by more requests. A job's future
+completes only once its transaction has committed.
 
 Jobs submitted from another thread (command-line seeding, ``asyncio.to_thread`` work) run
 at once in that thread, serialised with the loop's batches by a lock. WAL checkpoints, the
@@ -33,7 +38,7 @@ import contextlib
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -90,6 +95,8 @@ class Database:
         self._lock = threading.Lock()
         self._pending: list[_Job] = []
         self._flush_scheduled = False
+        self._committing = False
+        self._committer: ThreadPoolExecutor | None = None
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
@@ -118,6 +125,10 @@ class Database:
     def close(self) -> None:
         if self._closed:
             return
+        if self._committer is not None:
+            # A commit in flight holds the write lock; wait for it before the last batch.
+            self._committer.shutdown(wait=True)
+            self._committer = None
         if self._pending:
             batch, self._pending = self._pending, []
             self._run_batch(batch)
@@ -266,17 +277,85 @@ class Database:
         return done.result()
 
     def _flush(self) -> None:
-        if not self._pending:
+        if not self._pending or self._committing:
+            # Nothing to do, or a batch is being committed: its completion flushes again.
             self._flush_scheduled = False
             return
+        loop = asyncio.get_running_loop()
         if not self._lock.acquire(blocking=False):
             # The checkpointer holds the write lock for a moment (``_checkpoint``): let the
             # loop carry on with other work and commit what has gathered meanwhile after.
-            asyncio.get_running_loop().call_later(0.001, self._flush)
+            loop.call_later(0.001, self._flush)
             return
         self._flush_scheduled = False
         batch, self._pending = self._pending, []
-        self._run_batch(batch, locked=True)
+        conn = self._writer
+        if conn is None:
+            self._lock.release()
+            self._fail(batch, StoreError("database is closed"))
+            return
+        try:
+            results = self._attempt(conn, batch, isolated=False, commit=False)
+            if results is None:
+                results = self._attempt(conn, batch, isolated=True, commit=False)
+                assert results is not None
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            self._lock.release()
+            self._fail(batch, StoreError(f"commit failed: {exc}"))
+            return
+        if self._committer is None:
+            self._committer = ThreadPoolExecutor(1, thread_name_prefix="opendcc-sqlite-commit")
+        self._committing = True
+        pending = loop.run_in_executor(self._committer, self._commit, conn)
+        pending.add_done_callback(lambda done: self._committed(done, batch, results))
+
+    def _commit(self, conn: sqlite3.Connection) -> None:
+        """On the committer thread: COMMIT, or roll back if it fails; releases the lock."""
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._lock.release()
+
+    def _committed(
+        self,
+        done: asyncio.Future[None],
+        batch: list[_Job],
+        results: list[tuple[_Job, bool, Any]],
+    ) -> None:
+        """Back on the loop: complete the batch's futures, then start the next batch."""
+        self._committing = False
+        failure = done.exception()
+        if failure is not None:
+            self._fail(batch, StoreError(f"commit failed: {failure}"))
+        else:
+            self.commits += 1
+            self.jobs_committed += len(batch)
+            self._complete(results)
+        if self._pending and not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    @staticmethod
+    def _fail(batch: list[_Job], failure: BaseException) -> None:
+        for job in batch:
+            if not job.done.done():
+                job.done.set_exception(failure)
+
+    @staticmethod
+    def _complete(results: list[tuple[_Job, bool, Any]]) -> None:
+        for job, ok, value in results:
+            if job.done.done():  # its waiter was cancelled; the change is committed all the same
+                continue
+            if ok:
+                job.done.set_result(value)
+            else:
+                job.done.set_exception(value)
 
     def _run_batch(self, batch: list[_Job], *, locked: bool = False) -> None:
         """Run ``batch`` in one transaction and commit once (``locked``: the caller has
@@ -291,10 +370,7 @@ class Database:
         try:
             conn = self._writer
             if conn is None:
-                failure = StoreError("database is closed")
-                for job in batch:
-                    if not job.done.done():
-                        job.done.set_exception(failure)
+                self._fail(batch, StoreError("database is closed"))
                 return
             try:
                 results = self._attempt(conn, batch, isolated=False)
@@ -304,28 +380,20 @@ class Database:
             except sqlite3.Error as exc:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
-                failure = StoreError(f"commit failed: {exc}")
-                for job in batch:
-                    if not job.done.done():
-                        job.done.set_exception(failure)
+                self._fail(batch, StoreError(f"commit failed: {exc}"))
                 return
             self.commits += 1
             self.jobs_committed += len(batch)
         finally:
             self._lock.release()
-        for job, ok, value in results:
-            if job.done.done():  # its waiter was cancelled; the change is committed all the same
-                continue
-            if ok:
-                job.done.set_result(value)
-            else:
-                job.done.set_exception(value)
+        self._complete(results)
 
     @staticmethod
     def _attempt(
-        conn: sqlite3.Connection, batch: list[_Job], *, isolated: bool
+        conn: sqlite3.Connection, batch: list[_Job], *, isolated: bool, commit: bool = True
     ) -> list[tuple[_Job, bool, Any]] | None:
-        """One try at the batch; None when a job failed and isolation is needed."""
+        """One try at the batch; None when a job failed and isolation is needed. With
+        ``commit`` false the transaction is left open for the caller to commit."""
         results: list[tuple[_Job, bool, Any]] = []
         conn.execute("BEGIN IMMEDIATE")
         for index, job in enumerate(batch):
@@ -344,7 +412,8 @@ class Database:
                 if isolated:
                     conn.execute(f"RELEASE job{index}")
                 results.append((job, True, value))
-        conn.execute("COMMIT")
+        if commit:
+            conn.execute("COMMIT")
         return results
 
 
