@@ -110,6 +110,40 @@ def _encode(value: Any) -> str:
         return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
+def _tagged(value: Any) -> Any:
+    """orjson's hook for what JSON has no form of: the tags ``_dump`` writes."""
+    if isinstance(value, datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, bytes):
+        return {"$hex": value.hex()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # A dict, not orjson's own dataclass form, so that the fields come out sorted.
+        return {name: getattr(value, name) for name in _field_names(type(value))}
+    raise TypeError(f"cannot store a {type(value).__name__} in Device state")
+
+
+_NATIVE = (
+    orjson.OPT_SORT_KEYS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_NON_STR_KEYS
+)
+
+
+def encode_section(section: Section) -> str:
+    """The JSON text of ``section``, the same as ``_encode(section.to_json())``.
+
+    A section keeping the default ``to_json`` is handed to orjson whole (it walks the
+    dataclass fields itself, with ``_tagged`` for datetimes and bytes): the state is saved
+    after every Command, and this is several times faster than building the dict first."""
+    if type(section).to_json is Section.to_json:
+        try:
+            return orjson.dumps(section, default=_tagged, option=_NATIVE).decode()
+        except TypeError:
+            pass  # an integer beyond 64 bits, or a value only ``_dump`` knows: the long way
+    return _encode(section.to_json())
+
+
 S = TypeVar("S", bound=Section)
 
 
@@ -182,7 +216,7 @@ class DeviceState:
         for name in sorted(loaded.keys() | self._raw.keys()):
             section = loaded.get(name)
             if section is not None:
-                text = _encode(section.to_json())
+                text = encode_section(section)
             else:
                 found = texts.get(name)
                 text = texts[name] = _encode(self._raw[name]) if found is None else found
