@@ -165,6 +165,8 @@ def test_a_codec_that_fails_to_import_is_reported(monkeypatch: pytest.MonkeyPatc
         return real(name, package)
 
     monkeypatch.setattr(importlib, "import_module", broken)
+    # As in a process that has not imported the codec yet (one imported is reused).
+    monkeypatch.delitem(sys.modules, "opendcc.gbcs.der", raising=False)
     payload = decode_payload(b"\x30\x00", CONTEXT)
     assert isinstance(payload, RawPayload) and payload.reason and "failed to load" in payload.reason
     with pytest.raises(GbcsEncodeError, match="failed to load"):

@@ -8,6 +8,10 @@ a DCC User with its own keys and its share of the estate's MPANs), pre-signs eve
 that the hub delivers the final responses to. Latency is from sending a request to its final
 response arriving; the WAN delay is zero. Server CPU time and peak memory come from
 /proc for the server process; the floor is measured here, in the same run.
+
+To profile the hub under this load, ``OPENDCC_BENCH_PROFILE_ARGS`` puts interpreter
+arguments before ``-m opendcc serve``: ``OPENDCC_BENCH_PROFILE_ARGS="-m cProfile -o
+hub.prof" opendcc bench`` writes the server's profile when the bench stops it.
 """
 
 from __future__ import annotations
@@ -281,6 +285,7 @@ async def run(
         server = subprocess.Popen(
             [
                 sys.executable,
+                *os.environ.get("OPENDCC_BENCH_PROFILE_ARGS", "").split(),
                 "-m",
                 "opendcc",
                 "serve",

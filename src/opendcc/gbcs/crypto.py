@@ -134,10 +134,11 @@ def encrypt_block(
 ) -> bytes:
     """An encrypted payload block: security control || counter || ciphertext || tag."""
     counter = invocation_counter.to_bytes(4, "big")
-    encryptor = Cipher(algorithms.AES(key), modes.GCM(bytes(originator) + counter)).encryptor()
-    encryptor.authenticate_additional_data(bytes((security_control,)))
-    ciphertext = encryptor.update(plaintext) + encryptor.finalize()
-    return bytes((security_control,)) + counter + ciphertext + encryptor.tag[:MAC_TAG_LENGTH]
+    control = bytes((security_control,))
+    # One-shot AEAD: ciphertext || 16-byte tag; GCM's truncated tag is the tag's leftmost
+    # bytes (NIST SP 800-38D 5.2.1.2), so the 12-byte one is a prefix of it.
+    sealed = AESGCM(key).encrypt(bytes(originator) + counter, plaintext, control)
+    return control + counter + sealed[:-16] + sealed[-16 : -16 + MAC_TAG_LENGTH]
 
 
 def decrypt_block(key: bytes, originator: Eui64, block: bytes) -> bytes | None:

@@ -21,6 +21,7 @@ decode and re-encode exactly.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -96,8 +97,12 @@ def payload_family(content: bytes) -> str:
 
 
 def codec_module(family: str) -> ModuleType | None:
-    """The codec package for ``family``, or None while it is not installed."""
+    """The codec package for ``family``, or None while it is not installed (one already
+    imported is taken from ``sys.modules`` at once: every frame decoded asks for its codec)."""
     name = f"opendcc.gbcs.{family}"
+    module = sys.modules.get(name)
+    if module is not None:
+        return module
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:
@@ -121,9 +126,11 @@ def decode_payload(content: bytes, context: PayloadContext) -> Payload:
         return RawPayload(content, family, f"{family} codec: {exc}")
     except Exception as exc:  # a codec bug must not crash the decoder; report it instead
         return RawPayload(content, family, f"{family} codec error: {type(exc).__name__}: {exc}")
-    if not isinstance(decoded, Payload):
+    # ``callable(getattr(...))`` rather than ``isinstance(decoded, Payload)``: the same
+    # check, without a runtime Protocol's slow attribute walk on every frame.
+    if not callable(getattr(decoded, "to_json", None)):
         return RawPayload(content, family, f"{family} codec returned no payload object")
-    return decoded
+    return decoded  # type: ignore[no-any-return]
 
 
 def encode_payload(payload: Payload) -> bytes:
