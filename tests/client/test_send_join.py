@@ -246,3 +246,59 @@ def test_inventory_devices_reads_dsp_inventory_and_skips_what_duis_does_not_defi
     assert (device.region.value, device.gbcs_version, variant) == ("South", "3.2", None)
     assert inventory_devices(build.sr("DSPScheduleID", "1")) == []
     assert inventory_devices(None) == []
+
+
+async def test_a_join_delivered_locally_looks_the_partner_up_too(
+    hub: RunningHub, tmp_path: Path
+) -> None:
+    """--local: the same look-ups, then the signed Pre-Command as CV 6, the hand-held
+    terminal and 8.13; the join reaches the inventory."""
+    esme = hub.device_of(DeviceType.ESME)
+    await _add_ppmid(hub, esme)
+    report = _report(await _send(hub, _join_file(tmp_path, esme.device_id, PPMID), "--local"))
+    assert _steps(report) == [
+        (f"8.2 Read Inventory {PPMID}", "I0"),
+        (f"SMKI certificates {PPMID}", None),
+        ("correlate", None),
+        ("CV 4 transform", "I0"),
+        ("CV 6 signed Pre-Command", "I0"),
+        ("hand-held terminal", None),
+        ("8.13 Response returned", "I0"),
+    ], report["steps"]
+    [value] = report["values"]
+    assert value["use_case"] == "CS03A1"
+    joined = hub.hub.estate.inventory.device_details(PPMID)
+    assert joined is not None and esme.device_id in joined.joined_meters
+
+
+async def test_a_partner_the_inventory_does_not_hold(hub: RunningHub, tmp_path: Path) -> None:
+    """The look-up finds nothing (8.2 E080201, no certificates); the hub refuses the join
+    at CV 4 (E080702) and nothing is signed."""
+    esme = hub.device_of(DeviceType.ESME)
+    unknown = Eui64.parse("00-DB-12-34-56-78-9C-0F")
+    report = _report(await _send(hub, _join_file(tmp_path, esme.device_id, unknown)))
+    assert _steps(report) == [
+        (f"8.2 Read Inventory {unknown}", "E080201"),
+        (f"SMKI certificates {unknown}", None),
+        ("CV 4 transform", "E080702"),
+    ], report["steps"]
+    assert report["steps"][0]["detail"] == "the inventory does not list it"
+    assert report["steps"][1]["detail"] == "0 in use"
+
+
+async def test_no_smki_service_leaves_the_certificates_unknown(
+    hub: RunningHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An SMKI service that cannot be reached is a step, not a crash: a method C join,
+    whose Command carries the partner's certificate, is then not signed."""
+    from opendcc.client import run
+
+    monkeypatch.setattr(run, "smki_url", lambda hub: "http://127.0.0.1:9")
+    gsme = hub.device_of(DeviceType.GSME)
+    await _add_ppmid(hub, gsme)
+    result = await _send(hub, _join_file(tmp_path, gsme.device_id, PPMID))
+    assert result.exit_code == 2, result.output
+    # The look-up failing did not end the exchange: the CV 4 went, and correlation refused
+    # to vouch for a CS03C whose certificate the User could not fetch.
+    assert "the Pre-Command does not correlate" in result.output, result.output
+    assert "CS03C" in result.output, result.output

@@ -142,9 +142,10 @@ async def partner_facts(
         )
         try:
             certificates = await device_certificates(session, smki, other, in_use_only=True)
-        except ValueError as exc:  # a certificate body that is not base64 DER
-            certificates = []
-            steps.append({"step": f"SMKI certificates {other}", "detail": f"unreadable: {exc}"})
+        except (aiohttp.ClientError, ValueError) as exc:
+            # No SMKI service there, or a certificate body that is not base64 DER: the
+            # partner's certificates stay unknown (a method C join then does not correlate).
+            steps.append({"step": f"SMKI certificates {other}", "detail": f"not read: {exc}"})
             continue
         usages = []
         for certificate in certificates:
