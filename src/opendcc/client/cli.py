@@ -40,7 +40,10 @@ def send(
 
     A LocalCommand answer (CV 2, or CV 6 after the round; --local asks for one) is carried
     to the hub's simulated hand-held terminal, which runs it on the Device, and the
-    Device's Response is returned to the DCC with 8.13: each step is printed."""
+    Device's Response is returned to the DCC with 8.13: each step is printed.
+
+    A critical 8.7.1 join first looks its partner Device up (8.2 Read Inventory, the SMKI
+    service on the hub's port + 4) so that its Pre-Command can be correlated."""
     from opendcc.client.run import SendError, run_send  # noqa: PLC0415
 
     try:

@@ -26,12 +26,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
+from opendcc.client.facts import partner_facts, partners
 from opendcc.client.identity import IdentityError, UserIdentity, resolve
 from opendcc.client.receiver import CallbackReceiver
 from opendcc.client.requests import SR, Counter, RequestError, prepare
 from opendcc.client.session import ClientError, DuisClient
 from opendcc.client.smki import add_device_certificates
-from opendcc.correlate import correlate
+from opendcc.correlate import DeviceFacts, correlate
 from opendcc.duis import build
 from opendcc.duis.command_variant import CommandVariant
 from opendcc.duis.ids import RequestId
@@ -142,7 +143,12 @@ async def run_send(
             callback_at(session, hub, identity.eui, receiver.url),
         ):
             client = DuisClient(hub, identity, verifier, session=session)
-            request, final = await _exchange(client, root, steps, identity, local=local)
+            root, facts = await _partner_facts(
+                client, session, hub, root, counter, steps, keep_counter=keep_counter
+            )
+            request, final = await _exchange(
+                client, root, steps, identity, local=local, facts=facts
+            )
             report["request_id"] = str(request.header.request_id)
             report["variant"] = request.header.variant.code
             if final is not None and _is_local_command(final.response):
@@ -169,6 +175,44 @@ async def run_send(
     return report
 
 
+def _is_critical(root: Any) -> bool:
+    cv = root.findtext("{*}Header/{*}CommandVariant")
+    return cv is not None and cv.strip() == str(int(CommandVariant.CRITICAL_TRANSFORM))
+
+
+async def _partner_facts(
+    client: DuisClient,
+    session: aiohttp.ClientSession,
+    hub: str,
+    root: Any,
+    counter: Counter,
+    steps: list[dict[str, Any]],
+    *,
+    keep_counter: bool,
+) -> tuple[Any, DeviceFacts | None]:
+    """For a critical request whose Command depends on another Device (8.7.1 Join), look
+    that Device up as a User does (``opendcc.client.facts``) so that correlation can
+    transform the request as the DCC does. The look-ups are DUIS requests with their own
+    RequestID counters, and a User's counters must strictly increase (DUIS RequestID:
+    replay protection): the request is therefore given a fresh counter after them. With
+    ``--keep-counter`` the file's counter is kept and nothing is looked up (the look-ups'
+    counters would pass it)."""
+    others = partners(root) if _is_critical(root) else []
+    if not others:
+        return root, None
+    if keep_counter:
+        steps.append(
+            {
+                "step": "partner look-up",
+                "detail": "skipped with --keep-counter: 8.2 Read Inventory would use counters"
+                " above the file's",
+            }
+        )
+        return root, None
+    facts = await partner_facts(client, session, smki_url(hub), others, counter, steps)
+    return prepare(root, counter=counter.next(datetime.now(UTC))), facts
+
+
 async def _exchange(
     client: DuisClient,
     root: Any,
@@ -176,12 +220,12 @@ async def _exchange(
     identity: UserIdentity,
     *,
     local: bool = False,
+    facts: DeviceFacts | None = None,
 ) -> tuple[ServiceRequest, Any]:
-    cv = root.findtext("{*}Header/{*}CommandVariant")
-    if cv is not None and cv.strip() == str(int(CommandVariant.CRITICAL_TRANSFORM)):
+    if _is_critical(root):
 
         def check(request: ServiceRequest, pre: bytes) -> str | None:
-            verdict = correlate(request, pre)
+            verdict = correlate(request, pre, devices=facts)
             steps.append(
                 {"step": "correlate", "detail": "correlates" if verdict else verdict.difference}
             )

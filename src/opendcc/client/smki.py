@@ -20,9 +20,12 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 
 
 async def device_certificates(
-    session: aiohttp.ClientSession, base_url: str, eui: Eui64
+    session: aiohttp.ClientSession, base_url: str, eui: Eui64, *, in_use_only: bool = False
 ) -> list[x509.Certificate]:
-    """Every in-use certificate the SMKI service holds for Device ``eui``."""
+    """The certificates the SMKI service holds for Device ``eui``; with ``in_use_only``
+    only those whose ``CertificateStatus`` is I (in use: not pending, expired or revoked),
+    as a User takes a join partner's (the service lists them all, DCC Boxed's clients
+    filter on status themselves). An answer that is not XML counts as none found."""
     search = (
         f"<CertificateSearchRequest><CertificateSubjectAltName>{eui}"
         "</CertificateSubjectAltName></CertificateSearchRequest>"
@@ -34,11 +37,21 @@ async def device_certificates(
     ) as reply:
         if reply.status != 200:
             return []
-        found = etree.fromstring(await reply.read(), _PARSER)
+        try:
+            found = etree.fromstring(await reply.read(), _PARSER)
+        except etree.XMLSyntaxError:
+            return []
+    serials = [
+        result.findtext("CertificateSerial")
+        for result in found.iter("Result")
+        if not in_use_only or (result.findtext("CertificateStatus") or "").strip() == "I"
+    ]
     certificates = []
-    for serial in found.iter("CertificateSerial"):
+    for serial in serials:
+        if not serial:
+            continue
         request = (
-            f"<CertificateDataRequest><CertificateSerial>{serial.text}"
+            f"<CertificateDataRequest><CertificateSerial>{serial.strip()}"
             "</CertificateSerial></CertificateDataRequest>"
         ).encode()
         async with session.post(
@@ -48,7 +61,10 @@ async def device_certificates(
         ) as reply:
             if reply.status != 200:
                 continue
-            data = etree.fromstring(await reply.read(), _PARSER)
+            try:
+                data = etree.fromstring(await reply.read(), _PARSER)
+            except etree.XMLSyntaxError:
+                continue
         body = next(data.iter("CertificateBody"), None)
         if body is not None and body.text:
             certificates.append(
@@ -58,10 +74,17 @@ async def device_certificates(
 
 
 async def add_device_certificates(
-    keystore: Keystore, session: aiohttp.ClientSession, base_url: str, eui: Eui64
+    keystore: Keystore,
+    session: aiohttp.ClientSession,
+    base_url: str,
+    eui: Eui64,
+    *,
+    in_use_only: bool = False,
 ) -> int:
+    """Add Device ``eui``'s certificates from the SMKI service to ``keystore``; how many
+    were new to it."""
     count = 0
-    for certificate in await device_certificates(session, base_url, eui):
+    for certificate in await device_certificates(session, base_url, eui, in_use_only=in_use_only):
         if keystore.add_certificate(certificate, source=f"{base_url} SMKI") is not None:
             count += 1
     return count

@@ -303,7 +303,12 @@ class FirmwareDistribution:
         def discarded() -> None:
             self.states.forget(states)
 
-        return Change(apply, discarded=discarded)
+        def committed(answer: Answer) -> None:
+            # A PPMID's or HCALCS's Communications Hub now wants waking to report the
+            # transfer (CCS08): the scheduler is told (``DeviceStates.saved``).
+            self.states.saved(rows)
+
+        return Change(apply, committed=committed, discarded=discarded)
 
     def _sort(self, variant: Variant, listed: list[Eui64], user: DccUser, now: datetime) -> Sorted:
         inventory = self.estate.inventory

@@ -102,6 +102,9 @@ class Processor:
         self._busy = 0
         self.processed = 0
         self._wake = asyncio.Event()
+        self._sleeping_until: datetime | None = None
+        """While the scheduler sleeps, when it will look next (None while it is looking)."""
+        states.on_wake = self.wake_by
         self.timed: list[TimedWork] = []
         """More time-driven work for the scheduler (``hub.schedules``)."""
         self.schedule_of: Callable[[int], int | None] = lambda row: None
@@ -132,6 +135,15 @@ class Processor:
     def wake(self) -> None:
         """Have the scheduler look at the time-driven work again now."""
         self._wake.set()
+
+    def wake_by(self, when: datetime) -> None:
+        """Something now wants running at ``when`` (a Device state saved with that
+        ``next_wake``: a Communications Hub asking to report an 11.4 image transfer at once,
+        a Device-held future-dated Command such as an 11.3 activation): if the sleeping
+        scheduler would look only later, have it look now and plan its sleep again. While
+        it is looking it reads the database before sleeping, so nothing is needed then."""
+        if self._sleeping_until is not None and when < self._sleeping_until:
+            self._wake.set()
 
     @property
     def backlog(self) -> int:
@@ -394,6 +406,7 @@ class Processor:
             return ids
 
         ids = await self.db.write(job)
+        self.states.saved(state_rows)
         if learned is not None:
             learned.committed()
         for delivery_id, item in zip(ids, outgoing, strict=True):
@@ -414,8 +427,13 @@ class Processor:
             except Exception:
                 log.exception("the scheduler failed; it will try again")
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._next_sleep())
+            sleep = self._next_sleep()
+            self._sleeping_until = self.clock.now() + timedelta(seconds=sleep)
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=sleep)
+            finally:
+                self._sleeping_until = None
 
     def _next_sleep(self) -> float:
         now = self.clock.now()

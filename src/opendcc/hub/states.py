@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from opendcc.devices.state import DeviceState
@@ -49,6 +49,9 @@ class DeviceStates:
         self.inventory = inventory
         self._cache: OrderedDict[Eui64, DeviceState] = OrderedDict()
         self._cache_size = cache_size
+        self.on_wake: Callable[[datetime], None] = lambda when: None
+        """Told the earliest ``next_wake`` of states just saved (``saved``): the processor's
+        scheduler, which must look again if that is before its next look."""
 
     def load(self, device: Device) -> DeviceState:
         state = self._cache.get(device.device_id)
@@ -116,6 +119,14 @@ class DeviceStates:
             " version = excluded.version, next_wake_us = excluded.next_wake_us",
             rows,
         )
+
+    def saved(self, rows: list[tuple[str, str, int, int | None]]) -> None:
+        """Call once ``rows`` (from ``rows()``) have committed: a Device that now wants
+        waking is told to ``on_wake``, with the earliest such time. After the commit, so
+        that the scheduler, looking again, reads the new wake from the database."""
+        wakes = [row[3] for row in rows if row[3] is not None]
+        if wakes:
+            self.on_wake(from_us(min(wakes)))
 
     def due(self, now: datetime, limit: int = 1000) -> list[Eui64]:
         """Devices whose next wake has come."""
