@@ -229,11 +229,30 @@ def _config(path: Path) -> Reproduction:
 
 
 def _reads(path: Path) -> Reproduction:
+    from opendcc.devices.reads_state import EVERY_REQUEST, REFERENCE_POSITION
     from tests.catalogue.reads import test_device_responses as t
 
-    return Reproduction(
-        t._answer(path, fault=True), "a read fault injected (reads_state.inject_read_fault)"
-    )
+    payload = reference(path).payload.to_json()
+    if payload["format"] == "dlms":
+        place, attribute = REFERENCE_POSITION, None
+        how = "a read fault at the reference's place (reads_state.inject_read_fault)"
+    else:
+        place, attribute = EVERY_REQUEST, _failing_record(payload)
+        how = "a read fault" + (f" on {attribute}" if attribute else "") + " (inject_read_fault)"
+    return Reproduction(t._answer(path, fault=True, place=place, attribute=attribute), how)
+
+
+def _failing_record(payload: dict[str, Any]) -> str | None:
+    """The attribute whose record a ZigBee reference Response fails, when only one does."""
+    failing = [
+        record["name"]
+        for component in payload["components"]
+        for record in (component.get("plaintext") or component.get("payload") or {}).get(
+            "records", []
+        )
+        if record["status"] != 0
+    ]
+    return failing[0] if len(failing) == 1 else None
 
 
 def _security(path: Path) -> Reproduction:

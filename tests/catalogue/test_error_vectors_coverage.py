@@ -27,7 +27,6 @@ _HARDWARE = (
     "a hardware fault on this Command's objects: the security family's Devices model no "
     "fault injection (its own list: test_device_conformance.CASES)"
 )
-_READS_ALL = "the reads family's injected fault fails every request, not one"
 _READS_LOG = (
     "the reference answers the snapshots it holds, NOT_FOUND for the missing ones, then "
     "HARDWARE_FAILURE and FAILURE; the reads family's injected fault fails every component"
@@ -58,18 +57,7 @@ UNREPRODUCED: dict[str, str] = {
     "CS02aSignature_NA_ERROR": _HARNESS + "its Command is signed without a MAC header",
     "CS02bAnyByContingency_NA_ERROR": _HARNESS + "no Command or Pre-Command is published",
     "CS02fSignature_NA_ERROR": _HARNESS + "no Command or Pre-Command is published",
-    # reads family: an injected read fault (reads_state.inject_read_fault) fails every
-    # request or record; the reference Devices fail one (the next-to-last request, then
-    # other-reason for the rest; one record of a Read Attributes Response).
-    "ECS17a_4.2_ERROR": _READS_ALL,
-    "ECS18a_4.12.2_ERROR": _READS_ALL,
-    "ECS18b_4.12.1_ERROR": _READS_ALL,
-    "ECS23_4.10_ERROR": _READS_ALL,
-    "ECS23b_4.10_ERROR": _READS_ALL,
-    "ECS27_4.15_ERROR": _READS_ALL,
-    "GCS13a_4.1.1_ERROR": _READS_ALL,
-    "GCS13b_4.1.4_ERROR": _READS_ALL,
-    "GCS13c_4.1.2_ERROR": _READS_ALL,
+    # reads family: the GSME's snapshot logs answered in part (see _READS_LOG).
     "GCS15b_4.4.2_ERROR": _READS_LOG,
     "GCS15c_4.4.3_ERROR": _READS_LOG,
     "GCS16a_4.6.1_ERROR": _READS_LOG,
