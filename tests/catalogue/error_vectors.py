@@ -160,7 +160,7 @@ def describe(sig: tuple[Any, ...]) -> str:
             elif what == "records" and any(outcome):
                 bad = sorted({_ZCL_NAMES.get(s, hex(s)) for s in outcome if s})
                 parts.append(f"#{n} {command} records {'/'.join(bad)}")
-            elif what == "fields":
+            elif what == "fields" and outcome:
                 parts.append(f"#{n} {command} {dict(outcome)}")
         return f"{code} GBZ {len(items)} components: " + ", ".join(parts)
     if form == "der":
@@ -183,6 +183,28 @@ class Reproduction:
     """The Device state that called for the error."""
 
 
+_FOUR_DAYS_TWO_WEEKS = {
+    "days": {"1": [[0, 1]], "2": [[0, 2]], "3": [[0, 3]], "4": [[0, 4]]},
+    "weeks": {"1": [1, 1, 1, 1, 1, 2, 2], "2": [3, 3, 3, 3, 3, 4, 4]},
+}
+"""A GSME calendar of four day profiles and two week profiles, as the reference GSMEs of
+GCS21f and GCS21b hold (their ERROR Responses publish them before the failing Get)."""
+
+
+def _tariffs_calendar(stem: str, gsme: Any) -> None:
+    from opendcc.devices.tariffs_state import GasTariffs
+
+    gas = gsme.get(GasTariffs)
+    if stem.startswith("GCS21f"):
+        gas.calendar = {
+            **gas.calendar,
+            **_FOUR_DAYS_TWO_WEEKS,
+            "seasons": [["720917ff", 1], ["730314ff", 2]],
+        }
+    elif stem.startswith("GCS21b"):
+        gas.friendly_credit = {**gas.friendly_credit, **_FOUR_DAYS_TWO_WEEKS}
+
+
 def _tariffs(path: Path) -> Reproduction:
     from opendcc.devices.simulator import Outcome
     from opendcc.devices.tariffs_state import inject_fault
@@ -197,6 +219,7 @@ def _tariffs(path: Path) -> Reproduction:
         if stem.startswith(key):
             for step in steps:
                 step(data_state)
+    _tariffs_calendar(stem, data_state)
     inject_fault(meter.state, use_case)
     result = meter.simulator.process(command, meter.state, t.AT)
     assert result.outcome is Outcome.RESPONDED, result.reason

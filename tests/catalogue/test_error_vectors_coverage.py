@@ -31,7 +31,6 @@ _READS_LOG = (
     "the reference answers the snapshots it holds, NOT_FOUND for the missing ones, then "
     "HARDWARE_FAILURE and FAILURE; the reads family's injected fault fails every component"
 )
-_PROFILES = "the same error, after more Publish components than the harness's calendar has"
 _CONTROLLER = (
     "the supply harness fails another auxiliary controller than the reference's (its own "
     "test checks the break-on-error pattern only)"
@@ -61,13 +60,6 @@ UNREPRODUCED: dict[str, str] = {
     "GCS15b_4.4.2_ERROR": _READS_LOG,
     "GCS15c_4.4.3_ERROR": _READS_LOG,
     "GCS16a_4.6.1_ERROR": _READS_LOG,
-    # tariffs family: the error is the same (HARDWARE_FAILURE, then FAILURE), but the
-    # reference calendar has more day and week profiles than the harness's meter publishes.
-    "GCS21f_4.11.1_ERROR": _PROFILES,
-    "GCS21b_4.13_ERROR": _PROFILES,
-    # config family: the reference GSME cleared no log (ClearedEventLogs 0); the config
-    # harness has no fault for a cluster-specific response, so ours clears the log.
-    "CS11_3.3_ERROR": "no simulated fault leaves a Clear Event Log undone",
     # supply family (tests/catalogue/supply/test_responses.py NOT_REPRODUCED)
     "ECS38_7.12_ERROR": (
         "setting the Randomised Offset Limit fails only for a value above 1799 s "
