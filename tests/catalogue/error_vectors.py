@@ -279,6 +279,8 @@ def _failing_record(payload: dict[str, Any]) -> str | None:
 
 
 def _security(path: Path) -> Reproduction:
+    from opendcc.devices.simulator import Outcome
+    from opendcc.gbcs.frame import decode_message
     from tests.catalogue.security import test_device_conformance as t
     from tests.catalogue.security.estate import Hub
 
@@ -291,14 +293,20 @@ def _security(path: Path) -> Reproduction:
         case.setup(hub)
     for earlier in case.before:
         t._deliver(hub, earlier, case.now)
-    response, skipped = t._deliver(hub, stem, case.now)
-    if skipped is not None:
-        raise NotReproducedError(skipped)
-    assert response is not None
-    how = "the state of the security family's case" + (
-        f" (after {', '.join(case.before)})" if case.before else ""
-    )
-    return Reproduction(hub.decode(response), how)
+    command = t._command_for(stem, hub, case.now)
+    if command is None:
+        raise NotReproducedError("no Command of this case is published (nor a Pre-Command)")
+    message = decode_message(command)
+    if not message.mac_header:
+        raise NotReproducedError("its Command is signed without a MAC header")
+    result = hub.deliver(command, message.recipient, case.now)
+    assert result.outcome is Outcome.RESPONDED, result.reason
+    assert result.response is not None
+    setup = getattr(case.setup, "__qualname__", "").split(".")[0].strip("_").replace("_", " ")
+    how = "security case: " + (setup or "as installed")
+    if case.before:
+        how += f" after {', '.join(case.before)}"
+    return Reproduction(hub.decode(result.response), how)
 
 
 def _supply(path: Path) -> Reproduction:

@@ -23,32 +23,14 @@ import pytest
 from tests.catalogue import error_vectors as ev
 from tests.reference import require_reference
 
-_HARDWARE = (
-    "a hardware fault on this Command's objects: the security family's Devices model no "
-    "fault injection (its own list: test_device_conformance.CASES)"
-)
 _READS_LOG = (
     "the reference answers the snapshots it holds, NOT_FOUND for the missing ones, then "
     "HARDWARE_FAILURE and FAILURE; the reads family's injected fault fails every component"
-)
-_CONTROLLER = (
-    "the supply harness fails another auxiliary controller than the reference's (its own "
-    "test checks the break-on-error pattern only)"
 )
 _HARNESS = "the security family's harness cannot send it: "
 
 UNREPRODUCED: dict[str, str] = {
     # security family (tests/catalogue/security/test_device_conformance.py)
-    "ECS52_11.2_ERROR": _HARDWARE,
-    "GCS38_11.2_ERROR": _HARDWARE,
-    "ECS70Commission_8.1.1_ERROR": _HARDWARE,
-    "CCS01_8.11_ERROR": _HARDWARE,
-    "CCS02_8.11_ERROR": _HARDWARE,
-    "CCS03_8.12.1_ERROR": _HARDWARE,
-    "CCS06_8.9_ERROR": _HARDWARE,
-    "CCS07_8.9_ERROR": _HARDWARE,
-    "CS07_8.9_ERROR": _HARDWARE + " (DER readFailure)",
-    "CS02e_6.24.2_ERROR": _HARDWARE + " (DER response code)",
     "CS02gLoadControllerBySupplier_6.15.1_IMMEDIATE_ERROR": (
         "its certification path certificate has a damaged signature: telling needs the "
         "root CA certificate, which the reference data lacks"
@@ -65,8 +47,15 @@ UNREPRODUCED: dict[str, str] = {
         "setting the Randomised Offset Limit fails only for a value above 1799 s "
         "(other-reason); the reference's hardware fault has no simulated cause"
     ),
-    "ECS61e_7.15_ERROR": _CONTROLLER,
-    "ECS47e_7.16_APC_INPUT_ERROR": _CONTROLLER,
+    "ECS61e_7.15_ERROR": (
+        "the reference fails controller 5's description (0-0:94.44.0.25, #5) and answers "
+        "the rest other-reason; the supply family keeps descriptions as stored configuration "
+        "no controller fault makes unreadable, and fails controller 5's state (#10) only"
+    ),
+    "ECS47e_7.16_APC_INPUT_ERROR": (
+        "the reference stores controller 3's APC start (0-0:94.44.119.3) and fails its end "
+        "(.119.4); the supply family's controller fault fails the first parameter set"
+    ),
     "ECS61d_7.14_ERROR": (
         "the auxiliary controller descriptions and calendar ECS61d reads are stored "
         "configuration no simulated fault makes unreadable"
