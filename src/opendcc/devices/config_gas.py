@@ -127,9 +127,18 @@ def not_processed(frame: ZclFrame) -> ZclFrame:
     return ZclFrame(header, DefaultResponse(NOT_PROCESSED, ZclStatus.FAILURE))
 
 
-def respond(command: DeviceCommand, context: DeviceContext, answer: Answer) -> DeviceReply:
+def respond(
+    command: DeviceCommand,
+    context: DeviceContext,
+    answer: Answer,
+    *,
+    reports_faults: frozenset[str] = frozenset(),
+) -> DeviceReply:
     """One answer per component, in order; after a failed component the Device processes
-    no more and answers each remaining one FAILURE (GBCS 7.2.10 processing of GBZ)."""
+    no more and answers each remaining one FAILURE (GBCS 7.2.10 processing of GBZ). An
+    injected fault is answered with a Default Response of its status, except for the
+    commands in ``reports_faults`` (``<cluster>:<command>``), whose own response says what
+    could not be done (``answer`` looks the fault up itself)."""
     payload = gbz_command(command)
     faults = context.state.get(DeviceFaults).failing
     stopped = False
@@ -147,7 +156,7 @@ def respond(command: DeviceCommand, context: DeviceContext, answer: Answer) -> D
         )
         key = f"{name}:{command_name}"
         fault = faults.get(f"{key}#{position}", faults.get(key))
-        if fault is not None:
+        if fault is not None and key not in reports_faults:
             result = z.default_response(cluster_id, frame, _status(fault))
         else:
             try:
@@ -227,12 +236,15 @@ def change_of_tenancy(command: DeviceCommand, context: DeviceContext) -> DeviceR
 @handles("CS11")
 def clear_event_log(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     """CS11: clear the general event log; answer which logs were cleared (none when the
-    log asked for may not be cleared)."""
+    log asked for may not be cleared, or when the log store fails: an injected fault on
+    ``Events:ClearEventLogRequest``, as the reference CS11 ERROR Response's GSME, which answers
+    ClearEventLogResponse with Cleared Events Logs 0 rather than a Default Response)."""
 
     def answer(context: DeviceContext, frame: ZclFrame, cluster: str) -> ZclFrame:
         log = fields(frame).number("log_id")
         cleared = 0
-        if log in CLEARABLE_LOGS:
+        broken = f"{cluster}:ClearEventLogRequest" in context.state.get(DeviceFaults).failing
+        if log in CLEARABLE_LOGS and not broken:
             record_reset(context.state, ZIGBEE_EVENT_LOG, context.now)
             # The general event log is emptied (the Security Log cannot be): 0x8F52.
             device_logs.clear(context, LogKind.EVENT)
@@ -244,7 +256,9 @@ def clear_event_log(command: DeviceCommand, context: DeviceContext) -> DeviceRep
             cleared_event_logs=cleared,
         )
 
-    return respond(command, context, answer)
+    return respond(
+        command, context, answer, reports_faults=frozenset({"Events:ClearEventLogRequest"})
+    )
 
 
 @handles("GCS44")

@@ -42,7 +42,8 @@ tariff, price, payment mode or debt written remotely, nor for a remote top-up (0
 Credit Added Locally is a UTRN keyed in at the meter or a PPMID, which the simulation does
 not model); the billing data logs, 4.4.x, hold their values. The GBCS events that follow
 from money running out or debts being cleared (0x81A7-0x81A9 Debt Collection Completed,
-0x81AA / 0x81AB emergency credit) are not raised by the tariffs family yet. A refused
+0x81AA / 0x81AB emergency credit) are raised by the tariffs family
+(``tariffs_links.raise_money_events``) and logged by code. A refused
 top-up is logged with the code GBCS gives the refusal (the table above; ``check_utrn``
 says which check maps to which), besides the Command's own 0x8154 / 0x8155 entry; 0x81C4
 UTRN Manual Entry Suspended and 0x81C5 UTRN rejected as locked out concern UTRNs keyed in

@@ -34,7 +34,13 @@ from typing import Any, Final
 
 from opendcc.devices.device_logs import Change, record
 from opendcc.devices.han_chf import whitelisted
-from opendcc.devices.security_common import der_body, der_bytes, der_reply, family_handles
+from opendcc.devices.security_common import (
+    der_body,
+    der_bytes,
+    der_reply,
+    family_handles,
+    planned_fault,
+)
 from opendcc.devices.simulator import (
     AlertSpec,
     DeviceCommand,
@@ -281,6 +287,11 @@ def unjoin_device(command: DeviceCommand, context: DeviceContext) -> DeviceReply
 
 @family_handles("CS07")
 def read_device_join_details(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
+    if planned_fault(context, command.use_case) is not None:
+        # GBCS CS07: a Device that cannot read its Device Log answers readFailure, no entries.
+        return der_reply(
+            ReadDeviceJoinDetailsResponse(ReadDeviceJoinDetailsResponseCode.READ_FAILURE)
+        )
     entries = context.state.get(DeviceLog).log_entries()
     return der_reply(
         ReadDeviceJoinDetailsResponse(ReadDeviceJoinDetailsResponseCode.SUCCESS, entries)

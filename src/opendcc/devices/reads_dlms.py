@@ -13,7 +13,9 @@ Command's other-information when the Device does not hold it; the protection par
 of the answer are the Command's with originator and recipient swapped.
 
 An injected read fault (``reads_state.inject_read_fault``) answers every request with a
-hardware fault, as the RTDS ERROR Responses do.
+hardware fault, or, placed as the RTDS ERROR Responses place it (``REFERENCE_POSITION``),
+answers the requests before the next-to-last, fails that one with hardware-fault and
+answers the rest other-reason (not attempted: the Commands are break-on-error).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from opendcc.devices.reads_state import take_fault
+from opendcc.devices.reads_state import take_read_fault
 from opendcc.devices.simulator import DeviceCommand, DeviceContext, DeviceReply
 from opendcc.eui import Eui64
 from opendcc.gbcs import build
@@ -239,10 +241,16 @@ def answer(
         # Not a request this Device can read: an empty access-response (nothing done).
         return DeviceReply(encode_dlms(b.payload(b.access_response(0, ()))))
     request_apdu = payload.apdu
-    faulty = take_fault(context, command.use_case)
+    fault = take_read_fault(context, command.use_case)
     request = ReadRequest(command, context, dict(extra or {}))
     results: list[Response] = []
-    for item in request_apdu.requests:
+    count = len(request_apdu.requests)
+    for index, item in enumerate(request_apdu.requests):
+        status = fault.status_of(index, count) if fault is not None else "ok"
+        if status == "not-attempted":
+            results.append(_not_attempted(item))
+            continue
+        faulty = status == "fault"
         if isinstance(item, Get):
             if faulty:
                 results.append(b.get_error(DataAccessResult.HARDWARE_FAULT))
@@ -278,3 +286,13 @@ def answer(
                 results.append(b.action_error(ActionResult.OBJECT_UNDEFINED))
     response = b.access_response_for(request_apdu, results)
     return DeviceReply(encode_dlms(b.payload(response)))
+
+
+def _not_attempted(item: Get | Set | Action) -> Response:
+    """A request after the failed one: not attempted (other-reason, as the reference ERROR
+    Responses answer the rest of a break-on-error Command)."""
+    if isinstance(item, Get):
+        return b.get_error(DataAccessResult.OTHER_REASON)
+    if isinstance(item, Set):
+        return b.set_error(DataAccessResult.OTHER_REASON)
+    return b.action_error(ActionResult.OTHER_REASON)

@@ -47,7 +47,7 @@ from opendcc.devices.reads_state import (
     LogKind,
     NetworkDataLog,
     attach_gsme,
-    take_fault,
+    take_read_fault,
 )
 from opendcc.devices.simulator import DeviceCommand, DeviceContext, DeviceReply, handles
 from opendcc.gbcs.context import GbcsEncodeError
@@ -88,6 +88,8 @@ class GasRead:
     meter: Meter | None
     at: datetime
     encrypt: Callable[[bytes], bytes] | None = None
+    failing_attribute: str | None = None
+    """An injected fault on one attribute: its record answers HARDWARE_FAILURE."""
 
     def seal(self, component: GbzComponent, position: int, answered: ZclFrame) -> Component:
         """The component encrypted for the User; a Device without a key to do it answers
@@ -161,14 +163,17 @@ def _answer(
     needs_meter: bool = True,
 ) -> DeviceReply:
     """Answer each command component in order (``answer(read, position, cluster, frame)``);
-    a fault or a GPF without a GSME answers every component with a hardware failure. A
-    payload that is not GBZ gets an empty Response (nothing done)."""
+    a fault or a GPF without a GSME answers every component with a hardware failure (a
+    fault on one attribute: that attribute's record of a register read only). A payload
+    that is not GBZ gets an empty Response (nothing done)."""
     if not isinstance(command.payload, GbzPayload):
         return DeviceReply(encode_gbz(z.response_payload()))
     components = _payload(command).components
-    faulty = take_fault(context, command.use_case)
+    fault = take_read_fault(context, command.use_case)
+    attribute = fault.attribute if fault is not None else None
+    faulty = fault is not None and attribute is None
     meter, at = _gas_meter(context) if needs_meter else (None, context.now)
-    read = GasRead(command, context, meter, at)
+    read = GasRead(command, context, meter, at, failing_attribute=attribute)
     out: list[Component] = []
     for position, component in enumerate(components):
         frame = component.frame
@@ -231,7 +236,22 @@ def _read_registers(read: GasRead, position: int, cluster: int, frame: ZclFrame)
     if cluster != METERING or not isinstance(frame.payload, ReadAttributes):
         return _not_found(cluster, frame, ZclStatus.UNSUP_CLUSTER_COMMAND)
     values = _registers(read, frame.payload.attribute_ids)
-    reply = z.answer_read(cluster, frame, values, disable_default_response=True)
+    failing = _ATTRIBUTE_IDS.get(read.failing_attribute or "")
+    answers: list[tuple[int, int | bytes | str | ZclStatus | None]] = [
+        (
+            aid,
+            ZclStatus.HARDWARE_FAILURE
+            if aid == failing
+            else values.get(aid, ZclStatus.UNSUPPORTED_ATTRIBUTE),
+        )
+        for aid in frame.payload.attribute_ids
+    ]
+    reply = z.read_attributes_response(
+        cluster,
+        answers,
+        tsn=frame.header.transaction_sequence_number,
+        disable_default_response=True,
+    )
     return read.seal(GbzComponent(cluster, reply, False), position, frame)
 
 

@@ -32,7 +32,9 @@ API for other families (import this module; it imports none of theirs):
 - ``reads_billing.note_tariff_change(context, at)``: the tariff section changed at ``at``
   (TOU registers switch rates from then on);
 - ``set_esme_variant(state, variant)``, ``attach_gsme(gpf_state, gsme_eui)``: seeding;
-- ``inject_read_fault(state, use_case, times=1)``: make the next reads fail (testing).
+- ``inject_read_fault(state, use_case, times=1, place=EVERY_REQUEST, attribute=None)``:
+  make the next reads fail (testing): every request, or at the reference's place
+  (``REFERENCE_POSITION``) or an index, or one ZigBee attribute's record.
 
 Other families' state is read by section NAME through ``DeviceState.peek`` (never by
 importing their modules); the conventions are in ``reads_foreign`` and
@@ -289,35 +291,85 @@ class CustomerIdentification(Section):
     set_at: datetime | None = None
 
 
+EVERY_REQUEST: Final = -2
+"""A read fault that fails every request (every record, every component)."""
+REFERENCE_POSITION: Final = -1
+"""A read fault where the reference ERROR Responses put it (GBCS RTDS): the next-to-last
+DLMS request (the only one of a single-request Command) answers hardware-fault, those
+before it are answered, those after it other-reason (not attempted)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReadFault:
+    """A planned fault: where it strikes (``EVERY_REQUEST``, ``REFERENCE_POSITION`` or a
+    0-based request index) and, for ZigBee Read Attributes, the one attribute (by ZCL
+    name) whose record fails (None: every record)."""
+
+    place: int = EVERY_REQUEST
+    attribute: str | None = None
+
+    def status_of(self, index: int, count: int) -> str:
+        """``ok``, ``fault`` or ``not-attempted`` for DLMS request ``index`` of ``count``."""
+        if self.place == EVERY_REQUEST:
+            return "fault"
+        at = max(count - 2, 0) if self.place == REFERENCE_POSITION else min(self.place, count - 1)
+        return "ok" if index < at else "fault" if index == at else "not-attempted"
+
+
 @dataclass(slots=True)
 class ReadFaults(Section):
-    """Reads that will fail (use case -> how many more times), for testing error paths."""
+    """Reads that will fail (use case -> how many more times), for testing error paths,
+    and where (use case -> [place, attribute]; absent: every request)."""
 
     NAME = "reads_faults"
     pending: dict[str, int] = field(default_factory=dict)
+    places: dict[str, list[Any]] = field(default_factory=dict)
 
 
-def inject_read_fault(state: DeviceState, use_case: str, times: int = 1) -> None:
-    """Make the Device's next ``times`` answers to ``use_case`` report a hardware fault."""
+def inject_read_fault(
+    state: DeviceState,
+    use_case: str,
+    times: int = 1,
+    *,
+    place: int = EVERY_REQUEST,
+    attribute: str | None = None,
+) -> None:
+    """Make the Device's next ``times`` answers to ``use_case`` report a hardware fault:
+    on every request (default), at ``place`` (``REFERENCE_POSITION`` or an index), and for
+    a ZigBee Read Attributes on ``attribute``'s record only when given."""
     if times < 1:
         raise ValueError("inject at least one fault")
+    if place < EVERY_REQUEST:
+        raise ValueError(f"no request at {place}")
     section = state.get(ReadFaults)
     section.pending[use_case] = section.pending.get(use_case, 0) + times
+    if place == EVERY_REQUEST and attribute is None:
+        section.places.pop(use_case, None)
+    else:
+        section.places[use_case] = [place, attribute]
     state.touch()
+
+
+def take_read_fault(context: DeviceContext, use_case: str | None) -> ReadFault | None:
+    """The fault planned for this answer to ``use_case`` (one fewer pending), or None."""
+    section = context.state.get(ReadFaults)
+    name = use_case or ""
+    left = section.pending.get(name, 0)
+    if left <= 0:
+        return None
+    place, attribute = section.places.get(name, [EVERY_REQUEST, None])
+    if left == 1:
+        del section.pending[name]
+        section.places.pop(name, None)
+    else:
+        section.pending[name] = left - 1
+    context.state.touch()
+    return ReadFault(int(place), attribute)
 
 
 def take_fault(context: DeviceContext, use_case: str | None) -> bool:
     """True (and one fewer pending) when a fault is pending for ``use_case``."""
-    section = context.state.get(ReadFaults)
-    left = section.pending.get(use_case or "", 0)
-    if left <= 0:
-        return False
-    if left == 1:
-        del section.pending[use_case or ""]
-    else:
-        section.pending[use_case or ""] = left - 1
-    context.state.touch()
-    return True
+    return take_read_fault(context, use_case) is not None
 
 
 @dataclass(slots=True)

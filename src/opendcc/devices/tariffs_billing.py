@@ -55,6 +55,9 @@ from opendcc.devices.tariffs_calendar import (
     in_non_disablement_period,
 )
 from opendcc.devices.tariffs_state import (
+    DEBT_1_COLLECTED,
+    DEBT_2_COLLECTED,
+    EMERGENCY_CREDIT_EXHAUSTED,
     SNAPSHOT_DEPTH,
     EsmeTariffs,
     GasTariffs,
@@ -73,6 +76,7 @@ MAX_CATCH_UP: Final = timedelta(days=800)
 PENCE: Final = 1_000
 """Meter money units per penny."""
 BLOCK_SCRIPTS: Final = range(101, 109)
+TIME_DEBT_COLLECTED: Final = (DEBT_1_COLLECTED, DEBT_2_COLLECTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,8 +286,9 @@ def _cached_esme_view(active: tuple[tuple[str, str], ...], daily_block_reset: bo
 # --- the engine ---------------------------------------------------------------------------
 
 
-def _take(money: Prepayment, amount: int, prepayment: bool) -> None:
-    """A charge: from the balance while it lasts, then emergency credit in use."""
+def _take(money: Prepayment, amount: int, prepayment: bool, at: datetime) -> None:
+    """A charge: from the balance while it lasts, then emergency credit in use; the
+    charge that uses up emergency credit is 0x81AA Emergency Credit Exhausted."""
     money.bill_to_date += amount
     if not prepayment or not money.emergency_active:
         money.meter_balance -= amount
@@ -294,6 +299,8 @@ def _take(money: Prepayment, amount: int, prepayment: bool) -> None:
     from_emergency = min(money.emergency_credit, rest)
     money.emergency_credit -= from_emergency
     money.meter_balance -= rest - from_emergency
+    if from_emergency and money.emergency_credit == 0:
+        money.note_event(EMERGENCY_CREDIT_EXHAUSTED, at)
 
 
 def _charge_energy(money: Prepayment, view: TariffView, action: int | None, wh: float) -> float:
@@ -321,7 +328,8 @@ def _charge_energy(money: Prepayment, view: TariffView, action: int | None, wh: 
 
 
 def _recover_debts(money: Prepayment, view: TariffView, start: datetime, end: datetime) -> None:
-    """Time-based debt recovery for the periods that end in (start, end]."""
+    """Time-based debt recovery for the periods that end in (start, end]; the recovery
+    that clears time debt 1 (2) is 0x81A7 (0x81A8) Debt Collection Completed."""
     if not view.prepayment:
         return
     for index, (amount, period) in enumerate(view.time_debt_rates):
@@ -339,7 +347,9 @@ def _recover_debts(money: Prepayment, view: TariffView, start: datetime, end: da
             money.time_debt[index] -= taken
             money.accumulated_debt += taken
             money.recovered_in_cap_period += taken
-            _take(money, taken, True)
+            _take(money, taken, True, end)
+            if money.time_debt[index] == 0:
+                money.note_event(TIME_DEBT_COLLECTED[index], end)
 
 
 def _snapshot(money: Prepayment, at: datetime) -> None:
@@ -387,7 +397,7 @@ def advance(money: Prepayment, view: TariffView, model: ConsumptionModel, now: d
         whole = int(cost)
         money.residue = cost - whole
         if whole:
-            _take(money, whole, view.prepayment)
+            _take(money, whole, view.prepayment, end)
         _recover_debts(money, view, at, end)
         at = end
         if at == _midnight(at.date()) and at <= now:
@@ -400,7 +410,7 @@ def _new_day(money: Prepayment, view: TariffView, at: datetime) -> None:
     block counter restart."""
     _snapshot(money, at)
     if view.standing_charge:
-        _take(money, view.standing_charge, view.prepayment)
+        _take(money, view.standing_charge, view.prepayment, at)
     new_month = at.day == 1
     if view.daily_block_reset or new_month:
         money.block_counters = [[0] * 4 for _ in money.block_counters]

@@ -53,7 +53,14 @@ from opendcc.devices.simulator import (
 from opendcc.devices.tariffs_alerts import dlms_outcome
 from opendcc.devices.tariffs_billing import settle
 from opendcc.devices.tariffs_links import after_command, record_top_up
-from opendcc.devices.tariffs_state import EsmeTariffs, Prepayment, fault_index, key
+from opendcc.devices.tariffs_state import (
+    EMERGENCY_CREDIT_ACTIVATED,
+    PAYMENT_DEBT_COLLECTED,
+    EsmeTariffs,
+    Prepayment,
+    fault_index,
+    key,
+)
 from opendcc.devices.tariffs_utrn import TopUpToken, UtrnError, UtrnFailure, verify
 from opendcc.eui import Eui64
 from opendcc.gbcs.dlms import builders as b
@@ -581,6 +588,7 @@ def _invoke_emergency_credit(run: _Run, value: Data) -> ActionResponse:
         if run.tariffs.prepayment_mode and money.meter_balance < threshold:
             money.emergency_active = True
             money.emergency_credit = run.tariffs.integer(112, c.EMERGENCY_CREDIT, 9)
+            money.note_event(EMERGENCY_CREDIT_ACTIVATED, run.context.now)
     if money.emergency_active:
         return b.action_ok()
     return b.action_error(ActionResult.OTHER_REASON)
@@ -645,6 +653,7 @@ def _top_up(run: _Run, value: Data) -> ActionResponse:
                 proportion=run.tariffs.integer(113, c.PAYMENT_DEBT, 13),
                 emergency_limit=run.tariffs.integer(112, c.EMERGENCY_CREDIT, 9),
                 ceiling=run.tariffs.integer(9000, c.MAX_METER_BALANCE, 2, 2**31 - 1),
+                at=context.now,
             )
         except RejectedError as exc:
             raise UtrnRefusedError(Change.UTRN_ABOVE_MAXIMUM_BALANCE, str(exc)) from None
@@ -700,12 +709,19 @@ def check_utrn(utrn: str, counter: int, supplier: Eui64, context: DeviceContext)
 
 
 def apply_top_up(
-    money: Prepayment, amount: int, *, proportion: int, emergency_limit: int, ceiling: int
+    money: Prepayment,
+    amount: int,
+    *,
+    proportion: int,
+    emergency_limit: int,
+    ceiling: int,
+    at: datetime,
 ) -> int:
     """Credit ``amount``: emergency credit in use is repaid first, the payment-based debt
     takes ``proportion`` (hundredths of a percent) of the rest, the balance the remainder;
     returns what the debt took. Raises RejectedError, changing nothing, when the balance
-    would pass ``ceiling``."""
+    would pass ``ceiling``. A top-up that clears the payment-based debt is 0x81A9 Debt
+    Collection Completed - Payment Debt (GBCS alert codes), noted at ``at``."""
     repay = 0
     if money.emergency_active:
         repay = min(amount, max(emergency_limit - money.emergency_credit, 0))
@@ -721,6 +737,8 @@ def apply_top_up(
     money.payment_debt -= debt
     money.accumulated_debt += debt
     money.meter_balance += credit
+    if debt and money.payment_debt == 0:
+        money.note_event(PAYMENT_DEBT_COLLECTED, at)
     return debt
 
 

@@ -52,7 +52,13 @@ from opendcc.devices.tariffs_esme import (
     check_utrn,
 )
 from opendcc.devices.tariffs_links import after_command, record_top_up
-from opendcc.devices.tariffs_state import GasTariffs, Prepayment, fault_index, link_gpf
+from opendcc.devices.tariffs_state import (
+    EMERGENCY_CREDIT_ACTIVATED,
+    GasTariffs,
+    Prepayment,
+    fault_index,
+    link_gpf,
+)
 from opendcc.gbcs.dlms.datetimes import from_gbcs_seconds
 from opendcc.gbcs.gbz import builders as z
 from opendcc.gbcs.gbz import encode as encode_gbz
@@ -429,6 +435,7 @@ def _select_emergency_credit(run: _Run, _fields: Record, frame: ZclFrame) -> Zcl
     if not money.emergency_active and available:
         money.emergency_active = True
         money.emergency_credit = gas.emergency_credit_limit
+        money.note_event(EMERGENCY_CREDIT_ACTIVATED, run.context.now)
     if money.emergency_active:
         return None
     return z.default_response("Prepayment", frame, ZclStatus.FAILURE)
@@ -456,6 +463,7 @@ def _top_up(run: _Run, fields: Record, frame: ZclFrame) -> ZclFrame:
                 proportion=gas.debt_recovery_top_up_percentage,
                 emergency_limit=gas.emergency_credit_limit,
                 ceiling=gas.max_credit_limit,
+                at=context.now,
             )
         except RejectedError:
             raise TopUpRefusedError(TOP_UP_MAX_CREDIT, Change.UTRN_ABOVE_MAXIMUM_BALANCE) from None

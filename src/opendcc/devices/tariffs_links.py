@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any, Final
 
-from opendcc.devices import reads_billing, reads_state, supply_events
+from opendcc.devices import config_api, reads_billing, reads_state, supply_events
+from opendcc.devices.device_logs import record_code
 from opendcc.devices.reads_foreign import (
     PREPAYMENT_SECTION,
     TARIFF_SECTION,
@@ -47,6 +48,8 @@ from opendcc.devices.reads_foreign import (
 )
 from opendcc.devices.simulator import DeviceContext, on_wake
 from opendcc.devices.state import DeviceState, Section
+from opendcc.devices.supply_alerts import raise_generic
+from opendcc.devices.supply_parties import party
 from opendcc.devices.tariffs_billing import (
     BLOCK_SCHEME,
     BLOCK_SCRIPTS,
@@ -65,6 +68,7 @@ from opendcc.devices.tariffs_calendar import Calendar
 from opendcc.devices.tariffs_state import EsmeTariffs, GasTariffs, Prepayment, is_electric
 from opendcc.gbcs.dlms.data import Array
 from opendcc.inventory.model import DeviceType, Fuel
+from opendcc.smki.identity import RemotePartyRole
 from opendcc.transform import tariffs_cosem as c
 
 SLOTS: Final = 48
@@ -269,6 +273,7 @@ def watch_credit(context: DeviceContext) -> None:
         return
     now = context.now
     money = settle(state, now)
+    raise_money_events(context, money)
     publish_prepayment(state, money)
     if not prepayment_mode(state):
         if not state.has(CreditWatch):
@@ -303,6 +308,27 @@ def watch_credit(context: DeviceContext) -> None:
         watch.next_check = max(due, now + STEP) if due is not None else now + WATCH_HORIZON
         context.wake_at(watch.next_check)
     state.touch()
+
+
+def raise_money_events(context: DeviceContext, money: Prepayment) -> None:
+    """Raise the money events the meter noted since it last looked (``Prepayment.events``):
+    0x81A7 / 0x81A8 Debt Collection Completed - Time Debt 1 / 2 (time-based recovery took
+    the debt to zero), 0x81A9 - Payment Debt (a top-up cleared it), 0x81AA Emergency Credit
+    Exhausted (a charge used the last of it), 0x81AB Emergency Credit Activated (2.5 ECS09 /
+    GCS06). Each goes to the Supplier as an Alert when the meter's alert behaviour (6.22,
+    ``config_api.alert_enabled``) says so, logged with it (``device_logs``), else only
+    logged when the logging behaviour says so. The Alert is dated when the meter looks (each
+    Command the family handles, each wake); a log-only entry carries the event's own time."""
+    if not money.events:
+        return
+    events, money.events = money.events, []
+    context.state.touch()
+    supplier = party(context, RemotePartyRole.SUPPLIER)
+    for code, when in events:
+        if supplier is not None and config_api.alert_enabled(context.state, code):
+            raise_generic(context, code, supplier)
+        else:
+            record_code(context, code, datetime.fromisoformat(when))
 
 
 @on_wake

@@ -60,6 +60,15 @@ SNAPSHOT_DEPTH: Final = 31
 TOP_UP_LOG_DEPTH: Final = 5
 """Top-ups kept (the ZigBee Prepayment cluster's Top Up log holds five)."""
 UTRN_MEMORY: Final = 32
+MONEY_EVENT_MEMORY: Final = 16
+"""Money events a meter keeps until it next looks at its money (the oldest go first)."""
+
+DEBT_1_COLLECTED: Final = 0x81A7
+"""GBCS alert codes of the money events: Debt Collection Completed - Time Debt 1, ..."""
+DEBT_2_COLLECTED: Final = 0x81A8
+PAYMENT_DEBT_COLLECTED: Final = 0x81A9
+EMERGENCY_CREDIT_EXHAUSTED: Final = 0x81AA
+EMERGENCY_CREDIT_ACTIVATED: Final = 0x81AB
 """Top-up counters remembered per Supplier for duplicate detection."""
 
 UNLIMITED: Final = 0xFFFF_FFFF
@@ -307,6 +316,12 @@ class Prepayment(Section):
     debt, payment debt, time debt 1, time debt 2]."""
     top_ups: list[dict[str, Any]] = field(default_factory=list)
     utrn_counters: dict[str, list[int]] = field(default_factory=dict)
+    events: list[list[Any]] = field(default_factory=list)
+    """Money events not yet raised: [alert code, ISO date-time it happened] (GBCS 0x81A7
+    to 0x81AB; ``tariffs_links.raise_money_events`` raises and clears them)."""
+
+    def note_event(self, code: int, at: datetime) -> None:
+        self.events = [*self.events, [code, at.isoformat()]][-MONEY_EVENT_MEMORY:]
 
     def remember_top_up(self, entry: dict[str, Any]) -> None:
         self.top_ups = [entry, *self.top_ups][:TOP_UP_LOG_DEPTH]

@@ -66,6 +66,10 @@ def _faults(vector_doc: dict[str, Any], command_doc: dict[str, Any]) -> dict[str
             name, body = sent["cluster_name"], got["payload"]
             if body["type"] == "DefaultResponse" and body["status"] != 0:
                 return {f"{name}:{sent['header']['command']}#{position}": body["status"]}
+            if body.get("name") == "ClearEventLogResponse" and not body["fields"].get(
+                "cleared_event_logs"
+            ):  # the log store failed: nothing cleared (CS11 ERROR)
+                return {f"{name}:{sent['header']['command']}": 1}
             failing = [r for r in body.get("records", []) if r["status"] != 0]
             if failing:
                 return {f"{name}:{r['name']}": r["status"] for r in failing}

@@ -10,6 +10,7 @@ import pytest
 from opendcc.devices import config_api
 from opendcc.devices.config_cosem import read_value
 from opendcc.devices.config_state import GasConfiguration
+from opendcc.devices.reads_state import EventLogs, LogKind, log_event
 from opendcc.gbcs.dlms.data import OctetString, VisibleString
 from opendcc.roles import UserRole
 from tests.catalogue.config import support as s
@@ -392,3 +393,22 @@ def test_descriptions_too_long_are_refused_by_the_transform(premises: Premises) 
     refusal = premises.spec(premises.request("6.14.1", 0xA0, long))
     assert getattr(refusal, "code", None) == "E100"
     assert read_value(premises.state(0xA0), 1, "0-0:94.44.0.11", 2) == VisibleString("")
+
+
+def test_a_gsme_whose_log_store_fails_clears_nothing_and_says_so(premises: Premises) -> None:
+    """CS11 with a fault on the log store: ClearEventLogResponse with no log cleared (the
+    reference CS11 ERROR Response), the Event Log kept, no 0x8F52 (Event Log Cleared)."""
+    gsme = premises.state(0xA1)
+    log_event(gsme, 0x8F0C, premises.now - timedelta(hours=1), log=LogKind.EVENT)
+    config_api.inject_fault(gsme, "Events:ClearEventLogRequest")
+    done = premises.ask("3.3", 0xA1, E("ClearEventLog"), role=UserRole.GAS_SUPPLIER)
+    assert done["values"]["data"]["ClearedEventLogs"] == 0
+    assert config_api.last_reset(gsme, "zigbee-event-log") is None
+    codes = [e.code for e in gsme.get(EventLogs).entries(LogKind.EVENT)]
+    assert 0x8F0C in codes
+    security = [e.code for e in gsme.get(EventLogs).entries(LogKind.SECURITY)]
+    assert 0x8F52 not in security
+    config_api.clear_faults(gsme)
+    done = premises.ask("3.3", 0xA1, E("ClearEventLog"), role=UserRole.GAS_SUPPLIER)
+    assert done["values"]["data"]["ClearedEventLogs"] == 0x08
+    assert 0x8F0C not in [e.code for e in gsme.get(EventLogs).entries(LogKind.EVENT)]

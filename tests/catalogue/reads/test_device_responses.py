@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from opendcc.devices.reads_state import (
+    EVERY_REQUEST,
     LogKind,
     NetworkDataLog,
     inject_read_fault,
@@ -136,7 +137,14 @@ def _estate(reference: DecodedMessage, name: str) -> Estate:
     return estate
 
 
-def _answer(path: Path, *, fault: bool = False, empty: bool = False) -> DecodedMessage:
+def _answer(
+    path: Path,
+    *,
+    fault: bool = False,
+    empty: bool = False,
+    place: int = EVERY_REQUEST,
+    attribute: str | None = None,
+) -> DecodedMessage:
     reference = decode(bytes.fromhex(path.read_text().strip()), security())
     name = path.name
     use_case, variant = name.split("_")[:2]
@@ -152,7 +160,7 @@ def _answer(path: Path, *, fault: bool = False, empty: bool = False) -> DecodedM
     estate = _estate(reference, name)
     target = reference.message.originator
     if fault:
-        inject_read_fault(estate.state(target), use_case)
+        inject_read_fault(estate.state(target), use_case, place=place, attribute=attribute)
     inventory = EsmeVariants({ESME_ID: "C" if use_case == "ECS23b" else "A"})
     # The reference GCS15d Response answers an ACB Command for a Gas Supplier, which
     # opendcc sends directly: take it as an unknown remote party's to get the same form.

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from opendcc.devices import han_chf, han_device_log
+from opendcc.devices import config_api, han_chf, han_device_log, security_common
+from opendcc.devices.security_device_credentials import DeviceCredentials
 from opendcc.devices.security_firmware import receive_firmware_image
 from opendcc.devices.simulator import Outcome
 from opendcc.eui import Eui64
@@ -120,7 +121,33 @@ class Case:
     """Why no Device state of opendcc gives this reference Response (the case is skipped)."""
 
 
-_FAULT = "a device fault (hardware or read failure) that no Device state causes"
+def _hardware_fault(use_case: str, target: Eui64) -> Callable[[Hub], None]:
+    """A hardware fault on ``use_case`` where the reference ERROR Responses fail."""
+
+    def setup(hub: Hub) -> None:
+        security_common.inject_fault(hub.state(target), use_case)
+
+    return setup
+
+
+def _config_fault(key: str, target: Eui64) -> Callable[[Hub], None]:
+    def setup(hub: Hub) -> None:
+        config_api.inject_fault(hub.state(target), key)
+
+    return setup
+
+
+def _unreadable_certificates(target: Eui64) -> Callable[[Hub], None]:
+    """A damaged certificate store: the installed Device Certificates cannot be read."""
+
+    def setup(hub: Hub) -> None:
+        state = hub.state(target)
+        state.get(DeviceCredentials).certificates.update({"ds": "00", "ka": "00"})
+        state.touch()
+
+    return setup
+
+
 CASES: dict[str, Case] = {
     "CS03A1_8.7.1_ERROR": Case(before=("CS03A1_8.7.1_SUCCESS",)),
     "CS04ACCritical_8.8.1_SUCCESS": Case(
@@ -160,16 +187,17 @@ CASES: dict[str, Case] = {
     "CS02bSupplierByTransCoS_6.23_8F66_FUTURE_DATED_SUCCESS": Case(now=TEMPLATE_CREDENTIALS_NOW),
     "CS02bSupplierBySupplier_6.15.1_FUTURE_DATED_SUCCESS": Case(now=TEMPLATE_CREDENTIALS_NOW),
     "CS02bSupplierBySupplier_6.15.1_8F66_FUTURE_DATED_SUCCESS": Case(now=TEMPLATE_CREDENTIALS_NOW),
-    "CS07_8.9_ERROR": Case(unreproducible=_FAULT),
-    "CS02e_6.24.2_ERROR": Case(unreproducible=_FAULT),
-    "CCS01_8.11_ERROR": Case(unreproducible=_FAULT),
-    "CCS02_8.11_ERROR": Case(unreproducible=_FAULT),
-    "CCS03_8.12.1_ERROR": Case(unreproducible=_FAULT),
-    "CCS06_8.9_ERROR": Case(unreproducible=_FAULT),
-    "CCS07_8.9_ERROR": Case(unreproducible=_FAULT),
-    "ECS52_11.2_ERROR": Case(unreproducible=_FAULT),
-    "GCS38_11.2_ERROR": Case(unreproducible=_FAULT),
-    "ECS70Commission_8.1.1_ERROR": Case(unreproducible=_FAULT),
+    "CS07_8.9_ERROR": Case(setup=_hardware_fault("CS07", GSME_ID)),
+    "CS02e_6.24.2_ERROR": Case(setup=_unreadable_certificates(ESME_ID), now=CREDENTIALS_NOW),
+    "CCS01_8.11_ERROR": Case(setup=_hardware_fault("CCS01", CHF_ID)),
+    "CCS02_8.11_ERROR": Case(setup=_hardware_fault("CCS02", CHF_ID)),
+    "CCS03_8.12.1_ERROR": Case(setup=_hardware_fault("CCS03", CHF_ID)),
+    "CCS06_8.9_ERROR": Case(setup=_hardware_fault("CCS06", CHF_ID)),
+    "CCS07_8.9_ERROR": Case(setup=_hardware_fault("CCS07", CHF_ID)),
+    "ECS52_11.2_ERROR": Case(setup=_hardware_fault("ECS52", ESME_ID)),
+    "GCS38_11.2_ERROR": Case(setup=_hardware_fault("GCS38", GSME_ID)),
+    # 8.1.1's ECS70 is the configuration family's clock handler: its fault on the Clock.
+    "ECS70Commission_8.1.1_ERROR": Case(setup=_config_fault("8/0-0:1.0.0.255/2", ESME_ID)),
     "CS02c_6.17_SUCCESS": Case(now=CREDENTIALS_NOW, same_values=False),
     "CS02aMAC_6.24.1_SUCCESS": Case(now=CREDENTIALS_NOW, same_values=False),
     "CS02fMAC_6.24.1_SUCCESS": Case(now=CREDENTIALS_NOW, same_values=False),
