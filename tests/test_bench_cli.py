@@ -38,7 +38,8 @@ def test_bench_json_keeps_its_keys() -> None:
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)  # one JSON object: no progress output mixed in
-    for key in ("rps", "p50_ms", "p99_ms", "peak_rss_mb", "floor_ratio"):
+    keys = ("rps", "p50_ms", "p99_ms", "peak_rss_mb", "floor_ratio", "client_cpu_us_per_request")
+    for key in keys:
         assert isinstance(result[key], int | float) and result[key] > 0, key
     assert result["completed"] == result["requests"] > 0
     assert result["errors"] == 0

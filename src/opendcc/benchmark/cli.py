@@ -81,6 +81,7 @@ def bench(
     typer.echo(f"p99 latency          {result.p99_ms:10.1f} ms")
     typer.echo(f"peak server memory   {result.peak_rss_mb:10.0f} MB")
     typer.echo(f"server CPU/request   {result.server_cpu_us_per_request:10.0f} us")
+    typer.echo(f"client CPU/request   {result.client_cpu_us_per_request:10.0f} us")
     typer.echo(f"primitive floor      {result.floor_us_per_request:10.0f} us")
     typer.echo(f"ratio to the floor   {result.floor_ratio:10.2f}")
     typer.echo(

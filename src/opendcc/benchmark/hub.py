@@ -58,6 +58,9 @@ class BenchResult:
     server_cpu_us_per_request: float
     floor_us_per_request: float
     errors: int
+    client_cpu_us_per_request: float = 0.0
+    """This process's CPU (sending, receiving the responses) per request: with the hub's,
+    what the machine spends per request in all."""
 
     def to_json(self) -> dict[str, Any]:
         return {k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(self).items()}
@@ -321,6 +324,7 @@ async def run(
         await asyncio.sleep(1.0)
         rest = {s: b[50:] for s, b in bodies.items()}
         cpu_before, _ = _proc_stats(server.pid)
+        client_before = time.process_time()
         say(f"driving {len(rest)} streams for {duration:.0f} s")
         ticker = asyncio.create_task(_tick(measure_phase, duration))
         try:
@@ -337,6 +341,7 @@ async def run(
                 break
             await asyncio.sleep(0.05)
         cpu_after, peak = _proc_stats(server.pid)
+        client_cpu = time.process_time() - client_before
         latencies = sorted((arrivals[k] - t) * 1000 for k, t in sent.items() if k in arrivals)
         completed = len(latencies)
         cpu_per_request = (cpu_after - cpu_before) / max(completed, 1) * 1_000_000
@@ -353,6 +358,7 @@ async def run(
             server_cpu_us_per_request=cpu_per_request,
             floor_us_per_request=floor.per_request_us,
             errors=errors,
+            client_cpu_us_per_request=client_cpu / max(completed, 1) * 1_000_000,
         )
     finally:
         if server is not None and server.poll() is None:
