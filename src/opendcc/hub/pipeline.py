@@ -74,9 +74,9 @@ def replay_key(request: ServiceRequest) -> str:
     14.2-14.3, CS01a/CS01b: the Device takes the full counter from the Command and checks it
     against the top-up counters it keeps apart from the Command counter; RTDS shows
     ``3 * 2**32`` and ``6 * 2**32``), a multiple of 2**32 that jumps ahead of the time-based
-    counters of the User's other requests. The hub keeps it apart too (opendcc's reading):
-    top-ups must count up among themselves, and a top-up does not push the User's other
-    counter decades ahead.
+    counters of the User's other requests. The hub keeps it apart too (opendcc's reading,
+    docs/decisions.md, 5): top-ups must count up among themselves, and a top-up does not
+    push the User's other counter decades ahead.
     """
     originator = str(request.header.request_id.originator)
     if request.header.variant.code == TOP_UP_VARIANT:

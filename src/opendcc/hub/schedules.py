@@ -46,8 +46,8 @@ DCC Alerts (DUIS clause 3.6.3; the bodies are the schema's ``DCCAlert`` choices)
   ``CommandFailure{CommandRequestID, DSPScheduleID, DeviceID}`` (``COMMAND_FAILED``) in
   place of an error Response, as the delivery of that journal entry.
 The schema lists the ``DCCAlertCode`` values without their meanings, and the DUIS table
-that assigns them was not at hand: N3 and N4 are opendcc's reading (docs/duis-errors.md),
-kept in the two constants.
+that assigns them was not at hand: N3 and N4 are opendcc's reading (docs/duis-errors.md,
+docs/decisions.md, 1), kept in the two constants.
 
 Missed occurrences: the DCC runs a schedule once per period. When the hub was not running
 at an occurrence (or was late to it), the latest occurrence that has come is run once when

@@ -11,11 +11,17 @@ A Communications Hub carries SM WAN traffic only while it is in service: its Com
 Hub Function installed (``InstalledNotCommissioned``, ``Commissioned``) or brought back by
 the recovery procedure (``Recovered``). A hub that was never installed (``Pending``,
 ``Whitelisted``), was returned to the DCC (``Decommissioned``: DUIS 8.14.3 Fault Return,
-8.14.4 No Fault Return; SEC F7), whose premises opted out (``Withdrawn``) or which the DCC
-has suspended after a security failure (``Suspended``, ``Recovery``; SEC Appendix L) is
-not reachable: a Command to it, or to any Device behind it, cannot be delivered, and the
-DCC answers the User E20 ("the Command could not be sent", DUIS response codes), as for a
-hub out of coverage. ``transmit`` takes the hub's SMI status for that check.
+8.14.4 No Fault Return; SEC F7), whose premises opted out (``Withdrawn``), or which is
+``Suspended`` or in ``Recovery`` is not reachable: a Command to it, or to any Device behind
+it, cannot be delivered, and the DCC answers the User E20 ("the Command could not be sent",
+DUIS response codes), as for a hub out of coverage. ``transmit`` takes the hub's SMI status
+for that check.
+
+Sources: the SEC glossary's "Commissioned" (the seed text's glossary) has the DCC
+demonstrate that it can communicate with a Device over the SM WAN before it is
+Commissioned, so an ``InstalledNotCommissioned`` hub carries traffic. No source the project
+holds says whether ``Recovered``, ``Suspended`` or ``Recovery`` hubs carry traffic: the set
+below is opendcc's reading (docs/decisions.md, 3).
 
 The model is deterministic for a given seed, so a simulation or a failing test can be
 replayed exactly. Latency zero (the default) makes the WAN instantaneous, as the
