@@ -44,24 +44,6 @@ UNREPRODUCED: dict[str, str] = {
     "GCS15b_4.4.2_ERROR": _READS_LOG,
     "GCS15c_4.4.3_ERROR": _READS_LOG,
     "GCS16a_4.6.1_ERROR": _READS_LOG,
-    # supply family (tests/catalogue/supply/test_responses.py NOT_REPRODUCED)
-    "ECS38_7.12_ERROR": (
-        "setting the Randomised Offset Limit fails only for a value above 1799 s "
-        "(other-reason); the reference's hardware fault has no simulated cause"
-    ),
-    "ECS61e_7.15_ERROR": (
-        "the reference fails controller 5's description (0-0:94.44.0.25, #5) and answers "
-        "the rest other-reason; the supply family keeps descriptions as stored configuration "
-        "no controller fault makes unreadable, and fails controller 5's state (#10) only"
-    ),
-    "ECS47e_7.16_APC_INPUT_ERROR": (
-        "the reference stores controller 3's APC start (0-0:94.44.119.3) and fails its end "
-        "(.119.4); the supply family's controller fault fails the first parameter set"
-    ),
-    "ECS61d_7.14_ERROR": (
-        "the auxiliary controller descriptions and calendar ECS61d reads are stored "
-        "configuration no simulated fault makes unreadable"
-    ),
 }
 """Vectors no simulated Device state reproduces yet, with the reason."""
 
