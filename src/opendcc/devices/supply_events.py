@@ -83,7 +83,7 @@ from opendcc.eui import Eui64
 from opendcc.gbcs.dlms.datetimes import to_gbcs_seconds
 from opendcc.inventory.model import DeviceType
 from opendcc.smki.identity import RemotePartyRole
-from opendcc.transform.supply_objects import LEVEL_MAX
+from opendcc.transform.supply_objects import LEVEL_MAX, obis
 
 OUTAGE_LIMIT: Final = 64
 
@@ -358,9 +358,10 @@ def set_object_fault(state: DeviceState, instance: str, faulty: bool = True) -> 
     whichever controller it belongs to (``devices.supply_auxiliary``)."""
     if not holds(instance):
         raise ValueError(f"{instance!r} is not an auxiliary load control object of the ESME")
+    code = str(obis(instance))  # one spelling per object
     section = state.get(AuxiliaryLoadControl)
-    faults = [o for o in section.faulty_objects if o != instance]
+    faults = [o for o in section.faulty_objects if o != code]
     if faulty:
-        faults.append(instance)
+        faults.append(code)
     section.faulty_objects = sorted(faults)
     state.touch()
