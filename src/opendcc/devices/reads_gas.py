@@ -167,8 +167,9 @@ def _not_found(
 
 
 def _not_attempted(answered: ZclFrame) -> ZclFrame:
-    """A component after the one that failed, not attempted: a Default Response FAILURE
-    for command 0xFF, as the reference ERROR Responses give (GCS15b, GCS15c, GCS16a)."""
+    """A component after the one that failed, not attempted (GBCS 7.2.10): a Default
+    Response FAILURE for command 0xFF, as the reference ERROR Responses give (GCS15b,
+    GCS15c, GCS16a)."""
     header = ZclHeader.build(
         GeneralCommand.DEFAULT_RESPONSE,
         cluster_specific=False,

@@ -24,7 +24,7 @@ its message code: each get, set and action is looked up in a table of what the E
 
 Errors follow the reference ERROR Responses: the Commands are sent break-on-error, so the
 first item the ESME cannot carry out answers its reason and every later item answers
-other-reason without being carried out (GBCS 7.2.1: a break-on-error access-request stops
+other-reason without being carried out (GBCS 7.2.10: a break-on-error access-request stops
 at the first failure). The reasons, checked in this order for each item:
 
 - object-undefined for an object the ESME does not have (or a method it has not);
