@@ -553,7 +553,7 @@ def auxiliary_load_control(command: DeviceCommand, context: DeviceContext) -> De
         command,
         section,
         configuration(context.state),
-        frozenset(obis(instance) for instance in section.faulty_objects),
+        _faulty(section),
     )
     responses: list[Response] = []
     failed = False
@@ -571,6 +571,17 @@ def auxiliary_load_control(command: DeviceCommand, context: DeviceContext) -> De
     for follow in session.followers:
         follow()
     return DeviceReply(encode_dlms(b.payload(b.access_response_for(request, responses))))
+
+
+def _faulty(section: AuxiliaryLoadControl) -> frozenset[ObisCode]:
+    """The objects with a faulty store (stored state naming no OBIS code fails nothing)."""
+    codes = set()
+    for text in section.faulty_objects:
+        try:
+            codes.add(obis(text))
+        except ValueError:
+            continue
+    return frozenset(codes)
 
 
 def _from_load_controller(command: DeviceCommand, context: DeviceContext) -> bool:
