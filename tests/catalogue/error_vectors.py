@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -251,18 +252,66 @@ def _config(path: Path) -> Reproduction:
     return Reproduction(decode(result.response, s.device_security()), how)
 
 
+def _snapshots_of_the_reference(stem: str) -> tuple[Any, tuple[Any, Any] | None, str]:
+    """The reads estate set-up and read period that give the GSME as many snapshots as the
+    reference GSME held when it failed (GCS15b/c, GCS16a): (set-up, period, what)."""
+    from opendcc.devices.reads_state import CAUSE_CHANGE_OF_PAYMENT_MODE, record_billing_snapshot
+    from tests.catalogue.reads import test_device_responses as t
+    from tests.catalogue.reads.harness import GSME_ID
+
+    now = t.NOW
+    if stem.startswith("GCS15b"):
+        # The reference holds a change of tariff (cause 0x08), then a change of payment
+        # mode (0x2000); the estate has the tariff change 3 days ago.
+        def payment_mode_changed(estate: Any) -> None:
+            record_billing_snapshot(
+                estate.state(GSME_ID), now - timedelta(days=1), CAUSE_CHANGE_OF_PAYMENT_MODE
+            )
+
+        return payment_mode_changed, None, "a change of tariff and one of payment mode held"
+    if stem.startswith("GCS15c"):
+        # Two monthly billing dates in the period, as the reference's (2014-12-01, 2015-01-01).
+        return None, (now - timedelta(days=45), now), "two billing dates in the period"
+    if stem.startswith("GCS16a"):
+        # Three midnights in the period, as the reference's three daily snapshots.
+        return None, (now - timedelta(days=3), now), "three midnights in the period"
+    return None, None, ""
+
+
+def _failing_component(payload: dict[str, Any]) -> int | None:
+    """The index of the component a ZigBee reference Response fails part way through its
+    list (HARDWARE_FAILURE, every later component FAILURE: not attempted), if it does."""
+    statuses = [
+        (c.get("plaintext") or c.get("payload") or {}).get("status") for c in payload["components"]
+    ]
+    if 0xC0 not in statuses:
+        return None
+    at = statuses.index(0xC0)
+    if at == 0 or any(s == 0xC0 for s in statuses[:at]):
+        return None
+    return at if all(s == 0x01 for s in statuses[at + 1 :]) else None
+
+
 def _reads(path: Path) -> Reproduction:
     from opendcc.devices.reads_state import EVERY_REQUEST, REFERENCE_POSITION
     from tests.catalogue.reads import test_device_responses as t
 
     payload = reference(path).payload.to_json()
+    setup, period = None, None
     if payload["format"] == "dlms":
         place, attribute = REFERENCE_POSITION, None
         how = "a read fault at the reference's place (reads_state.inject_read_fault)"
+    elif (component := _failing_component(payload)) is not None:
+        place, attribute = component, None
+        setup, period, held = _snapshots_of_the_reference(name_of(path))
+        how = f"{held}; a read fault at component {component + 1} (inject_read_fault)"
     else:
         place, attribute = EVERY_REQUEST, _failing_record(payload)
         how = "a read fault" + (f" on {attribute}" if attribute else "") + " (inject_read_fault)"
-    return Reproduction(t._answer(path, fault=True, place=place, attribute=attribute), how)
+    answer = t._answer(
+        path, fault=True, place=place, attribute=attribute, period=period, setup=setup
+    )
+    return Reproduction(answer, how)
 
 
 def _failing_record(payload: dict[str, Any]) -> str | None:

@@ -23,12 +23,6 @@ import pytest
 from tests.catalogue import error_vectors as ev
 from tests.reference import require_reference
 
-_READS_LOG = (
-    "the reference GSME holds fewer snapshots than the reads harness's (GCS15b/c: 2 and 1 "
-    "of 12; GCS16a: 3 daily of 31), answers NOT_FOUND for the rest and fails one further "
-    "component (HARDWARE_FAILURE, FAILURE after); the reads family's GBZ fault fails every "
-    "component and its estate holds other snapshot counts"
-)
 _HARNESS = "the security family's harness cannot send it: "
 
 UNREPRODUCED: dict[str, str] = {
@@ -40,28 +34,6 @@ UNREPRODUCED: dict[str, str] = {
     "CS02aSignature_NA_ERROR": _HARNESS + "its Command is signed without a MAC header",
     "CS02bAnyByContingency_NA_ERROR": _HARNESS + "no Command or Pre-Command is published",
     "CS02fSignature_NA_ERROR": _HARNESS + "only its SUCCESS Command is published",
-    # reads family: the GSME's snapshot logs answered in part (see _READS_LOG).
-    "GCS15b_4.4.2_ERROR": _READS_LOG,
-    "GCS15c_4.4.3_ERROR": _READS_LOG,
-    "GCS16a_4.6.1_ERROR": _READS_LOG,
-    # supply family (tests/catalogue/supply/test_responses.py NOT_REPRODUCED)
-    "ECS38_7.12_ERROR": (
-        "setting the Randomised Offset Limit fails only for a value above 1799 s "
-        "(other-reason); the reference's hardware fault has no simulated cause"
-    ),
-    "ECS61e_7.15_ERROR": (
-        "the reference fails controller 5's description (0-0:94.44.0.25, #5) and answers "
-        "the rest other-reason; the supply family keeps descriptions as stored configuration "
-        "no controller fault makes unreadable, and fails controller 5's state (#10) only"
-    ),
-    "ECS47e_7.16_APC_INPUT_ERROR": (
-        "the reference stores controller 3's APC start (0-0:94.44.119.3) and fails its end "
-        "(.119.4); the supply family's controller fault fails the first parameter set"
-    ),
-    "ECS61d_7.14_ERROR": (
-        "the auxiliary controller descriptions and calendar ECS61d reads are stored "
-        "configuration no simulated fault makes unreadable"
-    ),
 }
 """Vectors no simulated Device state reproduces yet, with the reason."""
 

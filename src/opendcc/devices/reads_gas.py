@@ -15,11 +15,13 @@ Answers follow the reference Responses: register reads are a Read Attributes Res
 (Divisor 1000, Multiplier 1, unit m3, summations in litres) in an encrypted component;
 each snapshot request gets a Publish (Prepay) Snapshot, encrypted, or a Default Response
 NOT_FOUND when no snapshot of that cause is at that offset of the range (offset 0 the
-oldest); sampled data (profile, daily consumption, network data) a Get Sampled Data
-Response, encrypted, or NOT_FOUND when no sample is in the range; the debt log is
-encrypted, the top-up log and the event logs are not. Encrypted components are sealed for
-the User (or the supplementary remote party of an ACB Command) with invocation counter 0
-and the component's position as additional frame counter.
+oldest), the GSME holding only what it has captured by then (a 4.4.3 snapshot per billing
+date, a 4.6.1 one per midnight, a 4.4.2 one per change of tariff or payment mode);
+sampled data (profile, daily consumption, network data) a Get Sampled Data Response,
+encrypted, or NOT_FOUND when no sample is in the range; the debt log is encrypted, the
+top-up log and the event logs are not. Encrypted components are sealed for the User (or
+the supplementary remote party of an ACB Command) with invocation counter 0 and the
+component's position as additional frame counter.
 """
 
 from __future__ import annotations
@@ -57,7 +59,14 @@ from opendcc.gbcs.gbz import encode as encode_gbz
 from opendcc.gbcs.gbz.payload import Component, EncryptedGbzComponent, GbzComponent, GbzPayload
 from opendcc.gbcs.gbz.status import ZclStatus
 from opendcc.gbcs.gbz.timefmt import utc_seconds
-from opendcc.gbcs.gbz.zcl import ClusterCommand, ReadAttributes, ZclFrame
+from opendcc.gbcs.gbz.zcl import (
+    ClusterCommand,
+    DefaultResponse,
+    GeneralCommand,
+    ReadAttributes,
+    ZclFrame,
+    ZclHeader,
+)
 from opendcc.gbcs.security import MissingKeyError
 from opendcc.inventory.model import DeviceType, Fuel
 
@@ -76,6 +85,8 @@ TIERS_AND_BLOCKS: Final = 0x14
 EVENT_LOG_ID, SECURITY_LOG_ID = 3, 4
 _LOGS: Final = {EVENT_LOG_ID: LogKind.EVENT, SECURITY_LOG_ID: LogKind.SECURITY}
 CAUSE_GENERAL, CAUSE_BILLING = 0x0000_0001, 0x0000_0002
+NOT_ATTEMPTED: Final = 0xFF
+"""The command id of the Default Response to a component not attempted after a failure."""
 
 
 @dataclass(slots=True)
@@ -155,6 +166,19 @@ def _not_found(
     return GbzComponent(cluster, z.default_response(cluster, frame, status), False)
 
 
+def _not_attempted(answered: ZclFrame) -> ZclFrame:
+    """A component after the one that failed, not attempted (GBCS 7.2.10): a Default
+    Response FAILURE for command 0xFF, as the reference ERROR Responses give (GCS15b,
+    GCS15c, GCS16a)."""
+    header = ZclHeader.build(
+        GeneralCommand.DEFAULT_RESPONSE,
+        cluster_specific=False,
+        server_to_client=not answered.header.server_to_client,
+        transaction_sequence_number=answered.header.transaction_sequence_number,
+    )
+    return ZclFrame(header, DefaultResponse(NOT_ATTEMPTED, int(ZclStatus.FAILURE)))
+
+
 def _answer(
     command: DeviceCommand,
     context: DeviceContext,
@@ -164,22 +188,30 @@ def _answer(
 ) -> DeviceReply:
     """Answer each command component in order (``answer(read, position, cluster, frame)``);
     a fault or a GPF without a GSME answers every component with a hardware failure (a
-    fault on one attribute: that attribute's record of a register read only). A payload
-    that is not GBZ gets an empty Response (nothing done)."""
+    fault on one attribute: that attribute's record of a register read only; a fault
+    placed at a component index: the components before it answered, that one a hardware
+    failure, every later one not attempted). A payload that is not GBZ gets an empty
+    Response (nothing done)."""
     if not isinstance(command.payload, GbzPayload):
         return DeviceReply(encode_gbz(z.response_payload()))
     components = _payload(command).components
     fault = take_read_fault(context, command.use_case)
     attribute = fault.attribute if fault is not None else None
-    faulty = fault is not None and attribute is None
+    faulty = fault is not None and attribute is None and fault.place < 0
+    placed = fault if fault is not None and attribute is None and fault.place >= 0 else None
     meter, at = _gas_meter(context) if needs_meter else (None, context.now)
     read = GasRead(command, context, meter, at, failing_attribute=attribute)
     out: list[Component] = []
+    count = len(components)
     for position, component in enumerate(components):
         frame = component.frame
         if frame is None:
             continue
-        if faulty or (needs_meter and meter is None):
+        status = "ok" if placed is None else placed.status_of(position, count)
+        if status == "not-attempted":
+            out.append(GbzComponent(component.cluster_id, _not_attempted(frame), False))
+            continue
+        if faulty or status == "fault" or (needs_meter and meter is None):
             if isinstance(frame.payload, ReadAttributes):
                 statuses = [(a, ZclStatus.HARDWARE_FAILURE) for a in frame.payload.attribute_ids]
                 reply = z.read_attributes_response(

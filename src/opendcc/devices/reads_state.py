@@ -34,7 +34,8 @@ API for other families (import this module; it imports none of theirs):
 - ``set_esme_variant(state, variant)``, ``attach_gsme(gpf_state, gsme_eui)``: seeding;
 - ``inject_read_fault(state, use_case, times=1, place=EVERY_REQUEST, attribute=None)``:
   make the next reads fail (testing): every request, or at the reference's place
-  (``REFERENCE_POSITION``) or an index, or one ZigBee attribute's record.
+  (``REFERENCE_POSITION``, DLMS) or an index (a DLMS request or a GBZ component; those
+  after it are not attempted), or one ZigBee attribute's record.
 
 Other families' state is read by section NAME through ``DeviceState.peek`` (never by
 importing their modules); the conventions are in ``reads_foreign`` and
@@ -302,14 +303,15 @@ before it are answered, those after it other-reason (not attempted)."""
 @dataclass(frozen=True, slots=True)
 class ReadFault:
     """A planned fault: where it strikes (``EVERY_REQUEST``, ``REFERENCE_POSITION`` or a
-    0-based request index) and, for ZigBee Read Attributes, the one attribute (by ZCL
-    name) whose record fails (None: every record)."""
+    0-based index of a DLMS request or a GBZ component) and, for ZigBee Read Attributes,
+    the one attribute (by ZCL name) whose record fails (None: every record)."""
 
     place: int = EVERY_REQUEST
     attribute: str | None = None
 
     def status_of(self, index: int, count: int) -> str:
-        """``ok``, ``fault`` or ``not-attempted`` for DLMS request ``index`` of ``count``."""
+        """``ok``, ``fault`` or ``not-attempted`` for DLMS request (or GBZ component)
+        ``index`` of ``count``."""
         if self.place == EVERY_REQUEST:
             return "fault"
         at = max(count - 2, 0) if self.place == REFERENCE_POSITION else min(self.place, count - 1)

@@ -23,10 +23,27 @@ its message code: each get, set and action is looked up in a table of what the E
   associations (ECS61c), the controller states as the reference's JSON text (ECS61e).
 
 Errors follow the reference ERROR Responses: the Commands are sent break-on-error, so the
-first item the ESME cannot carry out answers its reason (hardware-fault for a controller
-with a hardware fault, other-reason for one not fitted, type-unmatched for a value of the
-wrong type, object-undefined for an object it does not have) and every later item answers
-other-reason without being carried out.
+first item the ESME cannot carry out answers its reason and every later item answers
+other-reason without being carried out (GBCS 7.2.10: a break-on-error access-request stops
+at the first failure). The reasons, checked in this order for each item:
+
+- object-undefined for an object the ESME does not have (or a method it has not);
+- hardware-fault when the item needs Auxiliary Controller [n] and the controller has a
+  hardware fault (``AuxiliaryFault.HARDWARE``), other-reason when it is not fitted
+  (``AuxiliaryFault.ABSENT``); its description and HCALCS ID are the ESME's own and do not
+  need it;
+- type-unmatched for a value of the wrong type, other-reason for a value out of range (a
+  Randomised Offset Limit above 1799 s) or a script the ESME cannot run;
+- hardware-fault when the storage of the object the item reads, writes or runs has a
+  fault (``AuxiliaryLoadControl.faulty_objects``, injected with
+  ``supply_events.set_object_fault``). This is the only check that depends on the object
+  rather than the controller, which is how the reference Devices answer: ECS38 fails
+  setting the Randomised Offset Limit to a valid 900 s; ECS47e stores controller 3's APC
+  limit start and fails its end (so controller 3 answers); ECS61d fails controller 3's
+  description and ECS61e controller 5's HCALCS ID, both stored in the ESME.
+
+``holds(instance)`` says whether the interpreter has an object, so that a fault is only
+injected on one it has.
 """
 
 from __future__ import annotations
@@ -156,6 +173,8 @@ class _Session:
     command: DeviceCommand
     section: AuxiliaryLoadControl
     config: AuxiliaryControllerConfiguration
+    faulty: frozenset[ObisCode] = frozenset()
+    """The objects whose storage has a hardware fault."""
     changed: bool = False
     followers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -175,6 +194,11 @@ class _Session:
         if controller.fault == AuxiliaryFault.ABSENT:
             raise _RefusedError(DataAccessResult.OTHER_REASON)
         return controller
+
+    def storage(self, instance: ObisCode) -> None:
+        """The item is about to read, write or run ``instance``: a faulty store cannot."""
+        if instance in self.faulty:
+            raise _RefusedError(DataAccessResult.HARDWARE_FAULT)
 
     def level(self, n: int, channel: Channel) -> int:
         kind = self.config.kinds[n - 1]
@@ -306,6 +330,7 @@ def _set(session: _Session, item: Set) -> None:
             raise _RefusedError(DataAccessResult.TYPE_UNMATCHED)
         if value.value > RANDOMISED_OFFSET_LIMIT_MAX:
             raise _RefusedError(DataAccessResult.OTHER_REASON)
+        session.storage(instance)
         session.section.randomised_offset_limit = value.value
         session.section.record(
             session.now, 0, f"randomised offset limit {value.value} s", session.by
@@ -315,7 +340,9 @@ def _set(session: _Session, item: Set) -> None:
     if boost is not None:
         if not isinstance(value, Boolean):
             raise _RefusedError(DataAccessResult.TYPE_UNMATCHED)
-        session.working(boost).boost = value.value
+        controller = session.working(boost)
+        session.storage(instance)
+        controller.boost = value.value
         session.section.record(
             session.now, boost, f"boost {'on' if value.value else 'off'}", session.by
         )
@@ -325,12 +352,15 @@ def _set(session: _Session, item: Set) -> None:
         raise _RefusedError(DataAccessResult.OBJECT_UNDEFINED)
     n, k = parameter
     controller = session.working(n)
+    stored: int | str
     if isinstance(value, LongUnsigned):
-        controller.parameters[str(k)] = value.value
+        stored = value.value
     elif isinstance(value, OctetString):
-        controller.parameters[str(k)] = _date_time(value).isoformat()
+        stored = _date_time(value).isoformat()
     else:
         raise _RefusedError(DataAccessResult.TYPE_UNMATCHED)
+    session.storage(instance)
+    controller.parameters[str(k)] = stored
 
 
 def _date_time(value: OctetString) -> datetime:
@@ -369,20 +399,30 @@ def _action(session: _Session, item: Action) -> None:
     if method.instance == _AUXILIARY_TABLE:
         switching = parse_auxiliary_load_script(selector)
         if switching is not None:
+            _run(session, method.instance, switching[0])
             _switch(session, *switching)
             return
         controlled = parse_controller_script(selector)
         if controlled is None:
             raise _RefusedError(ActionResult.OTHER_REASON)
+        _run(session, method.instance, controlled[0])
         _set_state(session, *controlled)
         return
     if method.instance == _APC_TABLE:
         controlled = parse_controller_script(selector)
         if controlled is None:
             raise _RefusedError(ActionResult.OTHER_REASON)
+        _run(session, method.instance, controlled[0])
         _limit(session, *controlled)
         return
     raise _RefusedError(ActionResult.OBJECT_UNDEFINED)
+
+
+def _run(session: _Session, table: ObisCode, n: int) -> None:
+    """A script of ``table`` for controller ``n`` is about to run: the controller must
+    answer, then the table's store be readable."""
+    session.working(n)
+    session.storage(table)
 
 
 def _switch(session: _Session, n: int, action: AuxiliaryLoadAction) -> None:
@@ -485,7 +525,9 @@ def _carry_out(session: _Session, item: Request) -> Response:
         )
         if getter is None:
             raise _RefusedError(DataAccessResult.OBJECT_UNDEFINED)
-        return b.get_ok(getter(session, item))
+        value = getter(session, item)
+        session.storage(item.attribute.instance)
+        return b.get_ok(value)
     session.changed = True
     if isinstance(item, Set):
         _set(session, item)
@@ -505,8 +547,13 @@ def auxiliary_load_control(command: DeviceCommand, context: DeviceContext) -> De
             _refused(item, DataAccessResult.SCOPE_OF_ACCESS_VIOLATED) for item in request.requests
         ]
         return DeviceReply(encode_dlms(b.payload(b.access_response_for(request, denied))))
+    section = context.state.get(AuxiliaryLoadControl)
     session = _Session(
-        context, command, context.state.get(AuxiliaryLoadControl), configuration(context.state)
+        context,
+        command,
+        section,
+        configuration(context.state),
+        _faulty(section),
     )
     responses: list[Response] = []
     failed = False
@@ -526,11 +573,36 @@ def auxiliary_load_control(command: DeviceCommand, context: DeviceContext) -> De
     return DeviceReply(encode_dlms(b.payload(b.access_response_for(request, responses))))
 
 
+def _faulty(section: AuxiliaryLoadControl) -> frozenset[ObisCode]:
+    """The objects with a faulty store (stored state naming no OBIS code fails nothing)."""
+    codes = set()
+    for text in section.faulty_objects:
+        try:
+            codes.add(obis(text))
+        except ValueError:
+            continue
+    return frozenset(codes)
+
+
 def _from_load_controller(command: DeviceCommand, context: DeviceContext) -> bool:
     """Whether the originator may limit an APC: a Load Controller, or a party whose role
     the keystore cannot tell (the simulator has already checked its signature)."""
     role = role_of(context, command.remote_party)
     return role is None or role is RemotePartyRole.LOAD_CONTROLLER
+
+
+def holds(instance: str) -> bool:
+    """Whether the ESME has object ``instance`` (an OBIS code) among those this interpreter
+    reads, writes or runs."""
+    try:
+        code = obis(instance)
+    except (GbcsDecodeError, ValueError):
+        return False
+    return (
+        any(key[1] == code for key in _GETTERS)
+        or code in (_OFFSET_LIMIT, _AUXILIARY_TABLE, _APC_TABLE)
+        or parse_controller_parameter(code) is not None
+    )
 
 
 # --- waking ------------------------------------------------------------------------------------

@@ -57,8 +57,15 @@ class Channel(enum.StrEnum):
 
 
 class AuxiliaryFault(enum.StrEnum):
+    """A fault of Auxiliary Controller [n] as a whole (a fault of one stored object is
+    ``AuxiliaryLoadControl.faulty_objects``)."""
+
     HARDWARE = "hardware"
-    """The controller is fitted but does not respond: its items answer hardware-fault."""
+    """The controller is fitted but does not respond: whatever acts on it or senses it
+    (its switch output state, its state, its Boost Function Control, its parameters, its
+    scripts) answers hardware-fault. Its description and HCALCS ID, which the ESME keeps,
+    stay readable: the reference ECS61a ERROR Response reads those of controller 4 and
+    fails its switch only."""
     ABSENT = "absent"
     """No controller is fitted at this index: its items answer other-reason."""
 
@@ -193,6 +200,9 @@ class AuxiliaryLoadControl(Section):
     boost_log: list[list[int]] = field(default_factory=list)
     """Boost periods as [start, end] in GBCS seconds (since 2000-01-01), oldest first."""
     history: list[dict[str, Any]] = field(default_factory=list)
+    faulty_objects: list[str] = field(default_factory=list)
+    """Objects (OBIS codes as ``0-0:94.44.0.1``) whose storage in the ESME has a hardware
+    fault: every get, set or action on one answers hardware-fault (``set_object_fault``)."""
 
     @classmethod
     def initial(cls, device: Device) -> Self:
@@ -209,6 +219,7 @@ class AuxiliaryLoadControl(Section):
             "boost_duration_minutes": self.boost_duration_minutes,
             "boost_log": [list(entry) for entry in self.boost_log],
             "history": list(self.history),
+            "faulty_objects": list(self.faulty_objects),
         }
 
     @classmethod
@@ -221,6 +232,7 @@ class AuxiliaryLoadControl(Section):
             boost_duration_minutes=int(obj.get("boost_duration_minutes", 60)),
             boost_log=[[int(a), int(b)] for a, b in obj.get("boost_log") or []],
             history=list(obj.get("history") or []),
+            faulty_objects=[str(o) for o in obj.get("faulty_objects") or []],
         )
 
     def record(self, at: datetime, n: int, what: str, by: str) -> None:

@@ -27,9 +27,10 @@ counters, in order). Give each Device a context whose ``now`` is the moment of t
 - ``boost_pressed(meter)``: the consumer presses the Boost Button: the associated
   auxiliary controllers switch on for the boost duration, and the Boost Button event log
   records the period (read by 7.11).
-- ``set_switch_faults`` / ``set_auxiliary_fault``: inject the faults the reference ERROR
-  Responses show (the switch that does not move, a state that cannot be sensed, an
-  auxiliary controller that does not answer).
+- ``set_switch_faults`` / ``set_auxiliary_fault`` / ``set_object_fault``: inject the
+  faults the reference ERROR Responses show (the switch that does not move, a state that
+  cannot be sensed, an auxiliary controller that does not answer, an auxiliary load
+  control object whose storage in the ESME cannot be read or written).
 
 Alert recipients default to the meter's Remote Parties (``devices.supply_parties``); an
 Alert with no known recipient is not raised. The Devices log what happens
@@ -60,6 +61,7 @@ from opendcc.devices.supply_alerts import (
     generic,
     supply_outage_restored,
 )
+from opendcc.devices.supply_auxiliary import holds
 from opendcc.devices.supply_auxiliary_state import (
     AuxiliaryFault,
     AuxiliaryLoadControl,
@@ -81,7 +83,7 @@ from opendcc.eui import Eui64
 from opendcc.gbcs.dlms.datetimes import to_gbcs_seconds
 from opendcc.inventory.model import DeviceType
 from opendcc.smki.identity import RemotePartyRole
-from opendcc.transform.supply_objects import LEVEL_MAX
+from opendcc.transform.supply_objects import LEVEL_MAX, obis
 
 OUTAGE_LIMIT: Final = 64
 
@@ -346,4 +348,20 @@ def set_auxiliary_fault(state: DeviceState, n: int, fault: AuxiliaryFault | None
     """Give Auxiliary Controller [n] a fault (or clear it)."""
     controller = state.get(AuxiliaryLoadControl).controller(n)
     controller.fault = None if fault is None else fault.value
+    state.touch()
+
+
+def set_object_fault(state: DeviceState, instance: str, faulty: bool = True) -> None:
+    """Give the ESME's storage of auxiliary load control object ``instance`` (an OBIS code
+    such as ``0-0:94.44.0.1``) a hardware fault, or clear it: every get, set or action on
+    the object then answers hardware-fault (DLMS data-access-result / action-result 1),
+    whichever controller it belongs to (``devices.supply_auxiliary``)."""
+    if not holds(instance):
+        raise ValueError(f"{instance!r} is not an auxiliary load control object of the ESME")
+    code = str(obis(instance))  # one spelling per object
+    section = state.get(AuxiliaryLoadControl)
+    faults = [o for o in section.faulty_objects if o != code]
+    if faulty:
+        faults.append(code)
+    section.faulty_objects = sorted(faults)
     state.touch()

@@ -16,6 +16,7 @@ components, and the type of every value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -144,20 +145,27 @@ def _answer(
     empty: bool = False,
     place: int = EVERY_REQUEST,
     attribute: str | None = None,
+    period: tuple[datetime, datetime] | None = None,
+    setup: Callable[[Estate], None] | None = None,
 ) -> DecodedMessage:
+    """The simulated Device's answer to the vector's request: with a read fault
+    (``fault``, ``place``, ``attribute``), for a period it holds nothing for (``empty``)
+    or for ``period`` (default: the variant's), after ``setup`` of the estate."""
     reference = decode(bytes.fromhex(path.read_text().strip()), security())
     name = path.name
     use_case, variant = name.split("_")[:2]
     template = _template(use_case, variant, name)
     body = template.body
     if body.find(f"{SR}ReadLogPeriod") is not None:
-        start, end = PAST if empty else _period(variant)
+        start, end = PAST if empty else period or _period(variant)
         body = body_with_period(template, start, end)
     if reference.message.header.other_information.supplementary_remote_party is None:
         certificate = body.find(f"{SR}KAPublicSecurityCredentials")
         if certificate is not None:
             body.remove(certificate)
     estate = _estate(reference, name)
+    if setup is not None:
+        setup(estate)
     target = reference.message.originator
     if fault:
         inject_read_fault(estate.state(target), use_case, place=place, attribute=attribute)

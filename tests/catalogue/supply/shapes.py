@@ -31,13 +31,7 @@ def frame_shape(decoded: DecodedMessage) -> dict[str, Any]:
     }
 
 
-def results(decoded: DecodedMessage) -> list[tuple[str, int]]:
-    """(kind, result code) of each item of a DLMS access-response."""
-    apdu = decoded.payload.to_json()["apdu"]
-    return [(r["kind"], r["code"]) for r in apdu["responses"]]
-
-
-def payload_shape(decoded: DecodedMessage, *, values: bool = True) -> Any:
+def payload_shape(decoded: DecodedMessage) -> Any:
     obj = decoded.payload.to_json()
     if obj["format"] == "dlms":
         apdu = obj["apdu"]
@@ -45,10 +39,7 @@ def payload_shape(decoded: DecodedMessage, *, values: bool = True) -> Any:
             return (
                 "dlms",
                 apdu["type"],
-                tuple(
-                    (r["kind"], r["code"], data_shape(r["data"]) if values else None)
-                    for r in apdu["responses"]
-                ),
+                tuple((r["kind"], r["code"], data_shape(r["data"])) for r in apdu["responses"]),
             )
         if apdu["type"] == "data-notification":
             return ("dlms", apdu["type"], data_shape(apdu["body"]))

@@ -13,7 +13,7 @@ import pytest
 from opendcc.devices import supply, supply_auxiliary, supply_events  # noqa: F401
 from opendcc.devices.simulator import DeviceContext, DeviceSimulator
 from opendcc.devices.state import DeviceState
-from opendcc.devices.supply_auxiliary_state import AuxiliaryLoadControl, randomisation
+from opendcc.devices.supply_auxiliary_state import AuxiliaryLoadControl, Channel, randomisation
 from opendcc.devices.supply_state import (
     CONSUMER,
     Refused,
@@ -27,8 +27,23 @@ from opendcc.devices.supply_state import (
 from opendcc.gbcs.security import GbcsSecurity
 from opendcc.transform import supply as supply_transforms  # noqa: F401
 from opendcc.transform import supply_auxiliary as auxiliary_transforms  # noqa: F401
+from opendcc.transform.supply_objects import (
+    APC_LEVEL_SCRIPT_TABLE,
+    RANDOMISED_OFFSET_LIMIT,
+    ControllerParameter,
+    controller_parameter,
+    description,
+)
 from tests.catalogue.supply.cases import INLINE_BODIES
-from tests.catalogue.supply.harness import ESME, GSME, RTDS_NOW, SUPPLIER, Meter, body
+from tests.catalogue.supply.harness import (
+    ESME,
+    GSME,
+    LOAD_CONTROLLER,
+    RTDS_NOW,
+    SUPPLIER,
+    Meter,
+    body,
+)
 
 ENABLE, DISABLE, ARM, READ = (
     body("<sr:EnableSupply/>"),
@@ -277,6 +292,73 @@ def test_randomised_offset_limit_is_kept(security: GbcsSecurity) -> None:
     first = randomisation(esme.state)
     assert first.limit == 900 and 0 <= first.offset <= 900
     assert randomisation(DeviceState.from_json(ESME, esme.state.to_json())) == first
+
+
+_HARDWARE = {"error": "hardware-fault", "code": 1}
+_NOT_TRIED = {"error": "other-reason", "code": 250}
+
+
+def _offset_limit(seconds: int) -> object:
+    return body(INLINE_BODIES["ECS38_7.12"].replace(">900<", f">{seconds}<"))
+
+
+def test_a_faulty_store_fails_its_object_until_cleared(security: GbcsSecurity) -> None:
+    esme = Meter(security, ESME)
+    esme.send("7.12", _offset_limit(900))
+    supply_events.set_object_fault(esme.state, RANDOMISED_OFFSET_LIMIT)
+    _reload(esme)  # the fault is Device state: it survives a save
+    refused = esme.send("7.12", _offset_limit(600))
+    assert refused.values == {"RandomisedOffsetLimit": _HARDWARE}
+    assert esme.state.get(AuxiliaryLoadControl).randomised_offset_limit == 900
+    supply_events.set_object_fault(esme.state, RANDOMISED_OFFSET_LIMIT, faulty=False)
+    assert esme.send("7.12", _offset_limit(600)).values == {"RandomisedOffsetLimit": "success"}
+    assert esme.state.get(AuxiliaryLoadControl).randomised_offset_limit == 600
+
+
+def test_a_faulty_parameter_store_leaves_its_controller_working(security: GbcsSecurity) -> None:
+    esme = Meter(security, ESME)
+    end = controller_parameter(3, ControllerParameter.APC_LIMIT_END)
+    supply_events.set_object_fault(esme.state, end)
+    apc = body(INLINE_BODIES["ECS47e_7.16_APC_INPUT"])  # controller 3's input, 50 %
+    answer = esme.send("7.16", apc, originator=LOAD_CONTROLLER)
+    assert list(answer.values.values()) == ["success", _HARDWARE, _NOT_TRIED]
+    assert answer.alerts == []  # no limit, so no ECS101
+    controller = esme.state.get(AuxiliaryLoadControl).controller(3)
+    assert set(controller.parameters) == {"3"}  # the start is stored, the end is not
+    assert controller.channel(Channel.INPUT).limit is None
+    # Controller 3 itself answers: its state reads, and a period it stores runs.
+    assert _states(esme, RTDS_NOW)[2] == '{"outputState": 0, "inputState": 0}'
+    state = body(INLINE_BODIES["ECS47a_7.13_APC_INPUT"])  # controller 3's input, 50 %
+    assert set(esme.send("7.13", state).values.values()) == {"success"}
+
+
+def test_a_faulty_script_table_runs_no_script(security: GbcsSecurity) -> None:
+    esme = Meter(security, ESME)
+    supply_events.set_object_fault(esme.state, APC_LEVEL_SCRIPT_TABLE)
+    apc = body(INLINE_BODIES["ECS47e_7.16_APC_INPUT"])
+    answer = esme.send("7.16", apc, originator=LOAD_CONTROLLER)
+    assert list(answer.values.values()) == ["success", "success", _HARDWARE]
+    assert esme.state.get(AuxiliaryLoadControl).controller(3).channel(Channel.INPUT).limit is None
+
+
+def test_a_faulty_description_fails_its_read_only(security: GbcsSecurity) -> None:
+    esme = Meter(security, ESME)
+    supply_events.set_object_fault(esme.state, description(3))
+    read = esme.send("7.14", body(INLINE_BODIES["ECS61d_7.14"]))
+    codes = [r["code"] for r in read.apdu["responses"]]
+    assert codes == [0, 0, 1, 250, 250, 250, 250]
+    assert "0-0:94.44.0.13" in esme.state.get(AuxiliaryLoadControl).faulty_objects
+    # Everything else about controller 3 answers: its HCALCS ID and its state (ECS61e).
+    operational = esme.send("7.15", body(INLINE_BODIES["ECS61e_7.15"]))
+    assert [r["code"] for r in operational.apdu["responses"]] == [0] * 10
+
+
+@pytest.mark.parametrize("instance", ["1-0:1.8.0.255", "0-0:94.44.122.1", "not an OBIS code"])
+def test_only_an_object_the_esme_has_can_be_faulty(security: GbcsSecurity, instance: str) -> None:
+    esme = Meter(security, ESME)
+    with pytest.raises(ValueError, match="not an auxiliary load control object"):
+        supply_events.set_object_fault(esme.state, instance)
+    assert esme.state.get(AuxiliaryLoadControl).faulty_objects == []
 
 
 def test_state_sections_survive_json(security: GbcsSecurity) -> None:
