@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 
-from opendcc.devices.config_cosem import read_value
 from opendcc.devices.state import DeviceState
 from opendcc.eui import Eui64
 from opendcc.gbcs.dlms.data import (
     Array,
     BitString,
     Boolean,
+    Data,
     LongUnsigned,
     OctetString,
     Structure,
@@ -241,6 +241,15 @@ def scheduled_controller_level(
     input from its controlled load, per the calendar at ``at``."""
     action = scheduled_action(state, controller, at)
     return None if action is None else (action.level, action.input_from_load)
+
+
+def read_value(state: DeviceState, class_id: int, obis: str, attribute_id: int) -> Data | None:
+    """``config_cosem.read_value``, imported at first use: ``config_cosem`` loads the object
+    table, which reaches this module again (through ``config_api``), so importing it at
+    the top would make importing this module first fail."""
+    from opendcc.devices.config_cosem import read_value as read  # noqa: PLC0415
+
+    return read(state, class_id, obis, attribute_id)
 
 
 __all__ = [

@@ -8,10 +8,10 @@ shape, other-reason for a value out of range or inconsistent (Green Book result 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from opendcc.devices.config_cosem import DAR, Accept, CosemContext
 from opendcc.gbcs.context import GbcsEncodeError
+from opendcc.gbcs.dlms.apdu import DataAccessResult
 from opendcc.gbcs.dlms.data import (
     Array,
     BitString,
@@ -25,6 +25,11 @@ from opendcc.gbcs.dlms.data import (
     VisibleString,
 )
 from opendcc.gbcs.dlms.datetimes import CosemDate, CosemDateTime, CosemTime
+
+if TYPE_CHECKING:  # config_cosem imports the object table, which imports this module
+    from opendcc.devices.config_cosem import Accept, CosemContext
+
+DAR = DataAccessResult
 
 # --- value checks -------------------------------------------------------------------------
 
