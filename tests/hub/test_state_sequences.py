@@ -277,6 +277,20 @@ async def test_configuration_write_then_read(hub: RunningHub) -> None:
     )
 
 
+async def test_randomised_offset_limit_set_by_supply_read_by_configuration(
+    hub: RunningHub,
+) -> None:
+    """One Randomised Offset Limit per ESME: 7.12 (ECS38, the supply family) writes it and
+    6.2.2 (ECS26c, the configuration family) reads it back, with the offset derived from it."""
+    esme = hub.device_of(DeviceType.ESME)
+    body = build.sr("SetRandomisedOffsetLimit", children=[build.sr("RandomisedOffsetLimit", "900")])
+    await _ask(hub, SUPPLIER, request("7.12", body, party(SUPPLIER), esme.device_id, cv=4))
+    read = await _read(hub, SUPPLIER, "ECS26c_6.2.2_SUCCESS", esme)
+    assert read["RandomisedOffsetLimit"] == 900
+    assert read["RandomisedOffset"] == read["RandomisedOffsetNumber"] % 901
+    _record("configuration", "ESME 7.12 -> 6.2.2", "randomised offset limit 900 s")
+
+
 # --- supply ----------------------------------------------------------------------------------
 
 

@@ -52,6 +52,7 @@ from opendcc.devices.config_cosem import (
 )
 from opendcc.devices.config_state import ClockState, SubGhz, identity_number
 from opendcc.devices.reads_state import LogKind
+from opendcc.devices.supply_auxiliary_state import AuxiliaryLoadControl
 from opendcc.gbcs.dlms import builders as b
 from opendcc.gbcs.dlms.apdu import ActionResult
 from opendcc.gbcs.dlms.cosem import SelectiveAccess
@@ -70,6 +71,7 @@ from opendcc.gbcs.dlms.data import (
 )
 from opendcc.gbcs.dlms.datetimes import to_gbcs_seconds
 from opendcc.inventory.model import Device, DeviceType
+from opendcc.transform.supply_objects import RANDOMISED_OFFSET_LIMIT_MAX
 
 E, C, H = DeviceType.ESME, DeviceType.CHF, DeviceType.HCALCS
 
@@ -481,7 +483,12 @@ def _build_tables() -> None:
         "0-0:94.44.0.1",
         2,
         CosemAttribute(
-            "RandomisedOffsetLimit", ESME_ONLY, _const(LongUnsigned(1800)), typed(LongUnsigned)
+            "RandomisedOffsetLimit",
+            ESME_ONLY,
+            _const(LongUnsigned(0)),
+            typed(LongUnsigned, 0, RANDOMISED_OFFSET_LIMIT_MAX),
+            compute=_randomised_offset_limit,
+            after_write=_write_randomised_offset_limit,
         ),
     )
     _attribute(
@@ -757,9 +764,22 @@ def _build_tables() -> None:
     )
 
 
+def _randomised_offset_limit(ctx: CosemContext) -> Data:
+    """The ESME's one Randomised Offset Limit: the supply family's (ECS38 writes it, its
+    auxiliary load control switching is delayed by it), read here for 6.2.2 (ECS26c), so
+    a write through either family is what both read."""
+    return LongUnsigned(ctx.state.get(AuxiliaryLoadControl).randomised_offset_limit)
+
+
+def _write_randomised_offset_limit(ctx: CosemContext, value: Data) -> None:
+    assert isinstance(value, LongUnsigned)  # the attribute's check has passed
+    ctx.state.get(AuxiliaryLoadControl).randomised_offset_limit = value.value
+    ctx.state.touch()
+
+
 def _randomised_offset(ctx: CosemContext) -> Data:
     """The randomised offset the ESME applies: its random number modulo the limit."""
-    limit = ctx.value("1/0-0:94.44.0.1/2")
+    limit = _randomised_offset_limit(ctx)
     number = ctx.value("1/0-0:94.44.0.2/2")
     assert isinstance(limit, LongUnsigned) and isinstance(number, LongUnsigned)
     return LongUnsigned(number.value % (limit.value + 1))
