@@ -9,8 +9,11 @@ events; a Suspended Communications Hub still relays the SM WAN traffic of its De
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -185,3 +188,51 @@ async def test_a_suspended_communications_hub_still_relays(hub: RunningHub) -> N
     assert answer.code == "I99"
     final = await hub.receiver.response_for(str(sent.header.request_id), timeout=15)
     assert final is not None and final.response.header.response_code.value == "E20"
+
+
+async def test_a_future_dated_activation_reinstates_when_its_alert_reports_success(
+    hub: RunningHub, schema: DuisSchema
+) -> None:
+    """A Device-held 11.3 is answered ``commandAccepted`` (no version); when it executes the
+    ESME raises the CS06 Alert 0x8F66 with the outcome, and the SMI learns from that."""
+    esme = hub.device_of(DeviceType.ESME)
+    eui = esme.device_id
+    await _suspend(hub, eui)
+    image = ota_image(b"certified firmware, activated later " * 6)
+    answer = await non_device(
+        hub, "11.1", _update_firmware(image, "0C0D0E0F", [eui]), SUPPLIER, schema
+    )
+    assert answer.code == "I0", answer.problem
+    at = (hub.hub.clock.now() + timedelta(seconds=2)).replace(microsecond=0)
+    body = build.sr(
+        "ActivateFirmware",
+        children=[
+            build.sr("ExecutionDateTime", at.isoformat().replace("+00:00", "Z")),
+            build.sr("FirmwareHash", hashlib.sha256(image).hexdigest().upper()),
+        ],
+    )
+    sent, final = await delivered(hub, SUPPLIER, request("11.3", body, party(SUPPLIER), eui, 4))
+    assert firmware_learning.reported(final.response.gbcs_payload()) is None  # type: ignore[arg-type]
+    assert _inventory_events(hub, str(sent.header.request_id)) == []
+    assert (await _admin(hub, "GET", f"/devices/{eui}"))["status"] == "Suspended"
+
+    deadline = time.monotonic() + 8
+    while time.monotonic() < deadline:
+        device = await _admin(hub, "GET", f"/devices/{eui}")
+        if device["status"] != "Suspended":
+            break
+        await asyncio.sleep(0.1)
+    assert (device["firmware_version"], device["status"]) == ("0C0D0E0F", "Commissioned")
+    history = await _admin(hub, "GET", f"/devices/{eui}/history")
+    assert (history[-1]["old"], history[-1]["new"]) == ("Suspended", "Commissioned")
+    assert history[-1]["cause"] == "0x8F66 Alert: firmware 0C0D0E0F activated"
+    rows = (
+        hub.hub.db.reader()  # type: ignore[union-attr]
+        .execute(
+            "SELECT count(*) FROM events WHERE kind = 'device_alert' AND originator = ?"
+            " AND code = '8F66'",
+            (str(eui),),
+        )
+        .fetchone()
+    )
+    assert rows[0] == 1

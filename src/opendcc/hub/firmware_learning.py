@@ -18,9 +18,10 @@ What is read (``reported``), from the Device's Response, never from the request:
 | 11.2 | GCS38 (GBZ: GSME, GPF) | Metering CurrentMeterID, as GBCS maps it | the read succeeded |
 | 11.2 | CS08 (DER: PPMID, HCALCS) | ``firmwareVersion`` | ``readSuccess`` |
 
-A future-dated 11.3 is answered ``commandAccepted``, which carries no version: nothing is
-learned from it (its outcome comes later in the 0x8F66 Alert, which this module does not
-read).
+A future-dated 11.3 is answered ``commandAccepted``, which carries no version: its outcome
+comes when the Device executes it, in the CS06 Alert (message code 0x00CA; GBCS alert code
+0x8F66 "Future dated ... executed" with the execution outcome, 0x8F67 not executed), from
+which the version is learned as from a Response (``alert_reported``, ``alert_recording``).
 
 The versions are the Device's octets as upper-case hex, as the inventory holds them.
 
@@ -47,6 +48,7 @@ from opendcc.eui import Eui64
 from opendcc.gbcs.codec import decode
 from opendcc.gbcs.context import Cra, GbcsDecodeError
 from opendcc.gbcs.der import (
+    ActivateFirmwareAlert,
     ActivateFirmwareResponse,
     ActivateImageResponseCode,
     DerPayload,
@@ -71,6 +73,10 @@ ECS52: Final = 0x0059
 GCS38: Final = 0x0084
 CS08: Final = 0x0129
 _READS: Final = frozenset({ECS52, GCS38, CS08})
+CS06_ALERT: Final = 0x00CA
+"""The message code of the Alert a future-dated CS06 raises when its time comes."""
+EXECUTED: Final = 0x8F66
+"""GBCS alert code: the future-dated activation was executed (0x8F67: it was not)."""
 _MAX_VERSION_OCTETS: Final = 4
 """The inventory's FirmwareVersion is up to eight hex digits (``estate.rules``)."""
 
@@ -120,6 +126,25 @@ def reported(response: bytes) -> FirmwareReport | None:
     except (GbcsDecodeError, ValueError):
         return None  # a damaged frame: nothing is learned from it
     return None if version is None else FirmwareReport(version, activated=False)
+
+
+def alert_reported(alert: bytes) -> FirmwareReport | None:
+    """The version a CS06 Alert (a future-dated activation executed, 0x8F66, with outcome
+    success) reports the Device now runs; None for any other message or outcome."""
+    try:
+        message = decode_message(alert)
+        if message.cra is not Cra.ALERT or message.message_code != CS06_ALERT:
+            return None
+        body = ActivateFirmwareAlert.read(Reader(message.payload))
+    except (GbcsDecodeError, ValueError):
+        return None
+    outcome = body.execution_outcome
+    if body.alert_code != EXECUTED or outcome.activate_image_response_code != (
+        ActivateImageResponseCode.SUCCESS
+    ):
+        return None
+    version = _hex(outcome.firmware_version)
+    return None if version is None else FirmwareReport(version, activated=True)
 
 
 def _read_version(payload: object) -> str | None:
@@ -247,6 +272,34 @@ class Recording:
     def committed(self) -> None:
         if self._done:
             self._step.committed()
+
+
+def alert_recording(
+    device: Eui64, alert: bytes, inventory: SqliteInventory, *, at: datetime
+) -> Recording | None:
+    """A ``Recording`` of the version a Device's CS06 Alert reports (``alert_reported``), or
+    None when it reports none or the inventory already holds it. The Alert answers no
+    request: its events carry the Device as target and ``alert`` (the alert code)."""
+    try:
+        report = alert_reported(alert)
+        known = inventory.get_device(device)
+    except Exception:  # a fault in learning must not stop the Alert being recorded
+        log.exception("reading the firmware of a CS06 Alert from %s failed", device)
+        return None
+    if report is None or known is None or known.firmware_version == report.version:
+        return None
+    event = Event(EventKind.INVENTORY_CHANGED, at, None, None, str(device), "11.3", None, {})
+    step = inventory.record_firmware_step(
+        device,
+        report.version,
+        at,
+        f"0x{EXECUTED:04X} Alert: firmware {report.version} activated",
+        record=recorder(event, report, alert=f"{EXECUTED:04X}"),
+    )
+    if isinstance(step, EstateRefusal):
+        log.info("%s's firmware %s is not recorded: %s", device, report.version, step.message)
+        return None
+    return Recording(device, report, step)
 
 
 def recording(

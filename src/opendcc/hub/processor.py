@@ -299,6 +299,7 @@ class Processor:
                     learned.append(association)
                 if firmware is not None:
                     learned.append(firmware)
+                learned += self._learned_from_alerts(device, result.alerts, now)
         kind = dv.DeliveryKind.RESPONSE
         if item.schedule_id is not None and code != "I0":
             # DUIS 5.1: a scheduled Command that fails is told as a DCC Alert naming the
@@ -358,6 +359,22 @@ class Processor:
     async def _sleep(self, seconds: float) -> None:
         if seconds > 0:
             await asyncio.sleep(seconds)
+
+    def _learned_from_alerts(
+        self, device: Device, alerts: tuple[tuple[AlertSpec, bytes], ...], now: datetime
+    ) -> list[Learned]:
+        """The firmware versions the Device's CS06 Alerts report (a future-dated 11.3
+        executed: ``firmware_learning.alert_recording``), to record with the Alerts."""
+        learned: list[Learned] = []
+        for spec, gbcs in alerts:
+            if spec.message_code != firmware_learning.CS06_ALERT:
+                continue
+            found = firmware_learning.alert_recording(
+                device.device_id, gbcs, self.estate.inventory, at=now
+            )
+            if found is not None:
+                learned.append(found)
+        return learned
 
     def _alerts(
         self,
@@ -513,7 +530,8 @@ class Processor:
             alerts = self.simulator.wake(state, now)
             events: list[Event] = []
             outgoing = self._alerts(device, alerts, now, events)
-            await self._record(None, "I0", now, [state, *touched.states], outgoing, events)
+            learned = self._learned_from_alerts(device, alerts, now)
+            await self._record(None, "I0", now, [state, *touched.states], outgoing, events, learned)
         for work in self.timed:
             await work.run_due(now)
 
