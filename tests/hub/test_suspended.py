@@ -31,12 +31,14 @@ from tests.hub.harness import (
     commissioned_hub,
     delivered,
     device_response,
+    failing_steps,
     non_device,
     party,
     request,
     running_hub,
 )
-from tests.hub.test_nondevice_more import _update_firmware, ota_image
+from tests.hub.test_atomic_firmware_local import _activated_locally
+from tests.hub.test_nondevice_more import _return_local, _update_firmware, ota_image
 
 SUPPLIER = "supplier-a"
 READ = "ReadInstantaneousImportRegisters"
@@ -236,3 +238,43 @@ async def test_a_future_dated_activation_reinstates_when_its_alert_reports_succe
         .fetchone()
     )
     assert rows[0] == 1
+
+
+async def test_a_locally_returned_activation_reinstates_too(
+    hub: RunningHub, schema: DuisSchema
+) -> None:
+    """8.13: the CS06 Response of an 11.3 delivered locally is read as over the SM WAN."""
+    esme = hub.device_of(DeviceType.ESME)
+    await _suspend(hub, esme.device_id)
+    original, response = await _activated_locally(hub, schema, esme, "0D0E0F10")
+    returned = await non_device(hub, "8.13", _return_local(response, original), SUPPLIER, schema)
+    assert returned.code == "I0", returned.problem
+    device = await _admin(hub, "GET", f"/devices/{esme.device_id}")
+    assert (device["firmware_version"], device["status"]) == ("0D0E0F10", "Commissioned")
+    history = await _admin(hub, "GET", f"/devices/{esme.device_id}/history")
+    assert (history[-1]["old"], history[-1]["cause"]) == ("Suspended", original)
+    changes = _inventory_events(hub, str(returned.response.header.request_id))  # type: ignore[union-attr]
+    assert [c["change"] for c in changes] == ["firmware_activated_locally", "status_reinstated"]
+
+
+async def test_a_fault_recording_the_version_leaves_the_response_whole(
+    hub: RunningHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over the SM WAN the firmware step is rolled back alone: the 11.2 Response is still
+    recorded and delivered, and the Device stays Suspended with the version it had."""
+    esme = hub.device_of(DeviceType.ESME)
+    eui = esme.device_id
+    await delivered(hub, SUPPLIER, request("11.2", "ReadFirmwareVersion", party(SUPPLIER), eui))
+    await _admin(hub, "PATCH", f"/devices/{eui}", {"firmware_version": "00000003"})
+    await _suspend(hub, eui)
+    inventory = hub.hub.estate.inventory
+    monkeypatch.setattr(
+        inventory, "record_firmware_step", failing_steps(inventory.record_firmware_step)
+    )
+    sent, final = await delivered(
+        hub, SUPPLIER, request("11.2", "ReadFirmwareVersion", party(SUPPLIER), eui)
+    )
+    device_response(hub, sent, final)
+    assert _inventory_events(hub, str(sent.header.request_id)) == []
+    device = await _admin(hub, "GET", f"/devices/{eui}")
+    assert (device["firmware_version"], device["status"]) == ("00000003", "Suspended")
