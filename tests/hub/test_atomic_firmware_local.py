@@ -241,7 +241,7 @@ async def test_a_fault_learning_the_activated_firmware_stores_no_response(
     # The last step, the inventory's firmware version, writes and then fails.
     inventory = hub.hub.estate.inventory
     monkeypatch.setattr(
-        inventory, "update_device_step", failing_steps(inventory.update_device_step)
+        inventory, "record_firmware_step", failing_steps(inventory.record_firmware_step)
     )
     request_id, code = await _send(hub, schema, "8.13", _return_local(response, original))
     assert code == "E081301"

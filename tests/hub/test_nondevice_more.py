@@ -173,15 +173,16 @@ async def test_update_firmware_sends_the_image_and_warns_per_device(
         if d.device.device_id != esme.device_id
         and (d.device.manufacturer, d.device.model) == (esme.manufacturer, esme.model)
     ]
-    suspended = next(d for d in others if supplier_of(hub, d) == SUPPLIER)
+    # A Withdrawn Device is not sent firmware (a Suspended one is: test_suspended.py).
+    withdrawn = next(d for d in others if supplier_of(hub, d) == SUPPLIER)
     await inventory.change_status(
-        suspended.device_id, InventoryEvent.SUSPEND, hub.hub.clock.now(), "test"
+        withdrawn.device_id, InventoryEvent.WITHDRAW, hub.hub.clock.now(), "test"
     )
     foreign = hub.device_of(DeviceType.ESME, supplier="supplier-b")
     gsme = hub.device_of(DeviceType.GSME)
     unknown = Eui64.parse("00-00-00-00-00-00-0F-02")
     image = ota_image(b"new ESME firmware " * 20)
-    listed = [esme.device_id, unknown, foreign.device_id, suspended.device_id, gsme.device_id]
+    listed = [esme.device_id, unknown, foreign.device_id, withdrawn.device_id, gsme.device_id]
 
     answer = await _send(hub, schema, "11.1", _update_firmware(image, "0102ABCD", listed))
     assert answer.code == "W110101"
@@ -189,7 +190,7 @@ async def test_update_firmware_sends_the_image_and_warns_per_device(
     assert content is not None and etree.QName(content).localname == "DSPUpdateFirmwareWarning"
     lists = {etree.QName(e).localname: e.text for e in content}
     assert lists["InvalidDeviceIDList"] == f"{unknown},{foreign.device_id}"
-    assert lists["NotCommissionedDeviceIDList"] == str(suspended.device_id)
+    assert lists["NotCommissionedDeviceIDList"] == str(withdrawn.device_id)
     # The GSME is a Device of another model: one image is for one Device Model.
     assert lists["NotApplicableFirmwareDeviceIDList"] == str(gsme.device_id)
 
@@ -197,7 +198,7 @@ async def test_update_firmware_sends_the_image_and_warns_per_device(
     digest = hashlib.sha256(image).hexdigest()
     held = hub.hub.states.load(inventory.get_device(esme.device_id)).get(Firmware)  # type: ignore[arg-type]
     assert (held.image_hash, held.image_version) == (digest, "0102ABCD")
-    other = hub.hub.states.load(suspended).get(Firmware)
+    other = hub.hub.states.load(withdrawn).get(Firmware)
     assert other.image_hash == ""
     stored = distribution(hub.hub.db.reader(), str(_last_request(hub, "11.1")))  # type: ignore[union-attr]
     assert stored is not None

@@ -383,3 +383,84 @@ def test_open_estate_refuses_a_database_without_the_estate_tables(tmp_path: Path
     other = Database(tmp_path / "other.db", parts=[SchemaPart("x", "CREATE TABLE x (a);")])
     with other as db, pytest.raises(StoreError, match="lacks the estate tables"):
         open_estate(db)
+
+
+# --- Suspended and firmware (SEC modification MP105) ------------------------------------------
+
+
+async def test_a_new_firmware_version_reinstates_a_suspended_device_to_its_prior_status(
+    estate: SqliteEstate,
+) -> None:
+    await premises_with_devices(estate)
+    inv = estate.inventory
+    t = [T0 + timedelta(hours=h) for h in range(8)]
+    # The ESME is suspended while InstalledNotCommissioned, the GSME while Commissioned.
+    for event, at in ((InventoryEvent.INSTALL, t[1]), (InventoryEvent.SUSPEND, t[2])):
+        assert isinstance(await inv.change_status(ESME, event, at, "test"), Device)
+    for event, at in (
+        (InventoryEvent.INSTALL, t[1]),
+        (InventoryEvent.COMMISSION, t[2]),
+        (InventoryEvent.SUSPEND, t[3]),
+    ):
+        assert isinstance(await inv.change_status(GSME, event, at, "test"), Device)
+    seen: list[Any] = []
+
+    # The version it already has: nothing is written, nothing recorded.
+    same = await inv.record_firmware(ESME, "00000001", t[4], "req 0", record=_collect(seen))
+    assert not isinstance(same, EstateRefusal) and not same.changed and same.reinstated is None
+    assert seen == [] and len(inv.status_history(ESME)) == 3
+
+    back = await inv.record_firmware(ESME, "0A0B0C0D", t[4], "req 1", record=_collect(seen))
+    assert not isinstance(back, EstateRefusal) and back.changed and back.previous == "00000001"
+    assert back.reinstated == StatusChange(
+        ESME, SmiStatus.SUSPENDED, SmiStatus.INSTALLED_NOT_COMMISSIONED, t[4], "req 1"
+    )
+    assert seen == [back]
+    device = inv.get_device(ESME)  # the cache follows
+    assert device is not None and device.status is SmiStatus.INSTALLED_NOT_COMMISSIONED
+    assert device.firmware_version == "0A0B0C0D" and device.status_since == t[4]
+
+    gas = await inv.record_firmware(GSME, "0102", t[5], "req 2")
+    assert not isinstance(gas, EstateRefusal) and gas.reinstated is not None
+    assert gas.reinstated.new is SmiStatus.COMMISSIONED
+    assert inv.status_history(GSME)[-1].old is SmiStatus.SUSPENDED
+
+    # A Device that is not Suspended takes the version and keeps its status.
+    plain = await inv.record_firmware(GSME, "0103", t[6], "req 3")
+    assert not isinstance(plain, EstateRefusal) and plain.changed and plain.reinstated is None
+    assert len(inv.status_history(GSME)) == 5
+
+    # A version the inventory cannot hold, or an unknown Device: refused, nothing written.
+    bad = await inv.record_firmware(GSME, "0123456789", t[7], "req 4")
+    assert isinstance(bad, EstateRefusal)
+    unknown = await inv.record_firmware(Eui64.parse("00-00-00-00-00-00-0F-0F"), "01", t[7], "x")
+    assert isinstance(unknown, EstateRefusal) and unknown.kind is RefusalKind.NOT_FOUND
+    stored = inv.get_device(GSME)
+    assert stored is not None and stored.firmware_version == "0103"
+
+
+async def test_reinstate_through_the_table_returns_to_the_status_before(
+    estate: SqliteEstate,
+) -> None:
+    """The admin API's way (``POST /devices/{eui}/status`` ``reinstate``): the same row."""
+    await premises_with_devices(estate)
+    inv = estate.inventory
+    t = [T0 + timedelta(hours=h) for h in range(5)]
+    assert isinstance(await inv.change_status(CHF, InventoryEvent.INSTALL, t[1], "t"), Device)
+    assert isinstance(await inv.change_status(CHF, InventoryEvent.COMMISSION, t[2], "t"), Device)
+    refused = await inv.change_status(CHF, InventoryEvent.REINSTATE, t[3], "t")
+    assert refused == TransitionRefused(SmiStatus.COMMISSIONED, InventoryEvent.REINSTATE)
+    assert isinstance(await inv.change_status(CHF, InventoryEvent.SUSPEND, t[3], "t"), Device)
+    back = await inv.change_status(CHF, InventoryEvent.REINSTATE, t[4], "admin: CPL again")
+    assert isinstance(back, Device) and back.status is SmiStatus.COMMISSIONED
+    assert [(c.old, c.new) for c in inv.status_history(CHF)][-2:] == [
+        (SmiStatus.COMMISSIONED, SmiStatus.SUSPENDED),
+        (SmiStatus.SUSPENDED, SmiStatus.COMMISSIONED),
+    ]
+
+
+def _collect(into: list[Any]) -> Any:
+    def record(conn: sqlite3.Connection, result: Any) -> None:
+        into.append(result)
+
+    return record

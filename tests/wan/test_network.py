@@ -57,14 +57,16 @@ def test_profile_rejects_impossible_values(bad: dict[str, float]) -> None:
 
 
 def test_a_hub_out_of_service_carries_nothing() -> None:
-    """A returned, never-installed, withdrawn or suspended hub is unreachable, whatever the
-    region's odds; an installed or recovered one delivers."""
+    """A returned, never-installed, withdrawn or in-recovery hub is unreachable, whatever the
+    region's odds; an installed, Suspended (SEC MP105: the status restricts the requests the
+    DCC accepts, not the radio) or recovered one delivers."""
     wan = SmWan.instantaneous()
     for status in SmiStatus:
         sent = wan.transmit(CspRegion.CENTRAL, HUB, status)
         if status in (
             SmiStatus.INSTALLED_NOT_COMMISSIONED,
             SmiStatus.COMMISSIONED,
+            SmiStatus.SUSPENDED,
             SmiStatus.RECOVERED,
         ):
             assert sent.outcome is Outcome.DELIVERED and sent.reason is None, status

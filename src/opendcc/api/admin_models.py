@@ -260,7 +260,16 @@ class DevicePatch(_Model):
 
 class StatusChangeIn(_Model):
     event: InventoryEvent = Field(
-        description="The enrolment event to apply through the SMI transition table."
+        description=(
+            "The enrolment event to apply through the SMI transition table. `suspend` is"
+            " the DCC's action when a Device's Device Model / firmware leaves the Certified"
+            " Products List (SEC Section F; SEC modification MP105): the Device then accepts"
+            " only 11.2 and 11.3 (E5 otherwise) and still receives firmware (11.1);"
+            " `reinstate` returns a Suspended Device to the status it held before its"
+            " suspension, as a new firmware version learned from the Device (11.3, 11.2)"
+            " does by itself."
+        ),
+        examples=["suspend"],
     )
     at: AwareDatetime | None = Field(default=None, description="When; default now.")
     cause: str = Field(default="admin", min_length=1, max_length=200)

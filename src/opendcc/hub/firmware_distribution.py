@@ -20,8 +20,10 @@ What the hub does:
    ``NotApplicableFirmwareDeviceIDList`` (a Device type the variant does not serve: 11.1
    serves ESME, GSME, CHF and GPF, 11.4 the PPMID and HCALCS, which receive images through
    their Communications Hub; or a Device Model other than the first applicable Device's,
-   since one image is for one model), ``NotCommissionedDeviceIDList`` (SMI status not
-   ``Commissioned``: the DCC distributes firmware to Devices in service only).
+   since one image is for one model), ``NotCommissionedDeviceIDList`` (SMI status neither
+   ``Commissioned`` nor ``Suspended``: the DCC distributes firmware to Devices in service,
+   and to Suspended ones, whose way back to service is new firmware: SEC modification
+   MP105, "Sending SR11.2 to Devices in Suspended State").
 3. Hands the image to every remaining Device (``receive_firmware_image`` of the security
    family: the Device holds the image's SHA-256, the Manufacturer Image Hash, and the
    version, for 11.3 to activate; a PPMID or HCALCS receives it via its CHF, which reports
@@ -36,11 +38,11 @@ All or nothing (``hub.change``; SEC Section H3: one answer per Service Request, 
 DCC's records match it): the Devices' states, the ``firmware_distributions`` row and the
 request's ``firmware_distributed`` event are written in the same write job as the
 request's journal entry, so they commit together or not at all. The job checks each
-receiving Device again against the database: one that left ``Commissioned`` after the
-cached checks refuses the request E5 and no Device is sent the image (the User sends it
-again). A fault in the job is rolled back and answered ``E110101`` / ``E110401`` (the
-variant's first code), the cached states are dropped so the Devices hold no image, and
-the same request sent again goes through.
+receiving Device again against the database: one that left ``Commissioned`` /
+``Suspended`` after the cached checks refuses the request E5 and no Device is sent the
+image (the User sends it again). A fault in the job is rolled back and answered
+``E110101`` / ``E110401`` (the variant's first code), the cached states are dropped so
+the Devices hold no image, and the same request sent again goes through.
 """
 
 from __future__ import annotations
@@ -133,6 +135,9 @@ UPDATE_PPMID_FIRMWARE: Final = Variant(
     ResponseCode.E110403,
     ResponseCode.W110401,
 )
+
+DISTRIBUTABLE: Final = frozenset({SmiStatus.COMMISSIONED, SmiStatus.SUSPENDED})
+"""The SMI statuses the DCC distributes firmware to (MP105: a Suspended Device too)."""
 
 ELIGIBLE: Final = (UserRole.IMPORT_SUPPLIER, UserRole.GAS_SUPPLIER)
 """The roles DUIS opens 11.1 and 11.4 to."""
@@ -278,11 +283,11 @@ class FirmwareDistribution:
         def apply(conn: Any) -> Answer:
             """The Devices' states, the distribution and its event, written together with
             the request's journal entry (``hub.change``). Each Device is checked again
-            against the database: one that left ``Commissioned`` after the cached checks
+            against the database: one that left ``DISTRIBUTABLE`` after the cached checks
             refuses the whole distribution (E5), and nothing is sent to any Device."""
             for eui in result.delivered:
                 stored = read_device(conn, eui)
-                if stored is None or stored.status is not SmiStatus.COMMISSIONED:
+                if stored is None or stored.status not in DISTRIBUTABLE:
                     status = "gone" if stored is None else stored.status.value
                     return (
                         ResponseCode.E5,
@@ -329,7 +334,7 @@ class FirmwareDistribution:
             if isinstance(check_registration(user, roles, device, fuels, held, now), Refusal):
                 result.warn("InvalidDeviceIDList", eui)
                 continue
-            if device.status is not SmiStatus.COMMISSIONED:
+            if device.status not in DISTRIBUTABLE:
                 result.warn("NotCommissionedDeviceIDList", eui)
                 continue
             this_model = (device.manufacturer, device.model)

@@ -25,10 +25,12 @@ The hub:
 4. Refuses a Response already returned for that Command: ``E081303`` (replay).
 5. Applies it, all or nothing (``hub.change``): the Response is stored against the
    original request (table ``local_responses``), whose trace gains ``device_responded``
-   (local) and ``completed``; a successful CS06 Activate Firmware outcome updates the
-   inventory's firmware version of the Device, as the DCC does when it learns a Device's
-   firmware. All of it is written in the same write job as this request's journal entry
-   and events, so it commits together or not at all: a Response stored meanwhile by
+   (local) and ``completed``; a successful CS06 Activate Firmware outcome, or an 11.2
+   Read Firmware Version Response, updates the inventory's firmware version of the Device
+   as over the SM WAN (``hub.firmware_learning``; SEC MP105: a Suspended Device whose
+   version so changes returns to the status it held before its suspension). All of it
+   is written in the same write job as this request's journal entry and events, so it
+   commits together or not at all: a Response stored meanwhile by
    another 8.13 is ``E081303`` there too; a firmware version the inventory refuses, or a
    fault in any step, rolls everything back and is answered ``E081301`` (the variant's
    first code), and the same Response can be returned again. A successful 8.7 Join or 8.8
@@ -56,26 +58,23 @@ from opendcc.duis import build
 from opendcc.duis.codes import ResponseCode
 from opendcc.duis.ids import RequestId
 from opendcc.duis.messages import ServiceRequest
-from opendcc.estate.records import DeviceDetails, DeviceUpdate, EstateRefusal
+from opendcc.estate.records import EstateRefusal
 from opendcc.eui import Eui64
 from opendcc.gbcs.context import Cra, GbcsDecodeError
-from opendcc.gbcs.der import ActivateFirmwareResponse, ActivateImageResponseCode
-from opendcc.gbcs.der.tlv import Reader
 from opendcc.gbcs.frame import GbcsMessage, decode_message, decode_message_with_body
 from opendcc.gbcs.security import GbcsSecurity
-from opendcc.hub import joins
+from opendcc.hub import firmware_learning, joins
 from opendcc.hub.change import Answer, Change, WriteSteps
 from opendcc.hub.pipeline import RequestTrace
 from opendcc.store import journal as jr
 from opendcc.store.database import SchemaPart, register_schema
 from opendcc.store.estate import SqliteEstate
 from opendcc.store.events import Event, EventKind, append_events, to_us
-from opendcc.store.inventory import WriteStep
+from opendcc.store.inventory import FirmwareRecorded, WriteStep
 from opendcc.transform import duisxml as x
 
 LOCAL_VARIANTS: Final = frozenset({2, 6})
 """The Command Variants whose Command the User delivers locally."""
-CS06_ACTIVATE_FIRMWARE: Final = 0x0012
 
 SCHEMA = register_schema(
     SchemaPart(
@@ -139,7 +138,7 @@ class LocalResponses:
             **checks,
         )
         store = self._store(entry, request, response, raw, now, checks)
-        learn = self._learn(entry, response, trace, now)
+        learn = self._learn(entry, raw, trace, now)
         association = self._learned(entry, raw, request, now)
         steps = WriteSteps()
         content = build.sr("GBCSPayload", base64.b64encode(raw).decode("ascii"))
@@ -319,41 +318,26 @@ class LocalResponses:
         )
 
     def _learn(
-        self, entry: jr.JournalEntry, response: GbcsMessage, trace: RequestTrace, now: datetime
-    ) -> WriteStep[DeviceDetails | EstateRefusal] | None:
-        """What the DCC takes from a Response, as an inventory write step: the firmware a
-        CS06 activated (None: nothing to learn)."""
-        if response.message_code != CS06_ACTIVATE_FIRMWARE:
+        self, entry: jr.JournalEntry, raw: bytes, trace: RequestTrace, now: datetime
+    ) -> WriteStep[FirmwareRecorded | EstateRefusal] | None:
+        """What the DCC takes from a Response, as an inventory write step: the firmware
+        version a successful CS06 activated or an 11.2 read reports, read as over the SM
+        WAN (``hub.firmware_learning``; SEC MP105: a Suspended Device whose version so
+        changes is reinstated). None: nothing to learn."""
+        report = firmware_learning.reported(raw)
+        if report is None:
             return None
-        try:
-            outcome = ActivateFirmwareResponse.read(Reader(response.payload)).execution_outcome
-        except (GbcsDecodeError, ValueError):
-            return None  # encrypted or damaged payload: nothing to learn
-        if outcome is None or outcome.activate_image_response_code != (
-            ActivateImageResponseCode.SUCCESS
-        ):
-            return None
-        version = outcome.firmware_version.hex().upper()
         device = Eui64.parse(entry.target)
-
-        def record(conn: Any, result: Any) -> None:
-            append_events(
-                conn,
-                [
-                    trace.event(
-                        EventKind.INVENTORY_CHANGED,
-                        now,
-                        None,
-                        change="firmware_activated_locally",
-                        device=str(device),
-                        firmware_version=version,
-                    )
-                ],
-            )
-
-        return self.estate.inventory.update_device_step(
-            device, DeviceUpdate(firmware_version=version), record=record
+        change = "firmware_activated_locally" if report.activated else "firmware_read_locally"
+        event = trace.event(EventKind.INVENTORY_CHANGED, now, None)
+        step = self.estate.inventory.record_firmware_step(
+            device,
+            report.version,
+            now,
+            entry.request_id,
+            record=firmware_learning.recorder(event, report, change, local=True),
         )
+        return None if isinstance(step, EstateRefusal) else step
 
 
 def _by_response(conn: Any, user: Eui64, response: GbcsMessage) -> jr.JournalEntry | None:

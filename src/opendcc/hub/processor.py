@@ -3,13 +3,14 @@
 An accepted request (persisted, acknowledged with I99) is processed by one of ``workers``
 tasks: the Command crosses the simulated WAN of the Device's region (which may lose it: E20
 unreachable, E21 no response; a Device whose Communications Hub is out of service, returned
-or suspended, is unreachable: E20, ``wan.network.carries_traffic``), the simulated Device
+or never installed, is unreachable: E20, ``wan.network.carries_traffic``), the simulated Device
 processes it, and the signed DUIS Response is queued for delivery. The Device's state
 change, the Response, any Alerts, the journal's step and what the Smart Metering Inventory
 learns from the Response (a HAN association a successful 8.7 Join or 8.8 Unjoin reports,
-``hub.joins``) are written in one job, then handed to the deliverer: either all of a
-request's outcome is recorded, or none of it and the request is still ACCEPTED, and is
-processed again after a restart.
+``hub.joins``; the firmware version a successful 11.3 or an 11.2 Response reports, which
+reinstates a Suspended Device, SEC MP105, ``hub.firmware_learning``) are written in one
+job, then handed to the deliverer: either all of a request's outcome is recorded, or none
+of it and the request is still ACCEPTED, and is processed again after a restart.
 
 DSP-held future-dated requests wait (HELD) until their execution time; the scheduler
 releases them here. Device wakes (Device-held future-dated Commands falling due) are also
@@ -37,7 +38,7 @@ from opendcc.duis.codes import ResponseCode
 from opendcc.duis.messages import ServiceRequest, parse_request
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.gbcs.alert_codes import alert_code_in
-from opendcc.hub import joins
+from opendcc.hub import firmware_learning, joins
 from opendcc.hub.delivery import Deliverer
 from opendcc.hub.pipeline import Accepted
 from opendcc.hub.responses import ResponseSigner
@@ -55,6 +56,15 @@ from opendcc.wan.network import Outcome as WanOutcome
 from opendcc.wan.network import SmWan
 
 log = logging.getLogger("opendcc.hub.processor")
+
+
+class Learned(Protocol):
+    """What the inventory learns from a Response, run inside the Response's write job
+    (``joins.Recording``, ``firmware_learning.Recording``)."""
+
+    def run(self, conn: Any) -> None: ...
+
+    def committed(self) -> None: ...
 
 
 class TimedWork(Protocol):
@@ -216,7 +226,7 @@ class Processor:
         )
         states: list[DeviceState] = []
         outgoing: list[_Outgoing] = []
-        learned: joins.Recording | None = None
+        learned: list[Learned] = []
         if transmission.outcome is WanOutcome.UNREACHABLE:
             now = self.clock.now()
             reason = {"reason": transmission.reason} if transmission.reason else {}
@@ -266,7 +276,7 @@ class Processor:
                     body = self.signer.result(header, ResponseCode.I0, now, scheduled)
                 code = "I0"
                 outgoing += self._alerts(device, result.alerts, now, events)
-                learned = joins.recording(
+                association = joins.recording(
                     header.variant.code,
                     device,
                     item.command,
@@ -276,6 +286,20 @@ class Processor:
                     request_id=str(rid),
                     originator=str(rid.originator),
                 )
+                firmware = firmware_learning.recording(
+                    header.variant.code,
+                    device.device_id,
+                    result.response,
+                    self.estate.inventory,
+                    at=now,
+                    request_id=str(rid),
+                    originator=str(rid.originator),
+                )
+                if association is not None:
+                    learned.append(association)
+                if firmware is not None:
+                    learned.append(firmware)
+                learned += self._learned_from_alerts(device, result.alerts, now)
         kind = dv.DeliveryKind.RESPONSE
         if item.schedule_id is not None and code != "I0":
             # DUIS 5.1: a scheduled Command that fails is told as a DCC Alert naming the
@@ -336,6 +360,22 @@ class Processor:
         if seconds > 0:
             await asyncio.sleep(seconds)
 
+    def _learned_from_alerts(
+        self, device: Device, alerts: tuple[tuple[AlertSpec, bytes], ...], now: datetime
+    ) -> list[Learned]:
+        """The firmware versions the Device's CS06 Alerts report (a future-dated 11.3
+        executed: ``firmware_learning.alert_recording``), to record with the Alerts."""
+        learned: list[Learned] = []
+        for spec, gbcs in alerts:
+            if spec.message_code != firmware_learning.CS06_ALERT:
+                continue
+            found = firmware_learning.alert_recording(
+                device.device_id, gbcs, self.estate.inventory, at=now
+            )
+            if found is not None:
+                learned.append(found)
+        return learned
+
     def _alerts(
         self,
         device: Device,
@@ -375,11 +415,12 @@ class Processor:
         states: list[DeviceState],
         outgoing: list[_Outgoing],
         events: list[Event],
-        learned: joins.Recording | None = None,
+        learned: list[Learned] | None = None,
     ) -> None:
         """Write a Command's outcome in one job: the Devices' states, the journal's step,
         the deliveries, the events and what the inventory learns from the Response (a
-        join or unjoin the Device reported, ``hub.joins``)."""
+        join or unjoin the Device reported, ``hub.joins``; its firmware version,
+        ``hub.firmware_learning``)."""
         state_rows = DeviceStates.rows(states)
 
         def job(conn: Any) -> list[int]:
@@ -401,14 +442,14 @@ class Processor:
                 for o in outgoing
             ]
             append_events(conn, events)
-            if learned is not None:
-                learned.run(conn)
+            for each in learned or ():
+                each.run(conn)
             return ids
 
         ids = await self.db.write(job)
         self.states.saved(state_rows)
-        if learned is not None:
-            learned.committed()
+        for each in learned or ():
+            each.committed()
         for delivery_id, item in zip(ids, outgoing, strict=True):
             self.deliverer.enqueue(
                 delivery_id,
@@ -489,7 +530,8 @@ class Processor:
             alerts = self.simulator.wake(state, now)
             events: list[Event] = []
             outgoing = self._alerts(device, alerts, now, events)
-            await self._record(None, "I0", now, [state, *touched.states], outgoing, events)
+            learned = self._learned_from_alerts(device, alerts, now)
+            await self._record(None, "I0", now, [state, *touched.states], outgoing, events, learned)
         for work in self.timed:
             await work.run_due(now)
 

@@ -12,8 +12,14 @@ it. The rules, as a table (the row that refuses is named in the reason):
   procedure requires (SEC Appendix L).
 - ``Whitelisted`` Devices (a CHF whose SMKI status is known but not installed) accept the
   device-log requests the installing supplier sends to join the other Devices.
-- ``Pending``, ``Decommissioned``, ``Withdrawn``, ``Suspended`` and ``Recovery`` Devices
-  accept no Service Request over the SM WAN.
+- ``Suspended`` Devices (their Device Model / firmware left the Certified Products List,
+  SEC Section F) accept only what brings them back: 11.3 Activate Firmware and 11.2 Read
+  Firmware Version, the exceptions to the E5 check ('Failed Authorisation - Invalid Device
+  Status') that SEC modification MP105 ("Sending SR11.2 to Devices in Suspended State",
+  November 2021) lists; the DCC distributes firmware to them (11.1) as to Commissioned
+  Devices (``hub.firmware_distribution``).
+- ``Pending``, ``Decommissioned``, ``Withdrawn`` and ``Recovery`` Devices accept no Service
+  Request over the SM WAN.
 - Type 2 Devices (``NotApplicable``) are never addressed directly except by join and unjoin.
 """
 
@@ -34,6 +40,8 @@ _INSTALLATION: Final = _CREDENTIALS | frozenset({
 })  # fmt: skip
 _HAN_LOGS: Final = frozenset({"8.9", "8.11", "8.12.1", "8.12.2"})
 _HAN_JOINS: Final = frozenset({"8.7.1", "8.7.2", "8.8.1", "8.8.2"})
+_FIRMWARE: Final = frozenset({"11.2", "11.3"})
+"""MP105: the device requests a Suspended Device accepts (11.1 is a non-device request)."""
 
 _PERMITTED: Final[dict[SmiStatus, frozenset[str] | None]] = {
     SmiStatus.COMMISSIONED: None,  # None: every variant the device type allows
@@ -44,7 +52,7 @@ _PERMITTED: Final[dict[SmiStatus, frozenset[str] | None]] = {
     SmiStatus.PENDING: frozenset(),
     SmiStatus.DECOMMISSIONED: frozenset(),
     SmiStatus.WITHDRAWN: frozenset(),
-    SmiStatus.SUSPENDED: frozenset(),
+    SmiStatus.SUSPENDED: _FIRMWARE,
     SmiStatus.RECOVERY: frozenset(),
 }
 

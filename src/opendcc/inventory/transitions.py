@@ -15,8 +15,16 @@ the Inventory, Enrolment and Withdrawal Procedures) as DUIS carries them:
   ``RETURN``) likewise for the Communications Hub Function and its Gas Proxy Function, from
   any status short of withdrawal or recovery (a hub may be returned before it was installed);
 - withdrawal (8.5 Service Opt Out, DCC only): ``Withdrawn``; 8.6 Service Opt In restores;
-- suspension after a security failure (SMKI recovery): ``Suspended``, then ``Recovery``
-  and ``Recovered``.
+- ``Suspended`` is the Certified Products List status (SEC Section F; SEC modification
+  MP105, "Sending SR11.2 to Devices in Suspended State", November 2021): the DCC suspends a
+  Device (``SUSPEND``) whose Device Model / firmware version is no longer on the CPL. The
+  way back is a firmware update: once the DCC learns a new firmware version for the Device
+  (a successful 11.3 Activate Firmware, or an 11.2 Read Firmware Version Response, MP105),
+  it "updates the firmware version in the SMI" and the Device returns to "the status it
+  held immediately prior to its suspension" (``REINSTATE``, whose row names ``PRIOR``:
+  the status is read from the Device's status history);
+- the SMKI recovery chain (SEC Appendix L): ``Recovery`` and ``Recovered``, then
+  ``RESTORE`` to ``Commissioned``.
 
 Type 2 devices (IHD, CAD) have no status: ``NotApplicable`` accepts no event.
 """
@@ -39,6 +47,10 @@ class InventoryEvent(enum.StrEnum):
     WITHDRAW = "withdraw"
     OPT_IN = "opt_in"
     SUSPEND = "suspend"
+    """The Device's Device Model / firmware left the Certified Products List (MP105)."""
+    REINSTATE = "reinstate"
+    """A Suspended Device runs certified firmware again (MP105): back to the status it
+    held immediately before its suspension."""
     START_RECOVERY = "start_recovery"
     RECOVER = "recover"
     RESTORE = "restore"
@@ -47,10 +59,19 @@ class InventoryEvent(enum.StrEnum):
     """A Communications Hub returned to the DCC (DUIS 8.14.3 / 8.14.4): out of service."""
 
 
+class Prior(enum.Enum):
+    """A row's target that is not fixed: the status the Device held immediately before
+    its current one (the ``old`` of its last status-history row)."""
+
+    STATUS = "the status held before"
+
+
+PRIOR: Final = Prior.STATUS
+
 S = SmiStatus
 E = InventoryEvent
 
-TRANSITIONS: Final[dict[tuple[SmiStatus, InventoryEvent], SmiStatus]] = {
+TRANSITIONS: Final[dict[tuple[SmiStatus, InventoryEvent], SmiStatus | Prior]] = {
     (S.PENDING, E.WHITELIST): S.WHITELISTED,
     (S.PENDING, E.INSTALL): S.INSTALLED_NOT_COMMISSIONED,
     (S.WHITELISTED, E.INSTALL): S.INSTALLED_NOT_COMMISSIONED,
@@ -64,6 +85,9 @@ TRANSITIONS: Final[dict[tuple[SmiStatus, InventoryEvent], SmiStatus]] = {
     (S.WITHDRAWN, E.DECOMMISSION): S.DECOMMISSIONED,
     (S.COMMISSIONED, E.SUSPEND): S.SUSPENDED,
     (S.INSTALLED_NOT_COMMISSIONED, E.SUSPEND): S.SUSPENDED,
+    # MP105: reinstated after a firmware update, to the status held before the suspension
+    # (one of those ``SUSPEND`` leaves: ``next_status`` checks it).
+    (S.SUSPENDED, E.REINSTATE): PRIOR,
     (S.SUSPENDED, E.START_RECOVERY): S.RECOVERY,
     (S.SUSPENDED, E.DECOMMISSION): S.DECOMMISSIONED,
     (S.RECOVERY, E.RECOVER): S.RECOVERED,
@@ -86,8 +110,18 @@ class TransitionRefused:
 
     status: SmiStatus
     event: InventoryEvent
+    prior: SmiStatus | None = None
+    """For a ``PRIOR`` row: the status held before, which the table does not lead back to
+    (None: no status was held before, or the row is missing)."""
 
     def __str__(self) -> str:
+        if (self.status, self.event) in TRANSITIONS:
+            before = self.prior.value if self.prior is not None else "no status"
+            return (
+                f"SMI status {self.status.value} allows {self.event.value} back to the status"
+                f" held before it, but that was {before}, which does not lead"
+                f" to {self.status.value}"
+            )
         allowed = sorted(e.value for (s, e) in TRANSITIONS if s is self.status)
         return (
             f"SMI status {self.status.value} does not allow {self.event.value}"
@@ -95,7 +129,28 @@ class TransitionRefused:
         )
 
 
-def next_status(status: SmiStatus, event: InventoryEvent) -> SmiStatus | TransitionRefused:
-    """The status after ``event``, or the refusal naming the missing row."""
+def needs_prior(status: SmiStatus, event: InventoryEvent) -> bool:
+    """Whether the row of ``status`` and ``event`` returns to the status held before."""
+    return TRANSITIONS.get((status, event)) is PRIOR
+
+
+def next_status(
+    status: SmiStatus, event: InventoryEvent, prior: SmiStatus | None = None
+) -> SmiStatus | TransitionRefused:
+    """The status after ``event``, or the refusal naming the missing row.
+
+    ``prior`` is the status held immediately before ``status`` (from the status history),
+    for a ``PRIOR`` row: it is the answer when the table has a row from ``prior`` to
+    ``status`` (a Device goes back only to a status it could have come from).
+    """
     found = TRANSITIONS.get((status, event))
-    return found if found is not None else TransitionRefused(status, event)
+    if found is None:
+        return TransitionRefused(status, event)
+    if found is not PRIOR:
+        assert isinstance(found, SmiStatus)
+        return found
+    if prior is not None and any(
+        s is prior and target is status for (s, _), target in TRANSITIONS.items()
+    ):
+        return prior
+    return TransitionRefused(status, event, prior)

@@ -17,6 +17,7 @@ import asyncio
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Generic, TypeVar
 
@@ -44,7 +45,12 @@ from opendcc.inventory.model import (
     SmiStatus,
     StatusChange,
 )
-from opendcc.inventory.transitions import InventoryEvent, TransitionRefused, next_status
+from opendcc.inventory.transitions import (
+    InventoryEvent,
+    TransitionRefused,
+    needs_prior,
+    next_status,
+)
 from opendcc.store.cache import MISSING, ReadCache
 from opendcc.store.database import Database
 from opendcc.store.inventory_tables import (
@@ -74,6 +80,24 @@ _DECOMMISSIONED: Final = SmiStatus.DECOMMISSIONED
 MAX_PAGE: Final = 1000
 
 _UNSET: Final = object()
+
+
+@dataclass(frozen=True, slots=True)
+class FirmwareRecorded:
+    """What ``record_firmware`` did."""
+
+    details: DeviceDetails
+    """The Device as now recorded."""
+    previous: str
+    """The firmware version recorded before."""
+    reinstated: StatusChange | None = None
+    """A Suspended Device's return to the status it held before its suspension (MP105)."""
+    refused: str | None = None
+    """Why a Suspended Device whose version changed was not reinstated (the table's row)."""
+
+    @property
+    def changed(self) -> bool:
+        return self.details.device.firmware_version != self.previous
 
 
 class WriteStep(Generic[T]):
@@ -407,41 +431,9 @@ class SqliteInventory:
         at_us = to_us(at)
 
         def job(conn: sqlite3.Connection) -> Device | TransitionRefused | EstateRefusal:
-            row = conn.execute(
-                "SELECT status, status_since_us FROM devices WHERE device_id = ?", (key,)
-            ).fetchone()
-            if row is None:
-                return not_found(f"Device {device_id} is not in the inventory")
-            old = STATUSES[row[0]]
-            new = next_status(old, event)
-            if isinstance(new, TransitionRefused):
-                return new
-            if at_us < row[1]:
-                return invalid(
-                    f"{at.isoformat()} is before the current status began"
-                    f" ({from_us(row[1]).isoformat()})"
-                )
-            conn.execute(
-                "UPDATE devices SET status = ?, status_since_us = ?,"
-                " installed_us = CASE WHEN ? THEN coalesce(installed_us, ?) ELSE installed_us END,"
-                " commissioned_us = CASE WHEN ? THEN coalesce(commissioned_us, ?)"
-                " ELSE commissioned_us END"
-                " WHERE device_id = ?",
-                (
-                    new.value,
-                    at_us,
-                    new is SmiStatus.INSTALLED_NOT_COMMISSIONED,
-                    at_us,
-                    event is InventoryEvent.COMMISSION,
-                    at_us,
-                    key,
-                ),
-            )
-            (last,) = conn.execute(
-                "SELECT max(n) FROM status_history WHERE device_id = ?", (key,)
-            ).fetchone()
-            change = StatusChange(device_id, old, new, at, cause)
-            conn.execute(INSERT_HISTORY, history_row(change, (last or 0) + 1))
+            change = _apply_status(conn, device_id, key, event, at, at_us, cause)
+            if not isinstance(change, StatusChange):
+                return change
             if record is not None:
                 record(conn, change)
             device = read_device(conn, device_id)
@@ -510,6 +502,88 @@ class SqliteInventory:
             return _recorded_details(conn, key, record)
 
         return WriteStep(job, self._after_details(device_id))
+
+    async def record_firmware(
+        self,
+        device_id: Eui64,
+        version: str,
+        at: datetime,
+        cause: str,
+        *,
+        record: Recorder[FirmwareRecorded] | None = None,
+    ) -> FirmwareRecorded | EstateRefusal:
+        step = self.record_firmware_step(device_id, version, at, cause, record=record)
+        if isinstance(step, EstateRefusal):
+            return step
+        return await self._run(step)
+
+    def record_firmware_step(
+        self,
+        device_id: Eui64,
+        version: str,
+        at: datetime,
+        cause: str,
+        *,
+        record: Recorder[FirmwareRecorded] | None = None,
+    ) -> WriteStep[FirmwareRecorded | EstateRefusal] | EstateRefusal:
+        """The firmware version the DCC learned the Device runs, as a write step.
+
+        SEC modification MP105 ("Sending SR11.2 to Devices in Suspended State"): when
+        firmware is successfully activated (11.3), or read (11.2), "the DSP updates the
+        firmware version in the SMI", and a ``Suspended`` Device whose version so changes
+        returns to "the status it held immediately prior to its suspension" (``REINSTATE``
+        through the transition table, with its status-history row). A version equal to
+        the recorded one writes nothing (``record`` is not called). A reinstatement the
+        table refuses leaves the Device ``Suspended`` with its new version (``refused``
+        says why).
+        """
+        problem = rules.aware(at, "at") or _check_cause(cause)
+        if problem is not None:
+            return problem
+        key = eui_key(device_id)
+        at_us = to_us(at)
+
+        def job(conn: sqlite3.Connection) -> FirmwareRecorded | EstateRefusal:
+            current = read_device(conn, device_id)
+            if current is None:
+                return not_found(f"Device {device_id} is not in the inventory")
+            problem = rules.check_device_update(
+                current.device_type, DeviceUpdate(firmware_version=version)
+            )
+            if problem is not None:
+                return problem
+            previous = current.firmware_version
+            if version == previous:
+                details = read_details(conn, key)
+                assert details is not None
+                return FirmwareRecorded(details, previous)
+            conn.execute(
+                "UPDATE devices SET firmware_version = ? WHERE device_id = ?", (version, key)
+            )
+            reinstated: StatusChange | None = None
+            refused: str | None = None
+            if current.status is SmiStatus.SUSPENDED:
+                change = _apply_status(
+                    conn, device_id, key, InventoryEvent.REINSTATE, at, at_us, cause
+                )
+                if isinstance(change, StatusChange):
+                    reinstated = change
+                else:
+                    refused = (
+                        str(change) if isinstance(change, TransitionRefused) else (change.message)
+                    )
+            details = read_details(conn, key)
+            assert details is not None
+            result = FirmwareRecorded(details, previous, reinstated, refused)
+            if record is not None:
+                record(conn, result)
+            return result
+
+        def after(result: FirmwareRecorded | EstateRefusal) -> None:
+            if isinstance(result, FirmwareRecorded):
+                self._devices.put(device_id.value, result.details.device)
+
+        return WriteStep(job, after)
 
     async def join(
         self,
@@ -658,6 +732,64 @@ def _recorded_details(
     if record is not None:
         record(conn, details)
     return details
+
+
+def _apply_status(
+    conn: sqlite3.Connection,
+    device_id: Eui64,
+    key: bytes,
+    event: InventoryEvent,
+    at: datetime,
+    at_us: int,
+    cause: str,
+) -> StatusChange | TransitionRefused | EstateRefusal:
+    """Apply ``event`` to the Device through the transition table, with its history row."""
+    row = conn.execute(
+        "SELECT status, status_since_us FROM devices WHERE device_id = ?", (key,)
+    ).fetchone()
+    if row is None:
+        return not_found(f"Device {device_id} is not in the inventory")
+    old = STATUSES[row[0]]
+    prior = _status_before(conn, key) if needs_prior(old, event) else None
+    new = next_status(old, event, prior)
+    if isinstance(new, TransitionRefused):
+        return new
+    if at_us < row[1]:
+        return invalid(
+            f"{at.isoformat()} is before the current status began ({from_us(row[1]).isoformat()})"
+        )
+    conn.execute(
+        "UPDATE devices SET status = ?, status_since_us = ?,"
+        " installed_us = CASE WHEN ? THEN coalesce(installed_us, ?) ELSE installed_us END,"
+        " commissioned_us = CASE WHEN ? THEN coalesce(commissioned_us, ?)"
+        " ELSE commissioned_us END"
+        " WHERE device_id = ?",
+        (
+            new.value,
+            at_us,
+            new is SmiStatus.INSTALLED_NOT_COMMISSIONED,
+            at_us,
+            event is InventoryEvent.COMMISSION,
+            at_us,
+            key,
+        ),
+    )
+    (last,) = conn.execute(
+        "SELECT max(n) FROM status_history WHERE device_id = ?", (key,)
+    ).fetchone()
+    change = StatusChange(device_id, old, new, at, cause)
+    conn.execute(INSERT_HISTORY, history_row(change, (last or 0) + 1))
+    return change
+
+
+def _status_before(conn: sqlite3.Connection, key: bytes) -> SmiStatus | None:
+    """The status a Device held immediately before its current one: the ``old`` of its
+    last status-history row (None for a Device still in its first status)."""
+    row = conn.execute(
+        "SELECT old_status FROM status_history WHERE device_id = ? ORDER BY n DESC LIMIT 1",
+        (key,),
+    ).fetchone()
+    return None if row is None or row[0] is None else STATUSES[row[0]]
 
 
 def _check_cause(cause: str) -> EstateRefusal | None:

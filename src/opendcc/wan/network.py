@@ -8,20 +8,25 @@ Communications Hubs can also be marked out of coverage or without power (a regio
 storm takes every hub of a region off the air): the DCC then answers E20.
 
 A Communications Hub carries SM WAN traffic only while it is in service: its Communications
-Hub Function installed (``InstalledNotCommissioned``, ``Commissioned``) or brought back by
-the recovery procedure (``Recovered``). A hub that was never installed (``Pending``,
-``Whitelisted``), was returned to the DCC (``Decommissioned``: DUIS 8.14.3 Fault Return,
-8.14.4 No Fault Return; SEC F7), whose premises opted out (``Withdrawn``), or which is
-``Suspended`` or in ``Recovery`` is not reachable: a Command to it, or to any Device behind
-it, cannot be delivered, and the DCC answers the User E20 ("the Command could not be sent",
+Hub Function installed (``InstalledNotCommissioned``, ``Commissioned``), ``Suspended``
+(its Device Model / firmware left the Certified Products List: the status restricts which
+Service Requests the DCC accepts for it, E5, not the radio; SEC modification MP105 has the
+DCC send it 11.2 and 11.3, and firmware with 11.1, so it must be reachable) or brought
+back by the recovery procedure (``Recovered``). A hub that was never installed
+(``Pending``, ``Whitelisted``), was returned to the DCC (``Decommissioned``: DUIS 8.14.3
+Fault Return, 8.14.4 No Fault Return; SEC F7), whose premises opted out (``Withdrawn``), or
+which is in ``Recovery`` is not reachable: a Command to it, or to any Device behind it,
+cannot be delivered, and the DCC answers the User E20 ("the Command could not be sent",
 DUIS response codes), as for a hub out of coverage. ``transmit`` takes the hub's SMI status
 for that check.
 
 Sources: the SEC glossary's "Commissioned" (the seed text's glossary) has the DCC
 demonstrate that it can communicate with a Device over the SM WAN before it is
-Commissioned, so an ``InstalledNotCommissioned`` hub carries traffic. No source the project
-holds says whether ``Recovered``, ``Suspended`` or ``Recovery`` hubs carry traffic: the set
-below is opendcc's reading (docs/decisions.md, 3).
+Commissioned, so an ``InstalledNotCommissioned`` hub carries traffic. MP105 (public, SEC
+modification implemented November 2021) has the DCC send firmware requests to
+``Suspended`` Devices. No source the project holds says whether ``Recovered`` or
+``Recovery`` hubs carry traffic: that part of the set below is opendcc's reading
+(docs/decisions.md, 3).
 
 The model is deterministic for a given seed, so a simulation or a failing test can be
 replayed exactly. Latency zero (the default) makes the WAN instantaneous, as the
@@ -40,7 +45,12 @@ from opendcc.eui import Eui64
 from opendcc.inventory.model import CspRegion, SmiStatus
 
 IN_SERVICE: Final = frozenset(
-    {SmiStatus.INSTALLED_NOT_COMMISSIONED, SmiStatus.COMMISSIONED, SmiStatus.RECOVERED}
+    {
+        SmiStatus.INSTALLED_NOT_COMMISSIONED,
+        SmiStatus.COMMISSIONED,
+        SmiStatus.SUSPENDED,
+        SmiStatus.RECOVERED,
+    }
 )
 """The SMI statuses in which a Communications Hub Function carries SM WAN traffic."""
 
