@@ -84,6 +84,20 @@ def _inventory_events(hub: RunningHub, request_id: str) -> list[dict[str, Any]]:
     ]
 
 
+async def _cpl(hub: RunningHub, schema: DuisSchema, device: Eui64) -> tuple[str, str]:
+    """(DeviceFirmwareVersionStatus, CPLStatus) as 8.2 Read Inventory reports them."""
+    body = build.sr("ReadInventory", children=[build.sr("DeviceID", str(device))])
+    answer = await non_device(hub, "8.2", body, SUPPLIER, schema)
+    content = answer.response.content if answer.response else None
+    assert answer.code == "I0" and content is not None
+    found = content.find("{*}Device")
+    assert found is not None
+    return (
+        found.findtext("{*}DeviceFirmwareVersionStatus") or "",
+        found.findtext("{*}CPLStatus") or "",
+    )
+
+
 async def _activate(hub: RunningHub, target: Eui64, digest: str) -> str:
     """11.3 Activate Firmware (critical, CV 4 then 5): the I0 Response's RequestID."""
     body = build.sr("ActivateFirmware", children=[build.sr("FirmwareHash", digest.upper())])
@@ -100,7 +114,10 @@ async def test_a_suspended_esme_takes_firmware_and_comes_back_commissioned(
     eui = esme.device_id
     old_version = esme.firmware_version
     assert await _code(hub, "4.1.1", READ, eui) == "I99"
+    assert await _cpl(hub, schema, eui) == ("Active", "Active")
     await _suspend(hub, eui)
+    # 8.2 reports the Device's firmware and CPL entry withdrawn while it is Suspended.
+    assert await _cpl(hub, schema, eui) == ("Withdrawn", "Withdrawn")
 
     # E5 for a read; 11.2 is an exception (MP105), and reports the version the SMI holds.
     assert await _code(hub, "4.1.1", READ, eui) == "E5"
@@ -137,6 +154,7 @@ async def test_a_suspended_esme_takes_firmware_and_comes_back_commissioned(
     assert (changes[1]["from"], changes[1]["to"]) == ("Suspended", "Commissioned")
     cached = hub.hub.estate.inventory.get_device(eui)
     assert cached is not None and cached.status is SmiStatus.COMMISSIONED
+    assert await _cpl(hub, schema, eui) == ("Active", "Active")
 
     # In service again: the read is accepted.
     assert await _code(hub, "4.1.1", READ, eui) == "I99"

@@ -435,8 +435,13 @@ def _inventory_device(details: DeviceDetails, inventory: Any) -> etree._Element:
     if details.smets_chts_version:
         children.append(build.sr("SMETSCHTSVersion", details.smets_chts_version))
     children.append(build.sr("DeviceFirmwareVersion", device.firmware_version))
-    children.append(build.sr("DeviceFirmwareVersionStatus", "Active"))
-    children.append(build.sr("CPLStatus", "Active"))
+    # A Suspended Device is one whose Device Model / firmware left the Certified Products
+    # List (SEC Section F; MP105): its CPL entry and firmware version are reported withdrawn
+    # until a new version brings it back (``hub.firmware_learning``). opendcc keeps no CPL of
+    # its own, so every other Device is on it (docs/decisions.md).
+    listed = "Withdrawn" if device.status is SmiStatus.SUSPENDED else "Active"
+    children.append(build.sr("DeviceFirmwareVersionStatus", listed))
+    children.append(build.sr("CPLStatus", listed))
     if details.commissioned_at is not None:
         children.append(build.sr("DateCommissioned", details.commissioned_at.date().isoformat()))
     if device.mpxn and device.device_type in (DeviceType.ESME, DeviceType.GSME):
