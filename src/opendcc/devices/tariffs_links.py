@@ -64,6 +64,7 @@ from opendcc.devices.tariffs_billing import (
     settle,
     view_of,
 )
+from opendcc.devices.tariffs_billing import TariffView as BillingView
 from opendcc.devices.tariffs_calendar import Calendar
 from opendcc.devices.tariffs_state import EsmeTariffs, GasTariffs, Prepayment, is_electric
 from opendcc.gbcs.dlms.data import Array
@@ -252,6 +253,19 @@ def _first_noted(money: Prepayment) -> datetime | None:
     return min((datetime.fromisoformat(when) for _, when in money.events), default=None)
 
 
+def _events_possible(money: Prepayment, view: BillingView) -> bool:
+    """Whether the meter can note a money event by itself: emergency credit in use to run
+    out, or a time debt being recovered (prepayment mode only)."""
+    if not view.prepayment:
+        return False
+    if money.emergency_active and money.emergency_credit > 0:
+        return True
+    rates = view.time_debt_rates
+    return any(
+        debt > 0 and rate > 0 for debt, (rate, _) in zip(money.time_debt, rates, strict=False)
+    )
+
+
 def outlook(state: DeviceState, now: datetime, *, exhaustion: bool = True) -> Outlook:
     """Project the meter's money from ``now`` (up to ``WATCH_HORIZON``): when its credit
     is exhausted (if ``exhaustion``) and when it next notes a money event.
@@ -262,9 +276,12 @@ def outlook(state: DeviceState, now: datetime, *, exhaustion: bool = True) -> Ou
     as it notes it (``tariffs_billing``), and the first one the projection notes is the
     next. The projection stops at whichever it is looking for comes first, so this costs
     what looking for the exhaustion alone did."""
+    view = view_of(state)
+    if not exhaustion and not _events_possible(settle(state, now), view):
+        return Outlook(None, None)  # nothing the meter would note by itself
     money = copy.deepcopy(settle(state, now))
     money.events = []
-    view, model = view_of(state), model_for(state)
+    model = model_for(state)
     threshold = disablement_threshold(state)
     event: datetime | None = None
     at, end = now, now + WATCH_HORIZON
@@ -344,9 +361,9 @@ def watch_credit(context: DeviceContext) -> None:
     if watch.disabled:
         watch.next_check = None  # a top-up, emergency credit or credit mode brings it back
         look = outlook(state, now, exhaustion=False)
-        # Time debts still being recovered may clear beyond the horizon: look again then.
+        # A time debt still being recovered may clear beyond the horizon: look again then.
         watch.next_event = look.money_event or (
-            now + WATCH_HORIZON if any(d > 0 for d in money.time_debt) else None
+            now + WATCH_HORIZON if _events_possible(money, view_of(state)) else None
         )
     else:
         look = outlook(state, now)

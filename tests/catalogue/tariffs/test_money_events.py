@@ -272,3 +272,22 @@ def test_a_read_of_the_money_raises_the_events_it_brings_to_light(device: Device
     (raw,) = [raw for spec, raw in result.alerts if spec.alert_code == EMERGENCY_CREDIT_EXHAUSTED]
     assert _alert_time(raw) == crossing
     assert _raised_by(meter.wake(read_at + timedelta(seconds=1))) == []
+
+
+@pytest.mark.parametrize("device", _meters())
+def test_a_look_between_changes_neither_when_nor_the_date(device: Device) -> None:
+    """A read (bringing the money up to date) a few minutes before the crossing, in its half
+    hour: the meter is still woken at the same second and dates 0x81AA the same."""
+    alone = _on_emergency_credit(device, 20)
+    crossing = alone.state.next_wake
+    assert crossing is not None
+    meter = _on_emergency_credit(device, 20)
+    early = crossing - timedelta(minutes=7, seconds=31)
+    result = meter.ask("4.18", s.element("ReadMeterBalance"), early, counter=3)
+    assert _raised(result) == []
+    assert meter.state.next_wake == crossing
+    assert _raised_by(meter.wake(crossing - timedelta(seconds=1))) == []
+    alerts = meter.wake(crossing)
+    assert _raised_by(alerts) == [EMERGENCY_CREDIT_EXHAUSTED]
+    (raw,) = [r for r in alerts if alert_code_in(r) == EMERGENCY_CREDIT_EXHAUSTED]
+    assert _alert_time(raw) == crossing
