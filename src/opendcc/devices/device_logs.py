@@ -291,4 +291,4 @@ def _command_discarded(
 def _alert_raised(context: DeviceContext, spec: AlertSpec, gbcs: bytes) -> None:
     code = spec.alert_code if spec.alert_code is not None else alert_code_in(gbcs)
     if code is not None:
-        record_code(context, code)
+        record_code(context, code, spec.occurred_at)

@@ -74,6 +74,9 @@ class AlertSpec:
     supplementary_remote_party: Eui64 | None = None
     """The party the Alert concerns besides its recipient (ECS200 names the Load Controller;
     ECS100 the User whose Command the Device could not carry out)."""
+    occurred_at: datetime | None = None
+    """When the event the Alert reports happened, if before the Alert is raised (a money
+    event the meter notices late): its log entry carries that time (``device_logs``)."""
 
 
 @dataclass(slots=True)

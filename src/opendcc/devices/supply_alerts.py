@@ -95,25 +95,33 @@ def next_alert_counter(context: DeviceContext) -> int:
     return context.state.get(AlertCounter).next + 1 + len(context.alerts)
 
 
-def _dlms_alert(context: DeviceContext, code: int, *extra: Data) -> bytes:
-    notification = b.alert(next_alert_counter(context), code, context.now, *extra)
+def _dlms_alert(
+    context: DeviceContext, code: int, *extra: Data, at: datetime | None = None
+) -> bytes:
+    notification = b.alert(next_alert_counter(context), code, at or context.now, *extra)
     return encode_dlms(b.payload(notification))
 
 
-def generic(context: DeviceContext, code: int, recipient: Eui64) -> AlertSpec:
-    """A generic Alert (GCA or GNCA) for ``code`` in the Device's own payload format."""
+def generic(
+    context: DeviceContext, code: int, recipient: Eui64, at: datetime | None = None
+) -> AlertSpec:
+    """A generic Alert (GCA or GNCA) for ``code`` in the Device's own payload format, dated
+    ``at`` (the event's own time; default now): the payload's date-time (DLMS) or UTC time
+    (GBZ alert header) is when the event happened; the GBCS header's is when it is sent."""
     if lookup_alert(code) is None:
         raise ValueError(f"0x{code:04X} is not a GBCS Device alert code")
     message_code = GCA if code in CRITICAL_GENERIC else GNCA
     if context.device.device_type in _ZIGBEE:
-        payload = encode_gbz(z.alert_payload(code, utc_seconds(context.now)))
+        payload = encode_gbz(z.alert_payload(code, utc_seconds(at or context.now)))
     else:
-        payload = _dlms_alert(context, code)
-    return AlertSpec(message_code, payload, recipient, alert_code=code)
+        payload = _dlms_alert(context, code, at=at)
+    return AlertSpec(message_code, payload, recipient, alert_code=code, occurred_at=at)
 
 
-def raise_generic(context: DeviceContext, code: int, recipient: Eui64) -> AlertSpec:
-    spec = generic(context, code, recipient)
+def raise_generic(
+    context: DeviceContext, code: int, recipient: Eui64, at: datetime | None = None
+) -> AlertSpec:
+    spec = generic(context, code, recipient, at)
     context.raise_alert(spec)
     return spec
 

@@ -39,6 +39,7 @@ decides what to do with the answer.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -286,9 +287,16 @@ def _cached_esme_view(active: tuple[tuple[str, str], ...], daily_block_reset: bo
 # --- the engine ---------------------------------------------------------------------------
 
 
-def _take(money: Prepayment, amount: int, prepayment: bool, at: datetime) -> None:
-    """A charge: from the balance while it lasts, then emergency credit in use; the
-    charge that uses up emergency credit is 0x81AA Emergency Credit Exhausted."""
+def _take(
+    money: Prepayment,
+    amount: int,
+    prepayment: bool,
+    at: datetime,
+    instant: Callable[[int], datetime] | None = None,
+) -> None:
+    """A charge, made at ``at``: from the balance while it lasts, then emergency credit in
+    use; the charge that uses up emergency credit is 0x81AA Emergency Credit Exhausted,
+    dated when the charge had taken that much (``instant(units)``; default ``at``)."""
     money.bill_to_date += amount
     if not prepayment or not money.emergency_active:
         money.meter_balance -= amount
@@ -300,7 +308,50 @@ def _take(money: Prepayment, amount: int, prepayment: bool, at: datetime) -> Non
     money.emergency_credit -= from_emergency
     money.meter_balance -= rest - from_emergency
     if from_emergency and money.emergency_credit == 0:
-        money.note_event(EMERGENCY_CREDIT_EXHAUSTED, at)
+        used = from_balance + from_emergency
+        money.note_event(EMERGENCY_CREDIT_EXHAUSTED, instant(used) if instant else at)
+
+
+def _first_second(start: datetime, end: datetime, reached: Callable[[datetime], bool]) -> datetime:
+    """The first whole second after ``start`` at which ``reached`` holds, else ``end``
+    (``reached`` is monotonic and holds at ``end``). Whole seconds of UTC, not offsets
+    from ``start``: the answer does not depend on where the money was last brought up to
+    date, so a prediction made from one look agrees with the engine at another."""
+    first = math.floor(start.timestamp()) + 1
+    last = math.ceil(end.timestamp()) - 1  # the last whole second before end
+    lo, hi = first, last + 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if reached(datetime.fromtimestamp(mid, UTC)):
+            hi = mid
+        else:
+            lo = mid + 1
+    return datetime.fromtimestamp(lo, UTC) if lo <= last else end
+
+
+def _energy_crossing(
+    money: Prepayment,
+    view: TariffView,
+    model: ConsumptionModel,
+    action: int | None,
+    start: datetime,
+    end: datetime,
+) -> Callable[[int], datetime]:
+    """For the energy charge of (start, end], made at ``end``: the instant by which it had
+    come to ``units`` (consumption within a half hour is uniform, so the model can tell
+    the second; block counters and the carried residue as they stand before the charge)."""
+    counters = [row[:] for row in money.block_counters]
+    residue = money.residue
+
+    def instant(units: int) -> datetime:
+        def reached(at: datetime) -> bool:
+            probe = Prepayment(block_counters=[row[:] for row in counters])
+            cost = _charge_energy(probe, view, action, model.between_wh(start, at))
+            return int(cost + residue) >= units
+
+        return _first_second(start, end, reached)
+
+    return instant
 
 
 def _charge_energy(money: Prepayment, view: TariffView, action: int | None, wh: float) -> float:
@@ -328,17 +379,20 @@ def _charge_energy(money: Prepayment, view: TariffView, action: int | None, wh: 
 
 
 def _recover_debts(money: Prepayment, view: TariffView, start: datetime, end: datetime) -> None:
-    """Time-based debt recovery for the periods that end in (start, end]; the recovery
-    that clears time debt 1 (2) is 0x81A7 (0x81A8) Debt Collection Completed."""
+    """Time-based debt recovery for the periods that end in (start, end], each at the
+    instant its period ends; the recovery that clears time debt 1 (2) is 0x81A7 (0x81A8)
+    Debt Collection Completed, dated then."""
     if not view.prepayment:
         return
     for index, (amount, period) in enumerate(view.time_debt_rates):
         if amount <= 0 or money.time_debt[index] <= 0 or period <= 0:
             continue
-        ticks = int(end.timestamp() // period) - int(start.timestamp() // period)
-        for _ in range(max(ticks, 0)):
-            if money.cap_period_start is None or end - money.cap_period_start >= view.cap_period:
-                money.cap_period_start = end
+        first = int(start.timestamp() // period)
+        ticks = int(end.timestamp() // period) - first
+        for tick in range(1, max(ticks, 0) + 1):
+            at = datetime.fromtimestamp((first + tick) * period, UTC)
+            if money.cap_period_start is None or at - money.cap_period_start >= view.cap_period:
+                money.cap_period_start = at
                 money.recovered_in_cap_period = 0
             room = max(view.recovery_cap - money.recovered_in_cap_period, 0)
             taken = min(amount, money.time_debt[index], room)
@@ -347,9 +401,9 @@ def _recover_debts(money: Prepayment, view: TariffView, start: datetime, end: da
             money.time_debt[index] -= taken
             money.accumulated_debt += taken
             money.recovered_in_cap_period += taken
-            _take(money, taken, True, end)
+            _take(money, taken, True, at)
             if money.time_debt[index] == 0:
-                money.note_event(TIME_DEBT_COLLECTED[index], end)
+                money.note_event(TIME_DEBT_COLLECTED[index], at)
 
 
 def _snapshot(money: Prepayment, at: datetime) -> None:
@@ -393,11 +447,15 @@ def advance(money: Prepayment, view: TariffView, model: ConsumptionModel, now: d
                 action = act
         slot_end = at.replace(minute=0 if at.minute < 30 else 30, second=0, microsecond=0) + SLOT
         end = min(slot_end, now, _midnight(day) + timedelta(days=1))
+        instant = None
+        if view.prepayment and money.emergency_active and money.emergency_credit > 0:
+            # This charge may use up the emergency credit: be ready to tell when.
+            instant = _energy_crossing(money, view, model, action, at, end)
         cost = _charge_energy(money, view, action, model.between_wh(at, end)) + money.residue
         whole = int(cost)
         money.residue = cost - whole
         if whole:
-            _take(money, whole, view.prepayment, end)
+            _take(money, whole, view.prepayment, end, instant)
         _recover_debts(money, view, at, end)
         at = end
         if at == _midnight(at.date()) and at <= now:

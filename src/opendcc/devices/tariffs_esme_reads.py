@@ -10,7 +10,8 @@ written: a write followed by a read returns what was written, except the block t
 arrays, which the ESME answers three long, padding with 0xFFFFFFFF "no threshold" as the
 reference Responses show). The active price registers (0-0:94.44.1.7 and .8) answer the
 price the switching table selects now, with the price matrix's scale. Money values are
-brought up to the instant of the read (``tariffs_billing.settle``).
+brought up to the instant of the read (``tariffs_links.look_at_money``), which raises the
+money events that brings to light (0x81A7-0x81AB) with the Response.
 
 An attribute the ESME does not hold answers ``object-undefined``; a read after a fault the
 ESME cannot answer at all is not simulated (no reference ERROR Response shows a cause).
@@ -28,8 +29,8 @@ from opendcc.devices.simulator import (
     DeviceReply,
     handles,
 )
-from opendcc.devices.tariffs_billing import esme_calendar, settle
-from opendcc.devices.tariffs_links import publish_prepayment
+from opendcc.devices.tariffs_billing import esme_calendar
+from opendcc.devices.tariffs_links import look_at_money
 from opendcc.devices.tariffs_state import EsmeTariffs, Prepayment, decoded, fault_index, key
 from opendcc.gbcs.context import GbcsEncodeError
 from opendcc.gbcs.dlms import builders as b
@@ -139,8 +140,7 @@ def _get(context: DeviceContext, tariffs: EsmeTariffs, money: Prepayment, item: 
 def esme_read(command: DeviceCommand, context: DeviceContext) -> DeviceReply:
     """Answer each get from the ESME's tariff and prepayment state."""
     request = access_request(command)
-    money = settle(context.state, context.now)
-    publish_prepayment(context.state, money)
+    money = look_at_money(context)
     tariffs = context.state.get(EsmeTariffs)
     results: list[Response] = []
     fault = fault_index(context.state, command.use_case, len(request.requests))
@@ -209,8 +209,7 @@ def esme_protected_read(command: DeviceCommand, context: DeviceContext) -> Devic
     """The prepayment registers (ECS19) or daily read log (ECS21b), encrypted for the
     Remote Party."""
     request = access_request(command)
-    money = settle(context.state, context.now)
-    publish_prepayment(context.state, money)
+    money = look_at_money(context)
     item = request.requests[0] if request.requests else None
     if not isinstance(item, Action):
         return access_reply(request, [b.action_error(ActionResult.OBJECT_UNDEFINED)])

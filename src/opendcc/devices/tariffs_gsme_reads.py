@@ -15,6 +15,8 @@ snapshots) are personal data: those components are encrypted for the Remote Part
 A GPF answers GCS14, GCS16b and GCS60a from the GSME it mirrors (``tariffs_state.GpfMirror``,
 linked when the GSME first handles a tariff Command), projected to the instant of the read
 without changing the GSME's state; a GPF that mirrors no GSME answers HARDWARE_FAILURE.
+The GSME's own reads bring its money up to the read (``tariffs_links.look_at_money``) and
+raise the money events that brings to light (0x81A7-0x81AB) with the Response.
 """
 
 from __future__ import annotations
@@ -32,9 +34,9 @@ from opendcc.devices.simulator import (
     handles,
 )
 from opendcc.devices.state import DeviceState
-from opendcc.devices.tariffs_billing import gas_calendar, projected, settle
+from opendcc.devices.tariffs_billing import gas_calendar, projected
 from opendcc.devices.tariffs_gsme import not_attempted
-from opendcc.devices.tariffs_links import publish_prepayment
+from opendcc.devices.tariffs_links import look_at_money
 from opendcc.devices.tariffs_state import GasTariffs, GpfMirror, Prepayment, fault_index
 from opendcc.gbcs.context import GbcsEncodeError
 from opendcc.gbcs.dlms.datetimes import to_gbcs_seconds
@@ -251,9 +253,7 @@ def _snapshot(read: _Gas, fields: Mapping[str, object], tsn: int) -> ZclFrame | 
 def _source(context: DeviceContext) -> tuple[GasTariffs, Prepayment] | None:
     """The GSME's configuration and money at the read (a GPF's: its mirrored GSME's)."""
     if context.device.device_type is DeviceType.GSME:
-        money = settle(context.state, context.now)
-        publish_prepayment(context.state, money)
-        return context.state.get(GasTariffs), money
+        return context.state.get(GasTariffs), look_at_money(context)
     gsme = context.state.get(GpfMirror).gsme_eui()
     peer: DeviceState | None = context.peer(gsme) if gsme is not None else None
     if peer is None:

@@ -64,6 +64,7 @@ from opendcc.devices.tariffs_billing import (
     settle,
     view_of,
 )
+from opendcc.devices.tariffs_billing import TariffView as BillingView
 from opendcc.devices.tariffs_calendar import Calendar
 from opendcc.devices.tariffs_state import EsmeTariffs, GasTariffs, Prepayment, is_electric
 from opendcc.gbcs.dlms.data import Array
@@ -231,43 +232,99 @@ class CreditWatch(Section):
     suspended: bool = False
     """Credit ran out inside a non-disablement period (disablement suspended)."""
     next_check: datetime | None = None
+    """When to look again at whether the credit ran out."""
+    next_event: datetime | None = None
+    """When the meter next notes a money event (``outlook``), to raise it then."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outlook:
+    """What a look ahead at the meter's money found (``outlook``)."""
+
+    exhaustion: datetime | None
+    """The first instant its credit is exhausted, to the half hour (``next_exhaustion``)."""
+    money_event: datetime | None
+    """The instant of the first money event the meter will note by itself (0x81AA
+    Emergency Credit Exhausted, 0x81A7 / 0x81A8 Debt Collection Completed - Time Debt 1 /
+    2), to the second, within ``WATCH_HORIZON``; None if none comes in that time."""
+
+
+def _first_noted(money: Prepayment) -> datetime | None:
+    return min((datetime.fromisoformat(when) for _, when in money.events), default=None)
+
+
+def _events_possible(money: Prepayment, view: BillingView) -> bool:
+    """Whether the meter can note a money event by itself: emergency credit in use to run
+    out, or a time debt being recovered (prepayment mode only)."""
+    if not view.prepayment:
+        return False
+    if money.emergency_active and money.emergency_credit > 0:
+        return True
+    rates = view.time_debt_rates
+    return any(
+        debt > 0 and rate > 0 for debt, (rate, _) in zip(money.time_debt, rates, strict=False)
+    )
+
+
+def outlook(state: DeviceState, now: datetime, *, exhaustion: bool = True) -> Outlook:
+    """Project the meter's money from ``now`` (up to ``WATCH_HORIZON``): when its credit
+    is exhausted (if ``exhaustion``) and when it next notes a money event.
+
+    Projected money only falls (charges and debt recovery; credit comes from Commands), so
+    the projection runs a day at a time and goes back over the day the credit ran out in
+    half hours. Money events need no second pass: the engine dates each one to the second
+    as it notes it (``tariffs_billing``), and the first one the projection notes is the
+    next. The projection stops at whichever it is looking for comes first, so this costs
+    what looking for the exhaustion alone did."""
+    view = view_of(state)
+    if not exhaustion and not _events_possible(settle(state, now), view):
+        return Outlook(None, None)  # nothing the meter would note by itself
+    money = copy.deepcopy(settle(state, now))
+    money.events = []
+    model = model_for(state)
+    threshold = disablement_threshold(state)
+    event: datetime | None = None
+    at, end = now, now + WATCH_HORIZON
+    exhausted: datetime | None = None
+    while at < end:
+        if exhaustion and available_credit(money) <= threshold:
+            exhausted = at
+            break
+        if not exhaustion and event is not None:
+            break
+        day_end = min(datetime.combine(at.date(), time(), at.tzinfo) + timedelta(days=1), end)
+        before = copy.deepcopy(money) if exhaustion else money
+        advance(money, view, model, day_end)
+        event = event or _first_noted(money)
+        if exhaustion and available_credit(money) <= threshold:
+            money = before
+            while available_credit(money) > threshold:
+                at = min(at + STEP, day_end)
+                advance(money, view, model, at)
+            exhausted = at
+            break
+        at = day_end
+    if exhaustion and exhausted is None and available_credit(money) <= threshold:
+        exhausted = at
+    if exhausted is not None:
+        limit = exhausted + FRIENDLY_LIMIT
+        while in_friendly_credit_period(state, exhausted) and exhausted < limit:
+            exhausted += STEP
+    return Outlook(exhausted, event)
 
 
 def next_exhaustion(state: DeviceState, now: datetime) -> datetime | None:
     """The first instant within ``WATCH_HORIZON`` of ``now`` at which the meter's credit
-    is exhausted (``credit_exhausted``), to the half hour; None if it lasts beyond.
-
-    Projected money only falls (charges and debt recovery; credit comes from Commands), so
-    the projection runs a day at a time and goes back over the day the credit ran out in
-    half hours."""
-    money = copy.deepcopy(settle(state, now))
-    view, model = view_of(state), model_for(state)
-    threshold = disablement_threshold(state)
-    at, end = now, now + WATCH_HORIZON
-    while available_credit(money) > threshold:
-        if at >= end:
-            return None
-        day_end = min(datetime.combine(at.date(), time(), at.tzinfo) + timedelta(days=1), end)
-        before = copy.deepcopy(money)
-        advance(money, view, model, day_end)
-        if available_credit(money) > threshold:
-            at = day_end
-            continue
-        money = before
-        while available_credit(money) > threshold:
-            at = min(at + STEP, day_end)
-            advance(money, view, model, at)
-    limit = at + FRIENDLY_LIMIT
-    while in_friendly_credit_period(state, at):
-        if at >= limit:
-            return at
-        at += STEP
-    return at
+    is exhausted (``credit_exhausted``), to the half hour; None if it lasts beyond."""
+    return outlook(state, now).exhaustion
 
 
 def watch_credit(context: DeviceContext) -> None:
-    """Tell the supply family if the meter's credit ran out or came back since it was last
-    told, then ask to be woken when it is next due to run out."""
+    """Raise the money events the meter noted and tell the supply family if the meter's
+    credit ran out or came back since it was last told, then ask to be woken when its
+    credit is next due to run out or it next notes a money event (so that the event is
+    raised within seconds of happening: 0x81AA when the emergency credit runs out, not at
+    the next Command)."""
     state = context.state
     if state.device.device_type not in (DeviceType.ESME, DeviceType.GSME):
         return
@@ -282,11 +339,11 @@ def watch_credit(context: DeviceContext) -> None:
         if watch.disabled:
             # Credit mode permits supply: the consumer may restore it.
             supply_events.credit_restored(context)
-        if watch.disabled or watch.suspended or watch.next_check is not None:
+        if watch.disabled or watch.suspended or watch.next_check or watch.next_event:
             watch.disabled = watch.suspended = False
-            watch.next_check = None
+            watch.next_check = watch.next_event = None
             state.touch()
-        return
+        return  # credit mode: no time-based debt recovery, no emergency credit in use
     watch = state.get(CreditWatch)
     no_credit = available_credit(money) <= disablement_threshold(state)
     if no_credit and not watch.disabled:
@@ -303,10 +360,19 @@ def watch_credit(context: DeviceContext) -> None:
         watch.disabled = watch.suspended = False
     if watch.disabled:
         watch.next_check = None  # a top-up, emergency credit or credit mode brings it back
+        look = outlook(state, now, exhaustion=False)
+        # A time debt still being recovered may clear beyond the horizon: look again then.
+        watch.next_event = look.money_event or (
+            now + WATCH_HORIZON if _events_possible(money, view_of(state)) else None
+        )
     else:
-        due = next_exhaustion(state, now)
+        look = outlook(state, now)
+        due = look.exhaustion
         watch.next_check = max(due, now + STEP) if due is not None else now + WATCH_HORIZON
+        watch.next_event = look.money_event
         context.wake_at(watch.next_check)
+    if watch.next_event is not None:
+        context.wake_at(watch.next_event)
     state.touch()
 
 
@@ -317,18 +383,35 @@ def raise_money_events(context: DeviceContext, money: Prepayment) -> None:
     Exhausted (a charge used the last of it), 0x81AB Emergency Credit Activated (2.5 ECS09 /
     GCS06). Each goes to the Supplier as an Alert when the meter's alert behaviour (6.22,
     ``config_api.alert_enabled``) says so, logged with it (``device_logs``), else only
-    logged when the logging behaviour says so. The Alert is dated when the meter looks (each
-    Command the family handles, each wake); a log-only entry carries the event's own time."""
+    logged when the logging behaviour says so. Each is dated when it happened, as far as
+    the engine can tell (to the second: ``tariffs_billing``): the Alert's own date-time
+    (GBCS generic alert: DLMS ``{code, date-time}``, GBZ alert header UTC time) and the
+    log entry; the meter looks often enough that that is within seconds of it (each
+    Command the family handles and each read of the money; a wake at the next event's
+    predicted instant, ``watch_credit``)."""
     if not money.events:
         return
     events, money.events = money.events, []
     context.state.touch()
     supplier = party(context, RemotePartyRole.SUPPLIER)
     for code, when in events:
+        at = datetime.fromisoformat(when)
         if supplier is not None and config_api.alert_enabled(context.state, code):
-            raise_generic(context, code, supplier)
+            raise_generic(context, code, supplier, at)
         else:
-            record_code(context, code, datetime.fromisoformat(when))
+            record_code(context, code, at)
+
+
+def look_at_money(context: DeviceContext) -> Prepayment:
+    """What a read of the meter's money does first: bring it up to now, raise the money
+    events that brings to light (an event between two looks is not left for the next
+    write Command or wake) and publish the registers to the reads family. Only on the
+    meter's own state: a GPF answering for its GSME projects the GSME's money without
+    changing it, and the GSME raises its own events."""
+    money = settle(context.state, context.now)
+    raise_money_events(context, money)
+    publish_prepayment(context.state, money)
+    return money
 
 
 @on_wake
@@ -336,9 +419,11 @@ def _wake(context: DeviceContext) -> None:
     state = context.state
     if not state.has(CreditWatch):
         return
-    due = state.get(CreditWatch).next_check
-    if due is None:
+    watch = state.get(CreditWatch)
+    dues = [d for d in (watch.next_check, watch.next_event) if d is not None]
+    if not dues:
         return
+    due = min(dues)
     if context.now < due:
         context.wake_at(due)
         return
