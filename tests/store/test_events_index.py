@@ -212,3 +212,37 @@ def test_a_log_written_before_events_2_upgrades_in_place(tmp_path: Path) -> None
             assert "append-only" in str(exc)
         else:
             raise AssertionError("the event log accepted an UPDATE")
+
+
+def test_a_known_journal_row_is_used_and_other_requests_are_still_looked_up(
+    tmp_path: Path,
+) -> None:
+    """``append_events(..., request_id=, journal_row=)``: the caller's row for its own
+    request's events (no look-up), the journal's own row for any other request's events."""
+    with Database(tmp_path / "hub.sqlite", parts=[*ev.SCHEMA_PARTS, jr.SCHEMA]) as db:
+        mine, other, never = _rid(1), _rid(2, target=1), _rid(3, target=2)
+
+        def job(conn: sqlite3.Connection) -> tuple[int, int]:
+            mine_row = _journal(conn, mine, T0)
+            other_row = _journal(conn, other, T0)
+            ev.append_events(
+                conn,
+                [
+                    _event(ev.EventKind.RECEIVED, mine, T0),
+                    _event(ev.EventKind.RECEIVED, other, T0),
+                    _event(ev.EventKind.RECEIVED, never, T0),
+                    _event(ev.EventKind.COMPLETED, mine, T0),
+                ],
+                request_id=mine,
+                journal_row=mine_row,
+            )
+            return mine_row, other_row
+
+        mine_row, other_row = db.write_now(job)
+        rows = dict(
+            db.reader().execute("SELECT seq, request_row FROM events ORDER BY seq").fetchall()
+        )
+        assert list(rows.values()) == [mine_row, other_row, None, mine_row]
+        for request_id in (mine, other, never):
+            traced = ev.events_for_request(db.reader(), request_id)
+            assert traced == _every_event_with(db.reader(), request_id)

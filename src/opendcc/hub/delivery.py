@@ -398,7 +398,7 @@ class Deliverer:
                 dv.DeliveryState.EXPIRED,
             ):
                 _complete(conn, ready.request_row, at)
-            append_events(conn, events)
+            append_events(conn, events, request_id=ready.request_id, journal_row=ready.request_row)
 
         await self.db.write(job)
 
@@ -479,5 +479,8 @@ def _complete(conn: Any, row: int, at: datetime) -> None:
     if moved is not None:
         request_id, originator, target, variant, code = moved
         append_events(
-            conn, [Event(EventKind.COMPLETED, at, request_id, originator, target, variant, code)]
+            conn,
+            [Event(EventKind.COMPLETED, at, request_id, originator, target, variant, code)],
+            request_id=request_id,
+            journal_row=row,
         )

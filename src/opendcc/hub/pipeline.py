@@ -601,12 +601,13 @@ class Pipeline:
         rid = header.request_id
         events = list(trace.events)
         initial = jr.RequestState.ACCEPTED if state is jr.RequestState.COMPLETED else state
+        request_text = str(rid)
 
         def job(conn: Any) -> int:
             if row is None:
                 entry = jr.insert_request(
                     conn,
-                    request_id=str(rid),
+                    request_id=request_text,
                     originator=str(rid.originator),
                     target=str(rid.target),
                     counter=rid.counter,
@@ -634,7 +635,7 @@ class Pipeline:
                 jr.advance(conn, entry, jr.Step.DELIVERED, now)
             elif due_at is not None:
                 jr.advance(conn, entry, jr.Step.HELD, now, due_at=due_at)
-            append_events(conn, events)
+            append_events(conn, events, request_id=request_text, journal_row=entry)
             return entry
 
         return await self.db.write(job)

@@ -321,7 +321,9 @@ class Processor:
             )
         events.append(_event(EventKind.RESPONSE_QUEUED, now, who, code))
         outgoing.insert(0, _Outgoing(str(rid.originator), kind, body, item.row, str(rid)))
-        await self._record(item.row, code, now, states, outgoing, events, learned)
+        await self._record(
+            item.row, code, now, states, outgoing, events, learned, request_id=str(rid)
+        )
         self.processed += 1
 
     async def record_local(
@@ -416,6 +418,8 @@ class Processor:
         outgoing: list[_Outgoing],
         events: list[Event],
         learned: list[Learned] | None = None,
+        *,
+        request_id: str | None = None,
     ) -> None:
         """Write a Command's outcome in one job: the Devices' states, the journal's step,
         the deliveries, the events and what the inventory learns from the Response (a
@@ -441,7 +445,7 @@ class Processor:
                 )
                 for o in outgoing
             ]
-            append_events(conn, events)
+            append_events(conn, events, request_id=request_id, journal_row=row)
             for each in learned or ():
                 each.run(conn)
             return ids

@@ -163,28 +163,39 @@ def _json(detail: Mapping[str, Any]) -> str:
         return json.dumps(detail, separators=(",", ":"), default=str)
 
 
-def append_events(conn: sqlite3.Connection, events: Iterable[Event]) -> None:
+def append_events(
+    conn: sqlite3.Connection,
+    events: Iterable[Event],
+    *,
+    request_id: str | None = None,
+    journal_row: int | None = None,
+) -> None:
     """Append ``events`` within the caller's transaction (inside a ``Database`` write job).
 
     The events of one step usually share their instant: it is converted once; and their
-    RequestID, whose journal row (if it has one yet) is looked up once. The kind is bound
-    as itself (a ``StrEnum`` is stored as its text)."""
+    RequestID, whose journal row (if it has one yet) is looked up once. A caller that knows
+    the row (it has just written or advanced the entry) passes ``request_id`` and
+    ``journal_row`` and saves the look-up. The kind is bound as itself (a ``StrEnum`` is
+    stored as its text)."""
     rows = []
     last_at: datetime | None = None
     last_us = 0
     last_request: str | None = None
-    journal_row: int | None = None
+    row: int | None = None
     for e in events:
         if e.at is not last_at:
             last_at = e.at
             last_us = to_us(last_at)
-        request_id = e.request_id
-        if request_id != last_request:
-            last_request = request_id
-            found = (
-                None if request_id is None else conn.execute(_JOURNAL_ROW, (request_id,)).fetchone()
-            )
-            journal_row = None if found is None else found[0]
+        event_request = e.request_id
+        if event_request != last_request:
+            last_request = event_request
+            if event_request is None:
+                row = None
+            elif event_request == request_id and journal_row is not None:
+                row = journal_row
+            else:
+                found = conn.execute(_JOURNAL_ROW, (event_request,)).fetchone()
+                row = None if found is None else found[0]
         detail = e.detail
         rows.append(
             (
@@ -196,7 +207,7 @@ def append_events(conn: sqlite3.Connection, events: Iterable[Event]) -> None:
                 e.variant,
                 e.code,
                 _json(detail) if detail else None,
-                journal_row,
+                row,
             )
         )
     conn.executemany(_INSERT, rows)
