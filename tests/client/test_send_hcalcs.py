@@ -121,6 +121,27 @@ async def test_send_completes_7_13_to_an_hcalcs_through_its_esme(
     assert _entries(hub, HCALCS) == [(5, jr.RequestState.COMPLETED)]
 
 
+async def test_local_delivery_carries_the_command_to_the_esme(
+    hub: RunningHub, tmp_path: Path
+) -> None:
+    """--local: the signed Pre-Command comes back as a LocalCommand for the ESME, so the
+    hand-held terminal carries it to the ESME (its GBCS Recipient), not the HCALCS; the
+    ESME's Response is returned with 8.13."""
+    esme = hub.device_of(DeviceType.ESME)
+    await _add_hcalcs(hub, esme)
+    report = _report(await _send(hub, _file(tmp_path, HCALCS), "--local"))
+    assert _steps(report)[2:] == [
+        ("correlate", None),
+        ("CV 4 transform", "I0"),
+        ("CV 6 signed Pre-Command", "I0"),
+        ("hand-held terminal", None),
+        ("8.13 Response returned", "I0"),
+    ], report["steps"]
+    assert report["steps"][5]["detail"] == f"ECS47a from {esme.device_id}"
+    [value] = report["values"]
+    assert value["use_case"] == "ECS47a"
+
+
 async def test_a_read_addressed_to_an_hcalcs_reaches_its_esme(
     hub: RunningHub, tmp_path: Path
 ) -> None:

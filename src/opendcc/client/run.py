@@ -49,6 +49,7 @@ from opendcc.duis.signature import SignatureVerifier
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.gbcs.codec import decode
 from opendcc.gbcs.context import GbcsDecodeError
+from opendcc.gbcs.frame import decode_message
 from opendcc.gbcs.security import GbcsSecurity
 from opendcc.smki.keystore import Keystore
 
@@ -354,7 +355,11 @@ async def _deliver_locally(
     if not isinstance(command, bytes):
         steps.append({"step": "hand-held terminal", "detail": "the LocalCommand is empty"})
         return None
+    # The installer's terminal talks to the Device the Command is addressed to (its GBCS
+    # Recipient): the target, or for 7.13 to an HCALCS the ESME that carries it out.
     device = request.header.request_id.target
+    with contextlib.suppress(GbcsDecodeError):
+        device = decode_message(command).recipient
     async with session.post(
         f"{hub}/admin/v1/devices/{device}/local",
         json={"command": base64.b64encode(command).decode("ascii")},
@@ -417,8 +422,6 @@ async def _values(
     if not isinstance(payload, bytes):
         return []
     try:
-        from opendcc.gbcs.frame import decode_message  # noqa: PLC0415
-
         device = decode_message(payload).originator
         await add_device_certificates(keystore, session, smki_url(hub), device)
         decoded = decode(payload, GbcsSecurity(keystore))
