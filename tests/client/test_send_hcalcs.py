@@ -172,7 +172,7 @@ async def test_via_must_be_an_esme_at_the_hcalcs_premises(hub: RunningHub, tmp_p
     assert f"--via {gsme.device_id} is not an ESME at the HCALCS's premises" in result.output
     result = await _send(hub, _file(tmp_path, esme.device_id), "--via", str(esme.device_id))
     assert result.exit_code == 2, result.output
-    assert "is a ESME, whose Commands go to itself" in result.output
+    assert f"lists {esme.device_id} as ESME, whose Commands go to itself" in result.output
     read = request(
         "7.15", build.sr("ReadAuxiliaryControllerOperationalData"), party(SUPPLIER), HCALCS
     )
@@ -184,6 +184,27 @@ async def test_via_must_be_an_esme_at_the_hcalcs_premises(hub: RunningHub, tmp_p
     result = await _send(hub, _file(tmp_path, HCALCS), "--via", "not-an-eui")
     assert result.exit_code == 2, result.output
     assert _entries(hub, HCALCS) == [] and _entries(hub, esme.device_id) == []
+
+
+async def test_a_full_premises_listing_is_not_trusted(
+    hub: RunningHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A DSPInventory holds at most 17 Devices: a full listing may leave an ESME out, so one
+    ESME in it does not settle the pairing (the limit lowered here to fill it)."""
+    from opendcc.client import controllers
+
+    esme = hub.device_of(DeviceType.ESME)
+    await _add_hcalcs(hub, esme)
+    monkeypatch.setattr(controllers, "INVENTORY_LIMIT", 2)
+    result = await _send(hub, _file(tmp_path, HCALCS))
+    assert result.exit_code == 2, result.output
+    assert "lists 1 ESME at its" in result.output, result.output
+    assert "the listing is full" in result.output
+    assert _entries(hub, HCALCS) == []
+    result = await _send(hub, _file(tmp_path, HCALCS), "--via", str(esme.device_id))
+    uprn = hub.hub.estate.inventory.device_details(esme.device_id).uprn  # type: ignore[union-attr]
+    look_ups = (f"8.2 Read Inventory {HCALCS}", f"8.2 Read Inventory UPRN {uprn}")
+    _completed(_report(result), *look_ups)
 
 
 @pytest.mark.conformance

@@ -119,8 +119,8 @@ async def associated_esme(
     if device.device_type is not DeviceType.HCALCS:
         if via is not None:
             raise AssociationError(
-                f"--via names the ESME a request to an HCALCS goes through; {target} is a"
-                f" {device.device_type.value}, whose Commands go to itself"
+                f"--via names the ESME a request to an HCALCS goes through; the inventory"
+                f" lists {target} as {device.device_type.value}, whose Commands go to itself"
             )
         return Association(device, None, target_variant=variant)
     if uprn is None:
@@ -139,6 +139,9 @@ async def associated_esme(
     steps.append(uprn_step)
     if via is not None:
         chosen = [(d, v) for d, v in esmes if d.device_id == via]
+        if not chosen and len(at_premises) >= INVENTORY_LIMIT:
+            # A full listing may have left it out: read it by its DeviceID instead.
+            chosen = [await _stated_esme(client, counter, steps, via)]
         if not chosen:
             raise AssociationError(
                 f"--via {via} is not an ESME at the HCALCS's premises (UPRN {uprn}; the"
@@ -150,15 +153,14 @@ async def associated_esme(
         # and correlation, knowing the HCALCS has no ESME, vouches for no Pre-Command.
         return Association(device, None)
     elif len(esmes) > 1 or len(at_premises) >= INVENTORY_LIMIT:
-        more = (
-            " (the listing is full: there may be more)"
-            if len(at_premises) >= INVENTORY_LIMIT
-            else ""
-        )
+        full = len(at_premises) >= INVENTORY_LIMIT
+        more = " (the listing is full: there may be more)" if full else ""
+        shown = ", ".join(f"{d.device_id} ({d.status.value})" for d, _ in esmes)
         raise AssociationError(
             f"the DCC sends this request to the ESME the HCALCS {target} is joined to, and"
-            f" the inventory lists {len(esmes)} ESMEs at its premises (UPRN {uprn}):"
-            f" {names}{more}. opendcc does not guess which: 8.9 Read Device Log of each ESME"
+            f" the inventory lists {len(esmes)} ESME{'' if len(esmes) == 1 else 's'} at its"
+            f" premises (UPRN {uprn}):"
+            f" {shown}{more}. opendcc does not guess which: 8.9 Read Device Log of each ESME"
             " shows the one whose log holds the HCALCS; name it with --via EUI"
         )
     else:
