@@ -34,6 +34,12 @@ def send(
             help="Local delivery: send CV 1 as CV 2, return a CV 4 Pre-Command as CV 6.",
         ),
     ] = False,
+    via: Annotated[
+        str | None,
+        typer.Option(
+            help="The ESME a 7.13 to an HCALCS goes through (when its premises has several).",
+        ),
+    ] = None,
 ) -> None:
     """Sign FILE as a User, send it (with the CV 4/5 round for critical requests) and print
     the synchronous answer and the asynchronous response delivered to the User.
@@ -43,7 +49,11 @@ def send(
     Device's Response is returned to the DCC with 8.13: each step is printed.
 
     A critical 8.7.1 join first looks its partner Device up (8.2 Read Inventory, the SMKI
-    service on the hub's port + 4) so that its Pre-Command can be correlated."""
+    service on the hub's port + 4) so that its Pre-Command can be correlated.
+
+    A critical 7.13 addressed to an HCALCS goes to the ESME the HCALCS is joined to: the
+    target and the ESMEs at its premises are looked up (8.2 by DeviceID, then by UPRN);
+    when there are several, name the ESME with --via, which the Pre-Command must target."""
     from opendcc.client.run import SendError, run_send  # noqa: PLC0415
 
     try:
@@ -59,6 +69,7 @@ def send(
                 wait=wait,
                 ca=ca,
                 local=local,
+                via=via,
             )
         )
     except SendError as exc:

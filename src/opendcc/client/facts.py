@@ -90,6 +90,12 @@ def inventory_devices(content: etree._Element | None) -> list[tuple[Device, str 
 
 def read_inventory_request(user: Eui64, device: Eui64, counter: int) -> etree._Element:
     """DUIS 8.2 Read Inventory of ``device`` by ``user`` (CV 8, to the ACB)."""
+    return read_inventory_by(user, counter, "DeviceID", str(device))
+
+
+def read_inventory_by(user: Eui64, counter: int, key: str, value: str) -> etree._Element:
+    """DUIS 8.2 Read Inventory by ``user`` searching by ``key`` (``DeviceID``, ``UPRN``,
+    ``MPxN``: the ``ReadInventory`` choice) for ``value`` (CV 8, to the ACB)."""
     srv = service_reference_variant("8.2")
     assert srv is not None
     header = RequestHeader(
@@ -98,7 +104,7 @@ def read_inventory_request(user: Eui64, device: Eui64, counter: int) -> etree._E
         srv.service_reference,
         srv,
     )
-    body = build.sr("ReadInventory", children=[build.sr("DeviceID", str(device))])
+    body = build.sr("ReadInventory", children=[build.sr(key, value)])
     return build.request_document(header, body)
 
 

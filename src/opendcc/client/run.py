@@ -26,6 +26,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
+from opendcc.client.controllers import (
+    ROUTED_VIA_ESME,
+    AssociationError,
+    associated_esme,
+    routed_via_esme,
+    stated,
+)
 from opendcc.client.facts import partner_facts, partners
 from opendcc.client.identity import IdentityError, UserIdentity, resolve
 from opendcc.client.receiver import CallbackReceiver
@@ -42,6 +49,7 @@ from opendcc.duis.signature import SignatureVerifier
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.gbcs.codec import decode
 from opendcc.gbcs.context import GbcsDecodeError
+from opendcc.gbcs.frame import decode_message
 from opendcc.gbcs.security import GbcsSecurity
 from opendcc.smki.keystore import Keystore
 
@@ -117,12 +125,14 @@ async def run_send(
     wait: float,
     ca: Path | None = None,
     local: bool = False,
+    via: str | None = None,
 ) -> dict[str, Any]:
     hub = hub.rstrip("/")
     keystore, names = _keys(data, boxed_keys)
     counter = Counter()
     try:
         identity = resolve(keystore, who, names)
+        via_esme = Eui64.parse(via) if via else None
         root = prepare(
             file.read_bytes(),
             originator=identity.eui,
@@ -144,7 +154,7 @@ async def run_send(
         ):
             client = DuisClient(hub, identity, verifier, session=session)
             root, facts = await _partner_facts(
-                client, session, hub, root, counter, steps, keep_counter=keep_counter
+                client, session, hub, root, counter, steps, keep_counter=keep_counter, via=via_esme
             )
             request, final = await _exchange(
                 client, root, steps, identity, local=local, facts=facts
@@ -189,17 +199,42 @@ async def _partner_facts(
     steps: list[dict[str, Any]],
     *,
     keep_counter: bool,
+    via: Eui64 | None = None,
 ) -> tuple[Any, DeviceFacts | None]:
     """For a critical request whose Command depends on another Device (8.7.1 Join), look
     that Device up as a User does (``opendcc.client.facts``) so that correlation can
-    transform the request as the DCC does. The look-ups are DUIS requests with their own
-    RequestID counters, and a User's counters must strictly increase (DUIS RequestID:
-    replay protection): the request is therefore given a fresh counter after them. With
+    transform the request as the DCC does; for one the DCC routes from an HCALCS to its
+    ESME (7.13), look up the target and that ESME (``opendcc.client.controllers``; ``via``:
+    the ESME the User names). The look-ups are DUIS requests with their own RequestID
+    counters, and a User's counters must strictly increase (DUIS RequestID: replay
+    protection): the request is therefore given a fresh counter after them. With
     ``--keep-counter`` the file's counter is kept and nothing is looked up (the look-ups'
-    counters would pass it)."""
-    others = partners(root) if _is_critical(root) else []
-    if not others:
+    counters would pass it); a ``via`` ESME is then taken as the User states it."""
+    critical = _is_critical(root)
+    others = partners(root) if critical else []
+    routed = critical and routed_via_esme(root)
+    if via is not None and not routed:
+        raise SendError(
+            "--via names the ESME the DCC sends a critical request addressed to an HCALCS to"
+            f" ({', '.join(sorted(ROUTED_VIA_ESME))}, Command Variant 4); this request is not"
+            " one"
+        )
+    if not others and not routed:
         return root, None
+    try:
+        rid = RequestId.parse((root.findtext(f"{SR}Header/{SR}RequestID") or "").strip())
+    except ValueError:
+        return root, None  # the hub refuses an unreadable RequestID; nothing to look up
+    target = rid.target
+    if keep_counter and routed and via is not None:
+        steps.append(
+            {
+                "step": "look-ups",
+                "detail": f"skipped with --keep-counter: {target} taken as an HCALCS joined to"
+                f" the ESME {via}, as --via states",
+            }
+        )
+        return root, stated(target, via).facts()
     if keep_counter:
         steps.append(
             {
@@ -209,8 +244,28 @@ async def _partner_facts(
             }
         )
         return root, None
-    facts = await partner_facts(client, session, smki_url(hub), others, counter, steps)
+    facts = (
+        await partner_facts(client, session, smki_url(hub), others, counter, steps)
+        if others
+        else None
+    )
+    if routed:
+        try:
+            association = await associated_esme(client, target, via, counter, steps)
+        except AssociationError as exc:
+            raise SendError(str(exc)) from None
+        facts = _merged(facts, association.facts())
     return prepare(root, counter=counter.next(datetime.now(UTC))), facts
+
+
+def _merged(first: DeviceFacts | None, second: DeviceFacts) -> DeviceFacts:
+    if first is None:
+        return second
+    return DeviceFacts(
+        {**first.devices, **second.devices},
+        {**first.esme_variants, **second.esme_variants},
+        first.keystore or second.keystore,
+    )
 
 
 async def _exchange(
@@ -300,7 +355,11 @@ async def _deliver_locally(
     if not isinstance(command, bytes):
         steps.append({"step": "hand-held terminal", "detail": "the LocalCommand is empty"})
         return None
+    # The installer's terminal talks to the Device the Command is addressed to (its GBCS
+    # Recipient): the target, or for 7.13 to an HCALCS the ESME that carries it out.
     device = request.header.request_id.target
+    with contextlib.suppress(GbcsDecodeError):
+        device = decode_message(command).recipient
     async with session.post(
         f"{hub}/admin/v1/devices/{device}/local",
         json={"command": base64.b64encode(command).decode("ascii")},
@@ -363,8 +422,6 @@ async def _values(
     if not isinstance(payload, bytes):
         return []
     try:
-        from opendcc.gbcs.frame import decode_message  # noqa: PLC0415
-
         device = decode_message(payload).originator
         await add_device_certificates(keystore, session, smki_url(hub), device)
         decoded = decode(payload, GbcsSecurity(keystore))

@@ -38,6 +38,8 @@ from opendcc.duis.codes import ResponseCode
 from opendcc.duis.messages import ServiceRequest, parse_request
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER, Eui64
 from opendcc.gbcs.alert_codes import alert_code_in
+from opendcc.gbcs.context import GbcsDecodeError
+from opendcc.gbcs.frame import decode_message
 from opendcc.hub import firmware_learning, joins
 from opendcc.hub.delivery import Deliverer
 from opendcc.hub.pipeline import Accepted
@@ -214,7 +216,7 @@ class Processor:
     async def _process(self, item: Accepted) -> None:
         header = item.request.header
         rid = header.request_id
-        device = self.estate.inventory.get_device(item.device.device_id) or item.device
+        device = self._recipient(item)
         sent_at = self.clock.now()
         who = _identity(item)
         events = [_event(EventKind.COMMAND_SENT, sent_at, who, region=device.region.value)]
@@ -339,6 +341,26 @@ class Processor:
         events, in one write job, as ``_process`` saves a Response."""
         outgoing = self._alerts(device, alerts, now, events)
         await self._record(None, "I0", now, states, outgoing, events)
+
+    def _recipient(self, item: Accepted) -> Device:
+        """The Device the Command travels to: the request's target, except where the
+        transform addressed the Command to another Device. That is an HCALCS's auxiliary
+        load control (7.13 to 7.15): GBCS has no such use case addressed to an HCALCS, and
+        the ESME it is Auxiliary Controller of carries it out, so the Command's grouping
+        header names that ESME as Recipient (GBCS 4.3.1.6; ``transform.supply_auxiliary``)
+        and the ESME, not the HCALCS, must receive it. Only an HCALCS target is checked:
+        every other transform addresses its Command to the target."""
+        inventory = self.estate.inventory
+        target = inventory.get_device(item.device.device_id) or item.device
+        if target.device_type is not DeviceType.HCALCS:
+            return target
+        try:
+            recipient = decode_message(item.command).recipient
+        except GbcsDecodeError:
+            return target
+        if recipient == target.device_id:
+            return target
+        return inventory.get_device(recipient) or target
 
     def _hub_of(self, device: Device) -> Device | None:
         """The Communications Hub Function a Command to ``device`` travels through: its
