@@ -7,7 +7,9 @@ can tell to the second. The hub wakes the ESME then, not at its next Command or 
 look, and the Supplier's receiver gets the 0x81AA Emergency Credit Exhausted Alert as soon
 as the clock reaches that instant (within the scheduler's polling), dated at it inside the
 GBCS Alert (the DLMS ``{alert code, date-time}``). Likewise 0x81A7 Debt Collection
-Completed - Time Debt 1 at the hourly recovery that clears the debt.
+Completed - Time Debt 1 at the hourly recovery that clears the debt, and 0x810D Combined
+Credit Below Low Credit Threshold at the second the credit falls below it (0x8119 Emergency
+Credit Has Become Available not sent once the Supplier has turned its WAN Alert off).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import pytest
 from opendcc.client.receiver import Received
 from opendcc.clock import ManualClock
 from opendcc.devices.tariffs_billing import projected
+from opendcc.devices.tariffs_links import CreditWatch
+from opendcc.devices.tariffs_state import Prepayment
 from opendcc.duis import build
 from opendcc.gbcs.codec import decode
 from opendcc.inventory.model import DeviceType
@@ -160,3 +164,112 @@ async def test_a_time_debt_collected_reaches_the_supplier_at_the_recovery(
     assert isinstance(gbcs, bytes)
     values = decode(gbcs, hub.hub.security).payload.to_json()["values"]
     assert datetime.fromisoformat(values["AlertDateTime"]) == cleared
+
+
+LOW_CREDIT = "810D"
+EMERGENCY_CREDIT_AVAILABLE = "8119"
+LOW_CREDIT_THRESHOLD = 200_000
+"""The ESME's default Low Credit Threshold (£2) and Emergency Credit Threshold (£1)."""
+EMERGENCY_CREDIT_THRESHOLD = 100_000
+
+
+async def test_low_credit_reaches_the_supplier_when_the_credit_falls_below_the_threshold(
+    hub: RunningHub,
+) -> None:
+    """A prepayment ESME given £2.30 (1.5 ECS04a) with 0x8119's WAN Alert turned off (6.22):
+    0x810D Combined Credit Below Low Credit Threshold reaches the Supplier when the clock
+    reaches the second the credit falls below £2 (not a second before), dated then inside
+    the GBCS Alert; 0x8119 never does, its balance falling below £1 notwithstanding. A 1.5
+    back above £2 arms 0x810D again: it arrives a second time at the next crossing."""
+    clock = hub.hub.clock
+    assert isinstance(clock, ManualClock)
+    esme = hub.device_of(DeviceType.ESME)
+    # Prepayment mode with the supply on until the credit is gone (the reference's
+    # Disablement Threshold is £5.57).
+    prepayment = from_template(
+        "ECS03_1.6_IMMEDIATE_SINGLE_SUCCESS", SUPPLIER, esme, DisablementThreshold="0"
+    )
+    await delivered(hub, SUPPLIER, prepayment)
+    wan = build.sr(
+        "ConfigureAlertBehaviour",
+        children=[
+            build.sr(
+                "ElectricitySupplierAlerts",
+                children=[
+                    build.sr(
+                        "SupplierESMECommon",
+                        children=[build.sr(f"x{EMERGENCY_CREDIT_AVAILABLE}", "Disable")],
+                    )
+                ],
+            )
+        ],
+    )
+    await delivered(hub, SUPPLIER, request("6.22", wan, party(SUPPLIER), esme.device_id))
+    adjust = from_template("ECS04a_1.5_SUCCESS", SUPPLIER, esme, AdjustMeterBalance="230000")
+    await delivered(hub, SUPPLIER, adjust)
+    state = hub.hub.states.load(esme)
+    topped_up = clock.now()
+    assert not state.get(CreditWatch).disabled
+
+    def below(threshold: int, *, combined: bool) -> datetime:
+        def holds(t: datetime) -> bool:
+            money = projected(state, t)
+            credit = money.meter_balance
+            if combined and money.emergency_active:
+                credit += money.emergency_credit
+            return credit < threshold
+
+        return _first_second(clock.now(), holds)
+
+    low = below(LOW_CREDIT_THRESHOLD, combined=True)
+    available = below(EMERGENCY_CREDIT_THRESHOLD, combined=False)
+    assert topped_up < low < available
+    assert low.minute % 30 or low.second, "a half hour's end proves nothing here"
+
+    clock.set(low - timedelta(seconds=1))
+    hub.hub.processor.wake()
+    await asyncio.sleep(0.5)
+    assert _alerts(hub, LOW_CREDIT) == []
+    clock.set(low)
+    alert = await _arrived(hub, LOW_CREDIT, within=6.0)
+    assert alert is not None, "0x810D did not reach the Supplier when the credit fell below £2"
+    gbcs = alert.response.gbcs_payload()
+    assert isinstance(gbcs, bytes)
+    message = decode(gbcs, hub.hub.security)
+    assert message.message.originator == esme.device_id
+    values = message.payload.to_json()["values"]
+    assert values["AlertCode"] == LOW_CREDIT
+    assert datetime.fromisoformat(values["AlertDateTime"]) == low
+
+    # Past the Emergency Credit Threshold: the ESME is woken (its money looked at) but the
+    # Supplier turned 0x8119's WAN Alert off.
+    clock.set(available + timedelta(seconds=1))
+    hub.hub.processor.wake()
+    deadline = time.monotonic() + 6.0
+    while time.monotonic() < deadline:
+        money = hub.hub.states.load(esme).get(Prepayment)
+        if money.as_of is not None and money.as_of >= available:
+            break
+        await asyncio.sleep(0.05)
+    assert money.as_of is not None and money.as_of >= available, "the ESME was not woken"
+    assert not money.emergency_credit_armed  # it crossed
+    await asyncio.sleep(0.5)
+    assert _alerts(hub, EMERGENCY_CREDIT_AVAILABLE) == []
+    assert len(_alerts(hub, LOW_CREDIT)) == 1  # once per crossing
+
+    # £2 more: above the threshold again, so its next fall below is a new 0x810D.
+    again = from_template("ECS04a_1.5_SUCCESS", SUPPLIER, esme, AdjustMeterBalance="200000")
+    await delivered(hub, SUPPLIER, again)
+    state = hub.hub.states.load(esme)
+    second = below(LOW_CREDIT_THRESHOLD, combined=True)
+    clock.set(second)
+    hub.hub.processor.wake()
+    deadline = time.monotonic() + 6.0
+    while len(_alerts(hub, LOW_CREDIT)) < 2 and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    alerts = _alerts(hub, LOW_CREDIT)
+    assert len(alerts) == 2, "0x810D was not armed again by the credit going back above £2"
+    gbcs = alerts[1].response.gbcs_payload()
+    assert isinstance(gbcs, bytes)
+    values = decode(gbcs, hub.hub.security).payload.to_json()["values"]
+    assert datetime.fromisoformat(values["AlertDateTime"]) == second

@@ -58,7 +58,9 @@ from opendcc.devices.tariffs_calendar import (
 from opendcc.devices.tariffs_state import (
     DEBT_1_COLLECTED,
     DEBT_2_COLLECTED,
+    EMERGENCY_CREDIT_AVAILABLE,
     EMERGENCY_CREDIT_EXHAUSTED,
+    LOW_CREDIT,
     SNAPSHOT_DEPTH,
     EsmeTariffs,
     GasTariffs,
@@ -98,6 +100,12 @@ class TariffView:
     recovery_cap: int
     cap_period: timedelta
     daily_block_reset: bool
+    low_credit_threshold: int
+    """Combined credit below this is 0x810D (ESME: Account low_credit_threshold; GSME:
+    LowCreditWarningLevel)."""
+    emergency_credit_threshold: int
+    """A balance below this makes emergency credit available, 0x8119 (ESME: the emergency
+    credit object's credit_available_threshold; GSME: EmergencyCreditThreshold)."""
 
 
 # --- decoding the tariff -------------------------------------------------------------------
@@ -205,6 +213,8 @@ def _esme_view(tariffs: EsmeTariffs) -> TariffView:
         recovery_cap=tariffs.integer(111, c.ACCOUNT_ACTIVE, 18) * PENCE,
         cap_period=timedelta(seconds=tariffs.integer(111, c.ACCOUNT_ACTIVE, 19) or 604_800),
         daily_block_reset=tariffs.daily_block_reset,
+        low_credit_threshold=tariffs.integer(111, c.ACCOUNT_ACTIVE, 16),
+        emergency_credit_threshold=tariffs.integer(112, c.EMERGENCY_CREDIT, 10),
     )
 
 
@@ -267,6 +277,8 @@ def _gas_view(gas: GasTariffs) -> TariffView:
         recovery_cap=gas.overall_debt_cap,
         cap_period=timedelta(days=7),
         daily_block_reset=False,
+        low_credit_threshold=gas.low_credit_warning_level,
+        emergency_credit_threshold=gas.emergency_credit_threshold,
     )
 
 
@@ -287,29 +299,105 @@ def _cached_esme_view(active: tuple[tuple[str, str], ...], daily_block_reset: bo
 # --- the engine ---------------------------------------------------------------------------
 
 
+EnergyCharge = tuple[ConsumptionModel, int | None, datetime, datetime, int | None, list[int], float]
+"""What dating an energy charge's events needs (``_energy_instant``): the model, the action,
+the half hour's (start, end], the block counter row it moves (None: none) as it stood
+before the charge, and the residue carried into it. A tuple: one is made for each half
+hour charged while an event may come, so it must cost next to nothing."""
+
+
+_NO_ROW: Final[list[int]] = []
+"""``EnergyCharge``'s saved row when the action moves none (never read, never changed)."""
+
+
 def _take(
     money: Prepayment,
     amount: int,
-    prepayment: bool,
+    view: TariffView,
     at: datetime,
-    instant: Callable[[int], datetime] | None = None,
+    charge: EnergyCharge | None = None,
 ) -> None:
     """A charge, made at ``at``: from the balance while it lasts, then emergency credit in
     use; the charge that uses up emergency credit is 0x81AA Emergency Credit Exhausted,
-    dated when the charge had taken that much (``instant(units)``; default ``at``)."""
+    dated when the charge had taken that much (an energy ``charge``: ``_energy_instant``;
+    else ``at``). Whether it crossed a threshold the caller asks (``_crossings``)."""
     money.bill_to_date += amount
-    if not prepayment or not money.emergency_active:
+    if not view.prepayment:
         money.meter_balance -= amount
         return
-    from_balance = min(max(money.meter_balance, 0), amount)
-    money.meter_balance -= from_balance
-    rest = amount - from_balance
-    from_emergency = min(money.emergency_credit, rest)
-    money.emergency_credit -= from_emergency
-    money.meter_balance -= rest - from_emergency
-    if from_emergency and money.emergency_credit == 0:
-        used = from_balance + from_emergency
-        money.note_event(EMERGENCY_CREDIT_EXHAUSTED, instant(used) if instant else at)
+    if not money.emergency_active:
+        money.meter_balance -= amount
+    else:
+        from_balance = min(max(money.meter_balance, 0), amount)
+        money.meter_balance -= from_balance
+        rest = amount - from_balance
+        from_emergency = min(money.emergency_credit, rest)
+        money.emergency_credit -= from_emergency
+        money.meter_balance -= rest - from_emergency
+        if from_emergency and money.emergency_credit == 0:
+            used = from_balance + from_emergency
+            when = _energy_instant(money, view, charge, used) if charge else at
+            money.note_event(EMERGENCY_CREDIT_EXHAUSTED, when)
+
+
+def _take_checked(money: Prepayment, amount: int, view: TariffView, at: datetime) -> None:
+    """``_take`` for a charge other than energy (the standing charge, debt recovery), then
+    whether it crossed a threshold, dated ``at``."""
+    _take(money, amount, view, at)
+    if view.prepayment and (money.low_credit_armed or money.emergency_credit_armed):
+        _crossings(money, view, amount, at, None)
+
+
+def _crossings(
+    money: Prepayment, view: TariffView, amount: int, at: datetime, charge: EnergyCharge | None
+) -> None:
+    """After a charge of ``amount`` in prepayment mode (a no-op unless it crossed): GBCS
+    0x810D Combined Credit Below Low Credit Threshold when it took the combined credit
+    (``available_credit``: the meter balance plus emergency credit in use) below the Low
+    Credit Threshold, 0x8119 Emergency Credit Has Become Available when it took the meter
+    balance below the Emergency Credit Threshold with no emergency credit in use (2.5
+    ECS09 / GCS06 may now activate it: ``emergency_credit_available``). Each once per
+    crossing: the alert is armed again only when the meter next finds the credit at or
+    above the threshold (``_look_at_thresholds``: a top-up). A charge reduces the combined
+    credit (and, with no emergency credit in use, the balance) by its whole amount, so it
+    crossed the threshold when it had taken ``before - threshold + 1`` units."""
+    credit = available_credit(money)
+    if money.low_credit_armed and credit < view.low_credit_threshold:
+        money.low_credit_armed = False
+        units = max(credit + amount - view.low_credit_threshold + 1, 1)
+        when = _energy_instant(money, view, charge, units) if charge else at
+        money.note_event(LOW_CREDIT, when)
+    if money.emergency_credit_armed and money.meter_balance < view.emergency_credit_threshold:
+        money.emergency_credit_armed = False
+        if not money.emergency_active:
+            units = max(money.meter_balance + amount - view.emergency_credit_threshold + 1, 1)
+            when = _energy_instant(money, view, charge, units) if charge else at
+            money.note_event(EMERGENCY_CREDIT_AVAILABLE, when)
+
+
+def _look_at_thresholds(money: Prepayment, view: TariffView, at: datetime) -> None:
+    """What the meter finds of its thresholds whenever its money is brought up to date
+    (after each Command, on a wake, at a read; outside any charge). Credit at or above a
+    threshold arms its alert again (a top-up, a balance adjustment, a lower threshold).
+    Credit below it with the alert armed fell there by a Command (a Supplier's balance
+    adjustment or reset, a higher threshold): the alert, dated ``at``. In credit mode both
+    are disarmed (they are prepayment mode's alerts): a meter put into prepayment mode
+    with its credit already below a threshold raises nothing until it has been above."""
+    if not view.prepayment:
+        if money.low_credit_armed or money.emergency_credit_armed:
+            money.low_credit_armed = money.emergency_credit_armed = False
+        return
+    if available_credit(money) >= view.low_credit_threshold:
+        money.low_credit_armed = True
+    elif money.low_credit_armed:
+        money.low_credit_armed = False
+        money.note_event(LOW_CREDIT, at)
+    if money.meter_balance >= view.emergency_credit_threshold:
+        money.emergency_credit_armed = True
+    elif money.emergency_credit_armed:
+        money.emergency_credit_armed = False
+        if not money.emergency_active:
+            money.note_event(EMERGENCY_CREDIT_AVAILABLE, at)
 
 
 def _first_second(start: datetime, end: datetime, reached: Callable[[datetime], bool]) -> datetime:
@@ -329,29 +417,25 @@ def _first_second(start: datetime, end: datetime, reached: Callable[[datetime], 
     return datetime.fromtimestamp(lo, UTC) if lo <= last else end
 
 
-def _energy_crossing(
-    money: Prepayment,
-    view: TariffView,
-    model: ConsumptionModel,
-    action: int | None,
-    start: datetime,
-    end: datetime,
-) -> Callable[[int], datetime]:
-    """For the energy charge of (start, end], made at ``end``: the instant by which it had
-    come to ``units`` (consumption within a half hour is uniform, so the model can tell
-    the second; block counters and the carried residue as they stand before the charge)."""
-    counters = [row[:] for row in money.block_counters]
-    residue = money.residue
+def _energy_instant(
+    money: Prepayment, view: TariffView, charge: EnergyCharge, units: int
+) -> datetime:
+    """For an energy charge just made (``charge``: over (start, end], made at end): the
+    first whole second by which it had come to ``units`` (consumption within a half hour is
+    uniform, so the model can tell the second; the block counters and the residue as they
+    stood before the charge)."""
+    model, action, start, end, row, saved, residue = charge
+    counters = [r[:] for r in money.block_counters] if row is not None else []
+    if row is not None:
+        counters[row] = saved[:]
 
-    def instant(units: int) -> datetime:
-        def reached(at: datetime) -> bool:
-            probe = Prepayment(block_counters=[row[:] for row in counters])
-            cost = _charge_energy(probe, view, action, model.between_wh(start, at))
-            return int(cost + residue) >= units
+    def reached(at: datetime) -> bool:
+        # An action moving no block counters charges without touching them: no probe.
+        probe = money if row is None else Prepayment(block_counters=[r[:] for r in counters])
+        cost = _charge_energy(probe, view, action, model.between_wh(start, at))
+        return int(cost + residue) >= units
 
-        return _first_second(start, end, reached)
-
-    return instant
+    return _first_second(start, end, reached)
 
 
 def _charge_energy(money: Prepayment, view: TariffView, action: int | None, wh: float) -> float:
@@ -401,7 +485,7 @@ def _recover_debts(money: Prepayment, view: TariffView, start: datetime, end: da
             money.time_debt[index] -= taken
             money.accumulated_debt += taken
             money.recovered_in_cap_period += taken
-            _take(money, taken, True, at)
+            _take_checked(money, taken, view, at)
             if money.time_debt[index] == 0:
                 money.note_event(TIME_DEBT_COLLECTED[index], at)
 
@@ -428,10 +512,17 @@ def advance(money: Prepayment, view: TariffView, model: ConsumptionModel, now: d
     if money.as_of is None:
         money.as_of = now
         money.block_period_start = money.block_period_start or now
+        _look_at_thresholds(money, view, now)
         return
+    _look_at_thresholds(money, view, money.as_of)
     if now <= money.as_of:
         return
     at = max(money.as_of, now - MAX_CATCH_UP)
+    prepayment = view.prepayment
+    floor = _floor(money, view)
+    row_of: tuple[int | None, int | None] = (None, None)
+    row: int | None = None
+    saved = _NO_ROW
     schedule_day: date | None = None
     carry: int | None = None
     entries: tuple[tuple[int, int], ...] = ()
@@ -447,15 +538,35 @@ def advance(money: Prepayment, view: TariffView, model: ConsumptionModel, now: d
                 action = act
         slot_end = at.replace(minute=0 if at.minute < 30 else 30, second=0, microsecond=0) + SLOT
         end = min(slot_end, now, _midnight(day) + timedelta(days=1))
-        instant = None
-        if view.prepayment and money.emergency_active and money.emergency_credit > 0:
-            # This charge may use up the emergency credit: be ready to tell when.
-            instant = _energy_crossing(money, view, model, action, at, end)
-        cost = _charge_energy(money, view, action, model.between_wh(at, end)) + money.residue
+        emergency = prepayment and money.emergency_active and money.emergency_credit > 0
+        watching = emergency or floor is not None
+        if watching:
+            # This charge may bring an event (emergency credit used up, a threshold
+            # crossed): keep what dating it needs, the row of block counters the action
+            # moves (a block tariff's only) as it stands before the charge.
+            if action != row_of[0]:
+                row_of = (action, _counter_row(money, view, action))
+            row = row_of[1]
+            saved = money.block_counters[row][:] if row is not None else _NO_ROW
+        residue = money.residue
+        cost = _charge_energy(money, view, action, model.between_wh(at, end)) + residue
         whole = int(cost)
         money.residue = cost - whole
         if whole:
-            _take(money, whole, view.prepayment, end, instant)
+            charge: EnergyCharge | None = None
+            # Below the floor after this charge (inline: this runs every half hour).
+            crossing = floor is not None and (
+                money.meter_balance
+                + (money.emergency_credit if money.emergency_active else 0)
+                - whole
+                < floor
+            )
+            if emergency or crossing:
+                charge = (model, action, at, end, row, saved, residue)
+            _take(money, whole, view, end, charge)
+            if crossing:
+                _crossings(money, view, whole, end, charge)
+                floor = _floor(money, view)
         _recover_debts(money, view, at, end)
         at = end
         if at == _midnight(at.date()) and at <= now:
@@ -463,12 +574,34 @@ def advance(money: Prepayment, view: TariffView, model: ConsumptionModel, now: d
     money.as_of = now
 
 
+def _floor(money: Prepayment, view: TariffView) -> int | None:
+    """The combined credit below which a charge crosses an armed threshold (None: none
+    armed). Thresholds are only disarmed within ``advance``, so one found at its start
+    stays an upper bound: a charge that cannot go below it needs no dating."""
+    if not view.prepayment:
+        return None
+    armed = [
+        threshold
+        for threshold, on in (
+            (view.low_credit_threshold, money.low_credit_armed),
+            (view.emergency_credit_threshold, money.emergency_credit_armed),
+        )
+        if on
+    ]
+    return max(armed) if armed else None
+
+
+def _counter_row(money: Prepayment, view: TariffView, action: int | None) -> int | None:
+    row = view.counter_row(action) if action is not None else None
+    return row if row is not None and 0 <= row < len(money.block_counters) else None
+
+
 def _new_day(money: Prepayment, view: TariffView, at: datetime) -> None:
     """At a UTC midnight: the day's snapshot, then the new day's standing charge and any
     block counter restart."""
     _snapshot(money, at)
     if view.standing_charge:
-        _take(money, view.standing_charge, view.prepayment, at)
+        _take_checked(money, view.standing_charge, view, at)
     new_month = at.day == 1
     if view.daily_block_reset or new_month:
         money.block_counters = [[0] * 4 for _ in money.block_counters]
@@ -483,9 +616,9 @@ def model_for(state: DeviceState) -> ConsumptionModel:
 def settle(state: DeviceState, now: datetime) -> Prepayment:
     """The meter's ``Prepayment`` brought up to ``now`` (the state is marked changed)."""
     money = state.get(Prepayment)
-    before = money.as_of
+    before = money.as_of, money.low_credit_armed, money.emergency_credit_armed
     advance(money, view_of(state), model_for(state), now)
-    if money.as_of != before:
+    if (money.as_of, money.low_credit_armed, money.emergency_credit_armed) != before:
         state.touch()
     return money
 
@@ -545,7 +678,15 @@ def in_friendly_credit_period(state: DeviceState, at: datetime) -> bool:
 
 
 def available_credit(money: Prepayment) -> int:
+    """The combined credit: the meter balance plus emergency credit in use."""
     return money.meter_balance + (money.emergency_credit if money.emergency_active else 0)
+
+
+def emergency_credit_available(money: Prepayment, threshold: int, prepayment: bool) -> bool:
+    """Whether 2.5 (ECS09 / GCS06) may activate emergency credit: in prepayment mode, none
+    in use and the meter balance below the Emergency Credit Threshold (the condition whose
+    coming about is 0x8119 Emergency Credit Has Become Available)."""
+    return prepayment and not money.emergency_active and money.meter_balance < threshold
 
 
 def prepayment_mode(state: DeviceState) -> bool:

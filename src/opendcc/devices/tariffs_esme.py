@@ -51,7 +51,7 @@ from opendcc.devices.simulator import (
     keeps_own_anti_replay,
 )
 from opendcc.devices.tariffs_alerts import dlms_outcome
-from opendcc.devices.tariffs_billing import settle
+from opendcc.devices.tariffs_billing import emergency_credit_available, settle
 from opendcc.devices.tariffs_links import after_command, record_top_up
 from opendcc.devices.tariffs_state import (
     EMERGENCY_CREDIT_ACTIVATED,
@@ -583,12 +583,11 @@ def _reset_credit(which: str) -> ActionHandler:
 def _invoke_emergency_credit(run: _Run, value: Data) -> ActionResponse:
     _kind(Integer)(value)
     money = run.context.state.get(Prepayment)
-    if not money.emergency_active:
-        threshold = run.tariffs.integer(112, c.EMERGENCY_CREDIT, 10)
-        if run.tariffs.prepayment_mode and money.meter_balance < threshold:
-            money.emergency_active = True
-            money.emergency_credit = run.tariffs.integer(112, c.EMERGENCY_CREDIT, 9)
-            money.note_event(EMERGENCY_CREDIT_ACTIVATED, run.context.now)
+    threshold = run.tariffs.integer(112, c.EMERGENCY_CREDIT, 10)
+    if emergency_credit_available(money, threshold, run.tariffs.prepayment_mode):
+        money.emergency_active = True
+        money.emergency_credit = run.tariffs.integer(112, c.EMERGENCY_CREDIT, 9)
+        money.note_event(EMERGENCY_CREDIT_ACTIVATED, run.context.now)
     if money.emergency_active:
         return b.action_ok()
     return b.action_error(ActionResult.OTHER_REASON)

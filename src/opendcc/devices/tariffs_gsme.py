@@ -44,7 +44,7 @@ from opendcc.devices.simulator import (
     keeps_own_anti_replay,
 )
 from opendcc.devices.tariffs_alerts import gbz_outcome
-from opendcc.devices.tariffs_billing import settle
+from opendcc.devices.tariffs_billing import emergency_credit_available, settle
 from opendcc.devices.tariffs_esme import (
     RejectedError,
     UtrnRefusedError,
@@ -431,8 +431,8 @@ def _change_debt(run: _Run, fields: Record, _frame: ZclFrame) -> None:
 
 def _select_emergency_credit(run: _Run, _fields: Record, frame: ZclFrame) -> ZclFrame | None:
     money, gas = run.money, run.gas
-    available = gas.prepayment_mode and money.meter_balance < gas.emergency_credit_threshold
-    if not money.emergency_active and available:
+    threshold = gas.emergency_credit_threshold
+    if emergency_credit_available(money, threshold, gas.prepayment_mode):
         money.emergency_active = True
         money.emergency_credit = gas.emergency_credit_limit
         money.note_event(EMERGENCY_CREDIT_ACTIVATED, run.context.now)

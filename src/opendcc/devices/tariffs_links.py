@@ -246,7 +246,9 @@ class Outlook:
     money_event: datetime | None
     """The instant of the first money event the meter will note by itself (0x81AA
     Emergency Credit Exhausted, 0x81A7 / 0x81A8 Debt Collection Completed - Time Debt 1 /
-    2), to the second, within ``WATCH_HORIZON``; None if none comes in that time."""
+    2, 0x810D Combined Credit Below Low Credit Threshold, 0x8119 Emergency Credit Has
+    Become Available), to the second, within ``WATCH_HORIZON``; None if none comes in
+    that time."""
 
 
 def _first_noted(money: Prepayment) -> datetime | None:
@@ -255,10 +257,13 @@ def _first_noted(money: Prepayment) -> datetime | None:
 
 def _events_possible(money: Prepayment, view: BillingView) -> bool:
     """Whether the meter can note a money event by itself: emergency credit in use to run
-    out, or a time debt being recovered (prepayment mode only)."""
+    out, a time debt being recovered, or credit to fall below an armed threshold
+    (prepayment mode only)."""
     if not view.prepayment:
         return False
     if money.emergency_active and money.emergency_credit > 0:
+        return True
+    if money.low_credit_armed or (money.emergency_credit_armed and not money.emergency_active):
         return True
     rates = view.time_debt_rates
     return any(
@@ -381,17 +386,23 @@ def raise_money_events(context: DeviceContext, money: Prepayment) -> None:
     0x81A7 / 0x81A8 Debt Collection Completed - Time Debt 1 / 2 (time-based recovery took
     the debt to zero), 0x81A9 - Payment Debt (a top-up cleared it), 0x81AA Emergency Credit
     Exhausted (a charge used the last of it), 0x81AB Emergency Credit Activated (2.5 ECS09 /
-    GCS06). Each goes to the Supplier as an Alert when the meter's alert behaviour (6.22,
+    GCS06), 0x810D Combined Credit Below Low Credit Threshold and 0x8119 Emergency Credit
+    Has Become Available (the credit fell below the threshold: ``tariffs_billing``). Each
+    goes to the Supplier as an Alert when the meter's alert behaviour (6.22,
     ``config_api.alert_enabled``) says so, logged with it (``device_logs``), else only
-    logged when the logging behaviour says so. Each is dated when it happened, as far as
-    the engine can tell (to the second: ``tariffs_billing``): the Alert's own date-time
-    (GBCS generic alert: DLMS ``{code, date-time}``, GBZ alert header UTC time) and the
-    log entry; the meter looks often enough that that is within seconds of it (each
-    Command the family handles and each read of the money; a wake at the next event's
-    predicted instant, ``watch_credit``)."""
+    logged when the logging behaviour says so (GBCS logs neither 0x810D nor 0x8119:
+    ``device_logs.NOT_LOGGED``). Each is dated when it happened, as far as the engine can
+    tell (to the second: ``tariffs_billing``): the Alert's own date-time (GBCS generic
+    alert: DLMS ``{code, date-time}``, GBZ alert header UTC time) and the log entry; the
+    meter looks often enough that that is within seconds of it (each Command the family
+    handles and each read of the money; a wake at the next event's predicted instant,
+    ``watch_credit``)."""
     if not money.events:
         return
-    events, money.events = money.events, []
+    # In the order they happened (one charge may note 0x81AA before the 0x810D it crossed
+    # earlier in its half hour).
+    events = sorted(money.events, key=lambda event: datetime.fromisoformat(event[1]))
+    money.events = []
     context.state.touch()
     supplier = party(context, RemotePartyRole.SUPPLIER)
     for code, when in events:

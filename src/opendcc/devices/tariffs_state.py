@@ -60,6 +60,7 @@ SNAPSHOT_DEPTH: Final = 31
 TOP_UP_LOG_DEPTH: Final = 5
 """Top-ups kept (the ZigBee Prepayment cluster's Top Up log holds five)."""
 UTRN_MEMORY: Final = 32
+"""Top-up counters remembered per Supplier for duplicate detection."""
 MONEY_EVENT_MEMORY: Final = 16
 """Money events a meter keeps until it next looks at its money (the oldest go first)."""
 
@@ -69,7 +70,10 @@ DEBT_2_COLLECTED: Final = 0x81A8
 PAYMENT_DEBT_COLLECTED: Final = 0x81A9
 EMERGENCY_CREDIT_EXHAUSTED: Final = 0x81AA
 EMERGENCY_CREDIT_ACTIVATED: Final = 0x81AB
-"""Top-up counters remembered per Supplier for duplicate detection."""
+LOW_CREDIT: Final = 0x810D
+"""Combined Credit Below Low Credit Threshold (prepayment mode)."""
+EMERGENCY_CREDIT_AVAILABLE: Final = 0x8119
+"""Emergency Credit Has Become Available (prepayment mode)."""
 
 UNLIMITED: Final = 0xFFFF_FFFF
 DEFAULT_EMERGENCY_CREDIT_LIMIT: Final = 500_000
@@ -318,7 +322,14 @@ class Prepayment(Section):
     utrn_counters: dict[str, list[int]] = field(default_factory=dict)
     events: list[list[Any]] = field(default_factory=list)
     """Money events not yet raised: [alert code, ISO date-time it happened] (GBCS 0x81A7
-    to 0x81AB; ``tariffs_links.raise_money_events`` raises and clears them)."""
+    to 0x81AB, 0x810D, 0x8119; ``tariffs_links.raise_money_events`` raises and clears
+    them)."""
+    low_credit_armed: bool = False
+    """The meter last found its combined credit at or above the Low Credit Threshold in
+    prepayment mode: its falling below is 0x810D (``tariffs_billing``)."""
+    emergency_credit_armed: bool = False
+    """The meter last found its balance at or above the Emergency Credit Threshold in
+    prepayment mode: its falling below is 0x8119 (``tariffs_billing``)."""
 
     def note_event(self, code: int, at: datetime) -> None:
         self.events = [*self.events, [code, at.isoformat()]][-MONEY_EVENT_MEMORY:]

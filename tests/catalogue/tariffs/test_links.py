@@ -27,6 +27,7 @@ from opendcc.devices.tariffs_links import (
     next_exhaustion,
     tariff_view_of,
 )
+from opendcc.devices.tariffs_state import EMERGENCY_CREDIT_AVAILABLE, LOW_CREDIT
 from opendcc.devices.tariffs_utrn import ValueClass, mint
 from opendcc.gbcs.alert_codes import alert_code_in
 from opendcc.inventory.model import Device, Fuel
@@ -172,7 +173,11 @@ def test_credit_running_out_disables_the_supply_on_time_then_a_top_up_arms_it() 
         if device is s.ESME:
             # 2015-01-01 has no non-disablement period configured: due is when credit ends.
             assert credit_exhausted(meter.state, due)
-        assert meter.wake(due - timedelta(minutes=30)) == ()
+        # On the way down only the credit's thresholds (0x810D at £2, 0x8119 at £1).
+        assert _codes(meter.wake(due - timedelta(minutes=30))) == [
+            LOW_CREDIT,
+            EMERGENCY_CREDIT_AVAILABLE,
+        ]
         alerts = meter.wake(due)
         assert _codes(alerts) == [SUPPLY_DISABLED]
         assert switch_of(meter.state).state == SupplyState.DISABLED.value

@@ -18,16 +18,20 @@ from typing import Any
 
 import pytest
 
-from opendcc.devices.config_api import device_time
+from opendcc.devices import config  # noqa: F401  (the 6.22 handlers)
+from opendcc.devices.config_api import alert_enabled, device_time
 from opendcc.devices.config_state import EventConfiguration
 from opendcc.devices.reads_state import EventLogs, LogKind
 from opendcc.devices.simulator import Simulation
-from opendcc.devices.tariffs_billing import projected, settle
+from opendcc.devices.tariffs_billing import available_credit, projected, settle
+from opendcc.devices.tariffs_links import CreditWatch
 from opendcc.devices.tariffs_state import (
     DEBT_1_COLLECTED,
     DEBT_2_COLLECTED,
     EMERGENCY_CREDIT_ACTIVATED,
+    EMERGENCY_CREDIT_AVAILABLE,
     EMERGENCY_CREDIT_EXHAUSTED,
+    LOW_CREDIT,
     PAYMENT_DEBT_COLLECTED,
     EsmeTariffs,
     GasTariffs,
@@ -37,6 +41,7 @@ from opendcc.gbcs.alert_codes import alert_code_in
 from opendcc.gbcs.codec import decode
 from opendcc.gbcs.dlms.data import DoubleLong
 from opendcc.inventory.model import Device, DeviceType
+from opendcc.transform import config_alerts  # noqa: F401  (the 6.22 transforms)
 from opendcc.transform import tariffs_cosem as c
 from tests.catalogue.tariffs import support as s
 from tests.catalogue.tariffs.test_prepayment_state import (
@@ -291,3 +296,223 @@ def test_a_look_between_changes_neither_when_nor_the_date(device: Device) -> Non
     assert _raised_by(alerts) == [EMERGENCY_CREDIT_EXHAUSTED]
     (raw,) = [r for r in alerts if alert_code_in(r) == EMERGENCY_CREDIT_EXHAUSTED]
     assert _alert_time(raw) == crossing
+
+
+# --- the credit's thresholds: 0x810D and 0x8119 ---------------------------------------------
+#
+# A prepayment meter's combined credit falling below the Low Credit Threshold is 0x810D
+# Combined Credit Below Low Credit Threshold; its balance falling below the Emergency Credit
+# Threshold (no emergency credit in use) is 0x8119 Emergency Credit Has Become Available.
+# Defaults: £2 and £1 (ESME: Account low_credit_threshold and the emergency credit object's
+# credit_available_threshold; GSME: LowCreditWarningLevel and EmergencyCreditThreshold).
+
+THRESHOLD_EVENTS = {LOW_CREDIT, EMERGENCY_CREDIT_AVAILABLE}
+LOW = 200_000
+EMERGENCY = 100_000
+
+
+def _crossed(alerts: tuple[bytes, ...]) -> list[int]:
+    return [c for raw in alerts if (c := alert_code_in(raw) or 0) in THRESHOLD_EVENTS]
+
+
+def _crossed_with(result: Simulation) -> list[int]:
+    return [c for spec, _ in result.alerts if (c := spec.alert_code or 0) in THRESHOLD_EVENTS]
+
+
+def _prepayment_supplied_to_zero() -> Any:
+    """1.6 to prepayment mode with a Disablement Threshold of zero (the reference's is
+    £5.57): the supply stays on while the credit falls through £2 and £1."""
+    body = _prepayment_body()
+    threshold = body.find(f".//{s.SR}DisablementThreshold")
+    assert threshold is not None
+    threshold.text = "0"
+    return body
+
+
+def _running_down(device: Device, pence: int) -> s.Meter:
+    """A prepayment meter topped up (2.2) at AT to ``pence`` of credit, which it uses (its
+    supply on until the credit is gone)."""
+    meter = _meter(device)
+    meter.ask("1.6", _prepayment_supplied_to_zero(), AT, counter=1)
+    assert settle(meter.state, AT).meter_balance == 0
+    _top_up(meter, pence, 1)
+    assert settle(meter.state, AT).meter_balance == pence * 1_000
+    assert not meter.state.get(CreditWatch).disabled
+    return meter
+
+
+def _when_below(meter: s.Meter, start: datetime, threshold: int, *, combined: bool) -> datetime:
+    """The first second after ``start`` at which the engine's projection shows the combined
+    credit (else the meter balance) below ``threshold``."""
+
+    def below(t: datetime) -> bool:
+        money = projected(meter.state, t)
+        return (available_credit(money) if combined else money.meter_balance) < threshold
+
+    return _first_second(start, below)
+
+
+@pytest.mark.parametrize("device", _meters())
+def test_credit_falling_below_its_thresholds_raises_0x810d_then_0x8119_on_time(
+    device: Device,
+) -> None:
+    """£2.30 of credit: the meter is woken at the second its combined credit falls below
+    £2 and raises 0x810D dated then (not a second before), then at the second its balance
+    falls below £1 and raises 0x8119 (emergency credit may now be activated). GBCS logs
+    neither. Each once: running on to exhaustion raises neither again."""
+    meter = _running_down(device, 230)
+    low = _when_below(meter, AT, LOW, combined=True)
+    available = _when_below(meter, AT, EMERGENCY, combined=False)
+    assert AT < low < available < AT + timedelta(hours=30)
+    assert low.minute % 30 or low.second  # within a half hour: the model can tell the second
+    assert meter.state.next_wake == low
+    assert _crossed(meter.wake(low - timedelta(seconds=1))) == []
+    alerts = meter.wake(low)
+    assert _crossed(alerts) == [LOW_CREDIT]
+    (raw,) = [r for r in alerts if alert_code_in(r) == LOW_CREDIT]
+    assert _alert_time(raw) == low
+    assert meter.state.next_wake == available
+    assert _crossed(meter.wake(available - timedelta(seconds=1))) == []
+    alerts = meter.wake(available)
+    assert _crossed(alerts) == [EMERGENCY_CREDIT_AVAILABLE]
+    (raw,) = [r for r in alerts if alert_code_in(r) == EMERGENCY_CREDIT_AVAILABLE]
+    assert _alert_time(raw) == available
+    # Sent to the Supplier, in the Device's own form (GSME: the GBZ alert).
+    assert decode(raw).message.originator == device.device_id
+    # Not logged (GBCS), unlike the money events 0x81A7-0x81AB.
+    entries = meter.state.get(EventLogs).entries(LogKind.EVENT)
+    assert not [e for e in entries if e.code in THRESHOLD_EVENTS]
+    # Once per crossing: nothing more as the credit runs out and beyond.
+    for hours in (6, 12, 24, 48):
+        assert _crossed(meter.wake(available + timedelta(hours=hours))) == []
+
+
+@pytest.mark.parametrize("device", _meters())
+def test_a_disabled_threshold_alert_is_not_sent(device: Device) -> None:
+    """6.22 (ECS25a / GCS20) disables 0x8119's WAN Alert: 0x810D still reaches the Supplier
+    at its crossing, 0x8119 does not (nor is it logged, GBCS logging neither)."""
+    meter = _running_down(device, 230)
+    result = meter.ask("6.22", _wan_alert(device, "x8119", "Disable"), AT, counter=2)
+    assert result.outcome.name == "RESPONDED"
+    assert not alert_enabled(meter.state, EMERGENCY_CREDIT_AVAILABLE)
+    assert alert_enabled(meter.state, LOW_CREDIT)
+    low = _when_below(meter, AT, LOW, combined=True)
+    available = _when_below(meter, AT, EMERGENCY, combined=False)
+    assert _crossed(meter.wake(low)) == [LOW_CREDIT]
+    assert _crossed(meter.wake(available)) == []
+    assert _crossed(meter.wake(available + timedelta(hours=12))) == []
+    entries = meter.state.get(EventLogs).entries(LogKind.EVENT)
+    assert not [e for e in entries if e.code in THRESHOLD_EVENTS]
+
+
+def _wan_alert(device: Device, code: str, value: str) -> Any:
+    """A 6.22 body switching the Supplier's WAN alert ``code`` (``x8119``) on or off."""
+    body = s.element("ConfigureAlertBehaviour")
+    if device.device_type is DeviceType.ESME:
+        group = s.sub(s.sub(body, "ElectricitySupplierAlerts"), "SupplierESMECommon")
+        s.sub(group, code, value)
+    else:
+        event = s.sub(s.sub(body, "GasSupplierAlertEventSettings"), code)
+        for switch, setting in (("WANAlert", value), ("HANAlert", "Disable")):
+            s.sub(event, switch, setting)
+        for switch in ("EventLog", "Alarm"):
+            s.sub(event, switch, "Disable")
+    return body
+
+
+@pytest.mark.parametrize("device", _meters())
+def test_a_top_up_above_the_threshold_re_arms_it(device: Device) -> None:
+    """After 0x810D, a top-up that leaves the credit still below £2 does not re-arm it (the
+    credit never came back above); one that takes it above does, and the next fall below
+    £2 raises 0x810D again, at its own second."""
+    meter = _running_down(device, 230)
+    low = _when_below(meter, AT, LOW, combined=True)
+    assert _crossed(meter.wake(low)) == [LOW_CREDIT]
+    # At about £1.50, 5p more: still below £2 (and above £1): nothing new.
+    little = _when_below(meter, low, 150_000, combined=True)
+    assert _crossed_with(_top_up(meter, 5, 2, at=little)) == []
+    assert available_credit(settle(meter.state, little)) < LOW
+    available = _when_below(meter, little, EMERGENCY, combined=False)
+    assert _crossed(meter.wake(available)) == [EMERGENCY_CREDIT_AVAILABLE]
+    # 60p more takes it above both thresholds: each is armed again.
+    again = available + timedelta(minutes=1)
+    assert _crossed_with(_top_up(meter, 110, 3, at=again)) == []
+    assert settle(meter.state, again).meter_balance >= LOW
+    second_low = _when_below(meter, again, LOW, combined=True)
+    second_available = _when_below(meter, again, EMERGENCY, combined=False)
+    assert meter.state.next_wake == second_low
+    assert _crossed(meter.wake(second_low - timedelta(seconds=1))) == []
+    alerts = meter.wake(second_low)
+    assert _crossed(alerts) == [LOW_CREDIT]
+    assert _alert_time(alerts[-1]) == second_low
+    assert _crossed(meter.wake(second_available)) == [EMERGENCY_CREDIT_AVAILABLE]
+
+
+@pytest.mark.parametrize("device", _meters())
+def test_a_read_raises_a_crossing_the_meter_has_not_yet_been_woken_for(device: Device) -> None:
+    """A read of the money (4.18) after both crossings, before any wake: both go with its
+    Response, in the order they happened, each dated at its own second."""
+    meter = _running_down(device, 230)
+    low = _when_below(meter, AT, LOW, combined=True)
+    available = _when_below(meter, AT, EMERGENCY, combined=False)
+    read_at = available + timedelta(minutes=3)
+    result = meter.ask("4.18", s.element("ReadMeterBalance"), read_at, counter=2)
+    assert _crossed_with(result) == [LOW_CREDIT, EMERGENCY_CREDIT_AVAILABLE]
+    dated = [_alert_time(raw) for spec, raw in result.alerts if spec.alert_code in THRESHOLD_EVENTS]
+    assert dated == [low, available]
+    assert _crossed(meter.wake(read_at + timedelta(seconds=1))) == []
+
+
+@pytest.mark.parametrize("device", _meters())
+def test_credit_already_below_when_prepayment_starts_raises_nothing(device: Device) -> None:
+    """A meter put into prepayment mode with 50p has not crossed either threshold: neither
+    alert (the credit must first have been at or above it); in credit mode there are none."""
+    credit = _meter(device)
+    _top_up(credit, 230, 1)
+    assert _crossed(credit.wake(AT + timedelta(days=1))) == []  # credit mode: none
+    meter = _meter(device)
+    _top_up(meter, 50, 1)
+    assert _crossed_with(meter.ask("1.6", _prepayment_body(), AT, counter=1)) == []
+    assert _crossed(meter.wake(AT + timedelta(days=1))) == []
+
+
+def test_a_supplier_adjustment_below_the_threshold_raises_0x810d_with_the_response() -> None:
+    """1.5 (ECS04a) taking £1.50 off £2.30: the combined credit fell below £2 by the
+    Command, so 0x810D goes with its Response, dated at it."""
+    meter = _running_down(s.ESME, 230)
+    body = _payment_mode_body("ECS04a_1.5_SUCCESS_REQUEST_DUIS.XML")
+    adjust = body.find(f".//{s.SR}AdjustMeterBalance")
+    assert adjust is not None
+    adjust.text = "-150000"
+    at = AT + timedelta(minutes=5)
+    result = meter.ask("1.5", body, at, counter=2)
+    assert _crossed_with(result) == [LOW_CREDIT, EMERGENCY_CREDIT_AVAILABLE]
+    for spec, raw in result.alerts:
+        if spec.alert_code in THRESHOLD_EVENTS:
+            assert _alert_time(raw) == at
+
+
+def test_a_crossing_on_a_block_tariff_is_dated_with_the_blocks_as_they_stood() -> None:
+    """An ESME on a block tariff (ECS01a: block 1 up to 10 kWh) whose credit falls below £2
+    two minutes after its block counter passes into block 2, in the same half hour: the
+    0x810D is dated at the second the engine's projection shows (the half hour's energy
+    priced from the counters as they stood before its charge), and the meter is woken
+    then."""
+    meter = _meter(s.ESME)
+    meter.send("ECS01a_1.1.1_IMMEDIATE_BLOCK_SUCCESS_REQUEST_DUIS.XML", AT, counter=1)
+    meter.ask("1.6", _prepayment_supplied_to_zero(), AT, counter=2)
+    _top_up(meter, 200, 1)
+    block_2 = _first_second(AT, lambda t: projected(meter.state, t).block_counters[0][1] > 0)
+    target = block_2 + timedelta(minutes=2)
+    used = LOW - available_credit(projected(meter.state, target))
+    settle(meter.state, AT).meter_balance = LOW + used - 1  # below £2 at about ``target``
+    meter.ask("1.6", _prepayment_supplied_to_zero(), AT, counter=3)  # it looks: armed
+    low = _when_below(meter, AT, LOW, combined=True)
+    assert block_2 < low < block_2 + timedelta(minutes=30)
+    assert low.minute // 30 == block_2.minute // 30 and low.hour == block_2.hour
+    assert meter.state.get(CreditWatch).next_event == low
+    assert _crossed(meter.wake(low - timedelta(seconds=1))) == []
+    alerts = meter.wake(low)
+    assert _crossed(alerts) == [LOW_CREDIT]
+    (raw,) = [r for r in alerts if alert_code_in(r) == LOW_CREDIT]
+    assert _alert_time(raw) == low
