@@ -46,6 +46,7 @@ from typing import Final, Self
 from opendcc.devices.device_logs import Change, record
 from opendcc.devices.simulator import DeviceContext
 from opendcc.devices.state import DeviceState, Section
+from opendcc.devices.supply_off import note_supply
 from opendcc.devices.tariffs_billing import credit_exhausted
 from opendcc.inventory.model import Device, DeviceType
 
@@ -277,6 +278,9 @@ def _record(
     if target is not current or event is SupplyEvent.TAMPER_LOCK:
         switch.since = at
     switch.state = target.value
+    # Only Enabled lets energy through (Armed waits for the consumer): the periods off
+    # are taken out of what the meter registers (``supply_off``).
+    note_supply(context.state, at, target is SupplyState.ENABLED)
     switch.cause = event.value
     switch.changed_by = by
     if event in REMOTE_EVENTS:
