@@ -4,6 +4,7 @@ maximum demand, the GSME and its GPF mirror, the prepayment engine, bounded stat
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +14,14 @@ from opendcc.devices.reads_metering import SLOT, Meter, floor_to, split_by_rate
 from opendcc.devices.simulator import DeviceContext
 from opendcc.devices.state import DeviceState
 from opendcc.devices.supply_off import MAX_INTERVALS, SuppliedModel, SupplyOff
-from opendcc.devices.supply_state import CONSUMER, SupplyEvent, SupplyState, apply, switch_of
+from opendcc.devices.supply_state import (
+    CONSUMER,
+    DEVICE,
+    SupplyEvent,
+    SupplyState,
+    apply,
+    switch_of,
+)
 from opendcc.devices.tariffs_billing import settle
 from opendcc.inventory.model import Fuel
 from tests.catalogue.reads.harness import (
@@ -96,6 +104,14 @@ def test_profile_entries_are_zero_while_off_and_sum_to_the_register_difference()
             assert entry == 0, at
         elif at + SLOT <= OFF or at >= ON:
             assert entry > 0, at
+    # Daily consumption (the daily log's entries) likewise: days sum to the difference.
+    midnight = floor_to(OFF, timedelta(days=1))
+    days = [midnight + timedelta(days=i) for i in range(-1, 4)]
+    daily = [meter.interval(a, b) for a, b in itertools.pairwise(days)]
+    assert sum(daily) == meter.register(days[-1]) - meter.register(days[0])
+    raw_daily = [int(_raw(state).between_wh(a, b)) for a, b in itertools.pairwise(days)]
+    assert daily[0] >= raw_daily[0] - 1 and daily[3] >= raw_daily[3] - 1
+    assert daily[1] < raw_daily[1] and daily[2] < raw_daily[2]
     # The half hour the supply went off in has only the energy before it.
     partial = floor_to(OFF, SLOT)
     raw = _raw(state)
@@ -152,13 +168,16 @@ def test_the_gsme_and_its_gpf_mirror_agree_while_the_valve_is_closed() -> None:
     assert raw.between_wh(OFF, ON) > 0
 
 
-def test_the_prepayment_engine_charges_nothing_while_off() -> None:
+@pytest.mark.parametrize("event", [SupplyEvent.DISABLE, SupplyEvent.CREDIT_EXHAUSTED])
+def test_the_prepayment_engine_charges_nothing_while_off(event: SupplyEvent) -> None:
+    """Whether the Supplier (7.2) or the meter's own credit check turned the supply off."""
     control = DeviceState(DEVICES[ESME_ID])
     state = DeviceState(DEVICES[ESME_ID])
     start = datetime(2026, 3, 15, 9, 0, tzinfo=UTC)
     for each in (control, state):
         settle(each, start)
-    _at(state, OFF, SupplyEvent.DISABLE)
+    _at(state, OFF, event, DEVICE)
+    assert switch_of(state).supply_state is SupplyState.DISABLED
     evening = datetime(2026, 3, 15, 22, 0, tzinfo=UTC)  # no midnight: no standing charge
     at_off = settle(state, OFF).bill_to_date
     assert settle(state, evening).bill_to_date == at_off
