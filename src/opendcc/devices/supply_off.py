@@ -25,9 +25,10 @@ measured by the plain ``ConsumptionModel``, at the same cost as before.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 from opendcc.devices.consumption import EPOCH, ConsumptionModel
 from opendcc.devices.state import DeviceState, Section
@@ -74,22 +75,42 @@ def _raw_model(state: DeviceState) -> ConsumptionModel | None:
     return None if fuel is None else ConsumptionModel.for_meter(state.device.device_id, fuel)
 
 
-def note_supply(state: DeviceState, at: datetime, on: bool) -> None:
-    """Record that the supply is ``on`` (Enabled) or off (Disabled, Armed) from ``at``.
+SupplyListener = Callable[[Any], None]
+_LISTENERS: list[SupplyListener] = []
+
+
+def on_supply_change(listener: SupplyListener) -> SupplyListener:
+    """Register ``listener(context)`` (a ``DeviceContext``), called when a meter's supply
+    goes off or comes back on: what the meter will use from then on changed (the
+    prepayment family plans when credit runs out from it). Called inside the change: a
+    listener must not change the supply itself (it may ask for a wake)."""
+    _LISTENERS.append(listener)
+    return listener
+
+
+def supply_changed(context: Any) -> None:
+    for listener in _LISTENERS:
+        listener(context)
+
+
+def note_supply(state: DeviceState, at: datetime, on: bool) -> bool:
+    """Record that the supply is ``on`` (Enabled) or off (Disabled, Armed) from ``at``;
+    True when that is a change (the supply went off or came back).
 
     Called on every change the switch makes; a repeated state changes nothing, and a meter
     that stays on never gets the section."""
     if on and not state.has(SupplyOff):
-        return
+        return False
     record = state.get(SupplyOff)
     now = _seconds(at)
     if not on:
         if record.open_since is None:
             record.open_since = now
             state.touch()
-        return
+            return True
+        return False
     if record.open_since is None:
-        return
+        return False
     start, record.open_since = record.open_since, None
     if now > start:
         raw = _raw_model(state)
@@ -98,6 +119,7 @@ def note_supply(state: DeviceState, at: datetime, on: bool) -> None:
         if len(record.intervals) > MAX_INTERVALS:
             _fold(record)
     state.touch()
+    return True
 
 
 def _fold(record: SupplyOff) -> None:
