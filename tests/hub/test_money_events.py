@@ -24,12 +24,13 @@ import pytest
 
 from opendcc.client.receiver import Received
 from opendcc.clock import ManualClock
+from opendcc.devices.supply_state import SupplyState, switch_of
 from opendcc.devices.tariffs_billing import projected
 from opendcc.devices.tariffs_links import CreditWatch
 from opendcc.devices.tariffs_state import Prepayment
 from opendcc.duis import build
 from opendcc.gbcs.codec import decode
-from opendcc.inventory.model import DeviceType
+from opendcc.inventory.model import Device, DeviceType
 from tests.hub.harness import RunningHub, delivered, from_template, party, request, running_hub
 
 SUPPLIER = "supplier-a"
@@ -62,6 +63,14 @@ async def _arrived(hub: RunningHub, code: str, within: float) -> Received | None
     return None
 
 
+async def _supply_on(hub: RunningHub, esme: Device) -> None:
+    """7.1 Enable Supply: the empty balance disabled the supply and the credit given armed
+    it; the meter is charged for nothing while it is off (``devices.supply_off``)."""
+    enable = request("7.1", "EnableSupply", party(SUPPLIER), esme.device_id, cv=4)
+    await delivered(hub, SUPPLIER, enable)
+    assert switch_of(hub.hub.states.load(esme)).supply_state is SupplyState.ENABLED
+
+
 def _first_second(start: datetime, holds: object) -> datetime:
     """The first whole second after ``start`` (within two days) at which ``holds``."""
     assert callable(holds)
@@ -86,13 +95,17 @@ async def test_emergency_credit_exhausted_reaches_the_supplier_when_it_happens(
         "ECS08_2.1_IMMEDIATE_SUCCESS", SUPPLIER, esme, EmergencyCreditLimit=LIMIT
     )
     await delivered(hub, SUPPLIER, configure)
-    await delivered(
-        hub, SUPPLIER, from_template("ECS03_1.6_IMMEDIATE_SINGLE_SUCCESS", SUPPLIER, esme)
+    # Prepayment mode with the supply on while emergency credit lasts (the reference's
+    # Disablement Threshold, £5.57, is above 20p).
+    prepayment = from_template(
+        "ECS03_1.6_IMMEDIATE_SINGLE_SUCCESS", SUPPLIER, esme, DisablementThreshold="0"
     )
+    await delivered(hub, SUPPLIER, prepayment)
     activate = request(
         "2.5", build.sr("ActivateEmergencyCredit"), party(SUPPLIER), esme.device_id, cv=4
     )
     await delivered(hub, SUPPLIER, activate)
+    await _supply_on(hub, esme)
     state = hub.hub.states.load(esme)
     activated_at = clock.now()
     assert projected(state, activated_at).emergency_credit == int(LIMIT)
@@ -207,6 +220,7 @@ async def test_low_credit_reaches_the_supplier_when_the_credit_falls_below_the_t
     await delivered(hub, SUPPLIER, request("6.22", wan, party(SUPPLIER), esme.device_id))
     adjust = from_template("ECS04a_1.5_SUCCESS", SUPPLIER, esme, AdjustMeterBalance="230000")
     await delivered(hub, SUPPLIER, adjust)
+    await _supply_on(hub, esme)
     state = hub.hub.states.load(esme)
     topped_up = clock.now()
     assert not state.get(CreditWatch).disabled

@@ -312,6 +312,28 @@ async def test_supply_disable_arm_enable(hub: RunningHub) -> None:
     _record("supply", "ESME 7.4, 7.2, 7.4, 7.3, 7.4, 7.1, 7.4", " -> ".join(states))
 
 
+async def test_no_import_registered_while_the_supply_is_off(hub: RunningHub) -> None:
+    """7.2 stops the active import register (ECS43: the load switch open), through the
+    hours the clock moves; 7.1 (ECS42) lets it move again."""
+    esme = hub.device_of(DeviceType.ESME)
+    assert isinstance(hub.hub.clock, ManualClock)
+    register = "ECS17b_4.1.1_SINGLE_SUCCESS"
+    wh = [(await _read(hub, SUPPLIER, register, esme))["ActiveImportRegister"]["value"]]
+    await _ask(hub, SUPPLIER, from_template("ECS43_7.2_SUCCESS", SUPPLIER, esme))
+    hub.hub.clock.advance(timedelta(hours=3))
+    wh.append((await _read(hub, SUPPLIER, register, esme))["ActiveImportRegister"]["value"])
+    assert wh[1] == wh[0]
+    await _ask(hub, SUPPLIER, request("7.1", "EnableSupply", party(SUPPLIER), esme.device_id, cv=4))
+    hub.hub.clock.advance(timedelta(hours=1))
+    wh.append((await _read(hub, SUPPLIER, register, esme))["ActiveImportRegister"]["value"])
+    assert 0 < wh[2] - wh[1] < 25_000
+    _record(
+        "supply",
+        "ESME 4.1.1, 7.2, +3 h, 4.1.1, 7.1, +1 h, 4.1.1",
+        "active import " + " -> ".join(f"{v} Wh" for v in wh),
+    )
+
+
 # --- HAN and inventory -----------------------------------------------------------------------
 
 

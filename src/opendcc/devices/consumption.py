@@ -123,6 +123,10 @@ class ConsumptionModel:
         slot = int(((at - EPOCH).total_seconds() % _DAY_S) // 1800)
         return self._day_energy(day) * _SHAPES[self.fuel][slot] * 2
 
+    def slot_demand_w(self, at: datetime) -> float:
+        """The average power over the half hour containing ``at`` (maximum demand)."""
+        return self.demand_w(at)
+
 
 def gas_volume_m3(
     energy_wh: float, calorific_value_mj_m3: float = 39.5, conversion_factor: float = 1.02264

@@ -228,7 +228,7 @@ def load_limit_counter(request: ReadRequest, _: Selection | None) -> Data:
     since = max(since, now - DAY * LOAD_LIMIT_HISTORY_DAYS, EPOCH)
     count, slot = 0, floor_to(since, SLOT)
     while slot < now:
-        if meter.model.demand_w(slot) > settings.power_threshold_w:
+        if meter.model.slot_demand_w(slot) > settings.power_threshold_w:
             count += 1
         slot += SLOT
     return dlu(count)

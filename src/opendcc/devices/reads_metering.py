@@ -27,6 +27,11 @@ of time, so reads never store readings and always agree with one another:
 
 A meter's parameters come from its EUI, so a GPF mirroring a GSME reproduces its numbers
 exactly by building the GSME's ``Meter``.
+
+While the supply was off the meter registered nothing: ``Meter.model`` is the model with
+those periods taken out (``supply_off.SuppliedModel``, from the meter's ``supply_off``
+section), so every quantity above, derived from it, stays consistent; ``split_by_rate``
+takes each off period's split out of the plain model's. Export is not affected.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ from opendcc.devices.reads_foreign import (
     tariff_view,
 )
 from opendcc.devices.state import DeviceState, Section
+from opendcc.devices.supply_off import SuppliedModel, supplied_model
 from opendcc.eui import Eui64
 from opendcc.gbcs.dlms.datetimes import from_gbcs_seconds, to_gbcs_seconds
 from opendcc.inventory.model import Fuel
@@ -89,7 +95,22 @@ def split_by_rate(
     model: ConsumptionModel, start: datetime, end: datetime, rates: Sequence[int], count: int
 ) -> list[float]:
     """Energy between ``start`` and ``end`` per rate (``rates``: the rate, 1-based, of each
-    half hour of the day)."""
+    half hour of the day). A model with supply-off periods (``supply_off.SuppliedModel``):
+    the plain model's split less the split of what each off period took out, so the
+    energy not registered comes off the rates it would have gone to."""
+    if not isinstance(model, SuppliedModel):
+        return _split_by_rate(model, start, end, rates, count)
+    raw = model.raw
+    out = _split_by_rate(raw, start, end, rates, count)
+    for low, high, share in model.off_pieces(start, end):
+        taken = _split_by_rate(raw, low, high, rates, count)
+        out = [max(0.0, o - t * share) for o, t in zip(out, taken, strict=True)]
+    return out
+
+
+def _split_by_rate(
+    model: ConsumptionModel, start: datetime, end: datetime, rates: Sequence[int], count: int
+) -> list[float]:
     out = [0.0] * count
     if end <= start:
         return out
@@ -279,7 +300,8 @@ class Meter:
         self.eui = eui
         self.fuel = fuel
         self.state = state
-        self.model = ConsumptionModel.for_meter(eui, fuel)
+        self.model = supplied_model(eui, fuel, state)
+        """The model as measured: the supply-off periods taken out (``supply_off``)."""
         self.rates = ELECTRICITY_RATES if fuel is Fuel.ELECTRICITY else GAS_RATES
         self.block_rates = BLOCK_RATES if fuel is Fuel.ELECTRICITY else 1
         self.cv, self.cf = gas_conversion(state) if fuel is Fuel.GAS else (0.0, 0.0)
@@ -476,7 +498,7 @@ class Meter:
         while slot < until:
             if window is None or window[0] <= slot.time() < window[1]:
                 if generation is None:
-                    watts = int(self.model.demand_w(slot))
+                    watts = int(self.model.slot_demand_w(slot))
                 else:
                     watts = int(
                         (generation.register_wh(slot + SLOT) - generation.register_wh(slot)) * 2

@@ -46,6 +46,7 @@ from typing import Final, Self
 from opendcc.devices.device_logs import Change, record
 from opendcc.devices.simulator import DeviceContext
 from opendcc.devices.state import DeviceState, Section
+from opendcc.devices.supply_off import note_supply, supply_changed
 from opendcc.devices.tariffs_billing import credit_exhausted
 from opendcc.inventory.model import Device, DeviceType
 
@@ -277,6 +278,9 @@ def _record(
     if target is not current or event is SupplyEvent.TAMPER_LOCK:
         switch.since = at
     switch.state = target.value
+    # Only Enabled lets energy through (Armed waits for the consumer): the periods off
+    # are taken out of what the meter registers (``supply_off``).
+    went = note_supply(context.state, at, target is SupplyState.ENABLED)
     switch.cause = event.value
     switch.changed_by = by
     if event in REMOTE_EVENTS:
@@ -296,6 +300,8 @@ def _record(
     )
     del switch.history[:-HISTORY_LIMIT]
     context.state.touch()
+    if went:
+        supply_changed(context)
     logged = LOGGED_CHANGES.get(event)
     if logged is not None and (target is not current or event is SupplyEvent.TAMPER_LOCK):
         record(context, logged)

@@ -48,6 +48,7 @@ from typing import Final
 
 from opendcc.devices.consumption import ConsumptionModel
 from opendcc.devices.state import DeviceState
+from opendcc.devices.supply_off import supplied_model
 from opendcc.devices.tariffs_calendar import (
     Calendar,
     DatePattern,
@@ -609,8 +610,10 @@ def _new_day(money: Prepayment, view: TariffView, at: datetime) -> None:
 
 
 def model_for(state: DeviceState) -> ConsumptionModel:
+    """The meter's consumption as registered: nothing while its supply was off
+    (``supply_off``), so no charge for energy the meter did not let through."""
     fuel = Fuel.ELECTRICITY if is_electric(state.device) else Fuel.GAS
-    return ConsumptionModel.for_meter(state.device.device_id, fuel)
+    return supplied_model(state.device.device_id, fuel, state)
 
 
 def settle(state: DeviceState, now: datetime) -> Prepayment:

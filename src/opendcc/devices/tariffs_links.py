@@ -49,6 +49,7 @@ from opendcc.devices.reads_foreign import (
 from opendcc.devices.simulator import DeviceContext, on_wake
 from opendcc.devices.state import DeviceState, Section
 from opendcc.devices.supply_alerts import raise_generic
+from opendcc.devices.supply_off import on_supply_change
 from opendcc.devices.supply_parties import party
 from opendcc.devices.tariffs_billing import (
     BLOCK_SCHEME,
@@ -324,7 +325,28 @@ def next_exhaustion(state: DeviceState, now: datetime) -> datetime | None:
     return outlook(state, now).exhaustion
 
 
+@dataclass(slots=True)
+class _Looking:
+    active: bool = False
+
+
+_LOOKING = _Looking()
+"""Set while ``watch_credit`` runs: the supply changes it makes are planned by it."""
+
+
 def watch_credit(context: DeviceContext) -> None:
+    """See ``_watch_credit``; marks the look in progress (``_supply_changed``)."""
+    if _LOOKING.active:
+        _watch_credit(context)
+        return
+    _LOOKING.active = True
+    try:
+        _watch_credit(context)
+    finally:
+        _LOOKING.active = False
+
+
+def _watch_credit(context: DeviceContext) -> None:
     """Raise the money events the meter noted and tell the supply family if the meter's
     credit ran out or came back since it was last told, then ask to be woken when its
     credit is next due to run out or it next notes a money event (so that the event is
@@ -371,11 +393,8 @@ def watch_credit(context: DeviceContext) -> None:
             now + WATCH_HORIZON if _events_possible(money, view_of(state)) else None
         )
     else:
-        look = outlook(state, now)
-        due = look.exhaustion
-        watch.next_check = max(due, now + STEP) if due is not None else now + WATCH_HORIZON
-        watch.next_event = look.money_event
-        context.wake_at(watch.next_check)
+        _plan(context, watch)
+        return
     if watch.next_event is not None:
         context.wake_at(watch.next_event)
     state.touch()
@@ -439,6 +458,36 @@ def _wake(context: DeviceContext) -> None:
         context.wake_at(due)
         return
     watch_credit(context)
+
+
+@on_supply_change
+def _supply_changed(context: DeviceContext) -> None:
+    """The supply went off or came back (a Supplier's Command, the consumer): the meter is
+    charged for nothing while it is off (``supply_off``), so when its credit runs out and
+    when it next notes a money event moved: plan them again from now. Not while the meter
+    is looking at its credit itself (``watch_credit`` disabling or re-arming the supply
+    plans afterwards), nor for a meter waiting for credit."""
+    state = context.state
+    if _LOOKING.active or not state.has(CreditWatch) or not prepayment_mode(state):
+        return
+    watch = state.get(CreditWatch)
+    if watch.disabled:
+        return
+    _plan(context, watch)
+
+
+def _plan(context: DeviceContext, watch: CreditWatch) -> None:
+    """When to look again: at the credit's exhaustion (or the horizon), and at the next
+    money event; the wake asked for the earlier."""
+    now = context.now
+    look = outlook(context.state, now)
+    due = look.exhaustion
+    watch.next_check = max(due, now + STEP) if due is not None else now + WATCH_HORIZON
+    watch.next_event = look.money_event
+    context.state.touch()
+    context.wake_at(watch.next_check)
+    if watch.next_event is not None:
+        context.wake_at(watch.next_event)
 
 
 def record_top_up(

@@ -16,13 +16,16 @@ from pathlib import Path
 from lxml import etree
 
 from opendcc.devices import (  # noqa: F401  (register the family's handlers)
+    supply_events,
     tariffs_esme,
     tariffs_esme_reads,
     tariffs_gsme,
     tariffs_gsme_reads,
+    tariffs_links,
 )
-from opendcc.devices.simulator import DeviceSimulator, Outcome, Simulation
+from opendcc.devices.simulator import DeviceContext, DeviceSimulator, Outcome, Simulation
 from opendcc.devices.state import DeviceState
+from opendcc.devices.supply_state import SupplyChange, SupplyState, switch_of
 from opendcc.eui import Eui64
 from opendcc.gbcs import build
 from opendcc.gbcs.frame import GbcsMessage, decode_message
@@ -347,3 +350,16 @@ class Meter:
 
     def wake(self, at: datetime) -> tuple[bytes, ...]:
         return tuple(raw for _, raw in self.simulator.wake(self.state, at))
+
+    def restore_supply(self, at: datetime) -> None:
+        """The consumer restores the supply of a meter its credit check armed (a top-up or
+        emergency credit after a credit disablement): the meter looks at its credit, then
+        the button is pressed (the meter plans its credit again from then). A meter
+        registers and is charged for nothing while its supply is off
+        (``devices.supply_off``), so a test that runs credit down needs it on."""
+        context = DeviceContext(at, self.device, self.state, device_security())
+        tariffs_links.watch_credit(context)
+        if switch_of(self.state).supply_state is not SupplyState.ENABLED:
+            change = supply_events.consumer_restores_supply(context)
+            assert isinstance(change, SupplyChange), change
+        assert switch_of(self.state).supply_state is SupplyState.ENABLED

@@ -18,11 +18,15 @@ from typing import Any
 
 import pytest
 
-from opendcc.devices import config  # noqa: F401  (the 6.22 handlers)
+from opendcc.devices import (
+    config,  # noqa: F401  (the 6.22 handlers)
+    supply_state,
+)
 from opendcc.devices.config_api import alert_enabled, device_time
 from opendcc.devices.config_state import EventConfiguration
 from opendcc.devices.reads_state import EventLogs, LogKind
-from opendcc.devices.simulator import Simulation
+from opendcc.devices.simulator import DeviceContext, Simulation
+from opendcc.devices.supply_state import SupplyChange, SupplyEvent
 from opendcc.devices.tariffs_billing import available_credit, projected, settle
 from opendcc.devices.tariffs_links import CreditWatch
 from opendcc.devices.tariffs_state import (
@@ -102,9 +106,11 @@ def test_refused_emergency_credit_raises_nothing(device: Device) -> None:
 @pytest.mark.parametrize("device", _meters())
 def test_emergency_credit_used_up_raises_0x81aa_when_the_meter_next_looks(device: Device) -> None:
     meter = _meter(device)
-    _to_prepayment(meter, 1)
+    # Disablement Threshold zero: the supply stays on while emergency credit is used.
+    meter.ask("1.6", _prepayment_supplied_to_zero(), AT, counter=1)
     settle(meter.state, AT).meter_balance = 0
     assert _activate_emergency_credit(meter, 2) == 0
+    meter.restore_supply(AT)  # the empty balance disabled it, emergency credit armed it
     money = settle(meter.state, AT)
     money.emergency_credit = 1_000  # a penny left: the next half hour uses it up
     later = AT + timedelta(hours=6)
@@ -210,7 +216,8 @@ def _on_emergency_credit(device: Device, pence: int) -> s.Meter:
     """A prepayment meter with no balance on ``pence`` of emergency credit, activated (2.5)
     at AT: the Supplier's emergency credit limit set that low beforehand."""
     meter = _meter(device)
-    _to_prepayment(meter, 1)
+    # Disablement Threshold zero: the supply stays on while emergency credit is used.
+    meter.ask("1.6", _prepayment_supplied_to_zero(), AT, counter=1)
     settle(meter.state, AT).meter_balance = 0
     if device.device_type is DeviceType.ESME:
         limit = DoubleLong(pence * 1_000)
@@ -219,6 +226,7 @@ def _on_emergency_credit(device: Device, pence: int) -> s.Meter:
         meter.state.get(GasTariffs).emergency_credit_limit = pence * 1_000
     assert _activate_emergency_credit(meter, 2) == 0
     assert settle(meter.state, AT).emergency_credit == pence * 1_000
+    meter.restore_supply(AT)  # the empty balance disabled it, emergency credit armed it
     return meter
 
 
@@ -338,6 +346,7 @@ def _running_down(device: Device, pence: int) -> s.Meter:
     _top_up(meter, pence, 1)
     assert settle(meter.state, AT).meter_balance == pence * 1_000
     assert not meter.state.get(CreditWatch).disabled
+    meter.restore_supply(AT)  # the top-up armed the supply the empty balance disabled
     return meter
 
 
@@ -502,6 +511,7 @@ def test_a_crossing_on_a_block_tariff_is_dated_with_the_blocks_as_they_stood() -
     meter.send("ECS01a_1.1.1_IMMEDIATE_BLOCK_SUCCESS_REQUEST_DUIS.XML", AT, counter=1)
     meter.ask("1.6", _prepayment_supplied_to_zero(), AT, counter=2)
     _top_up(meter, 200, 1)
+    meter.restore_supply(AT)  # the top-up armed the supply the empty balance disabled
     block_2 = _first_second(AT, lambda t: projected(meter.state, t).block_counters[0][1] > 0)
     target = block_2 + timedelta(minutes=2)
     used = LOW - available_credit(projected(meter.state, target))
@@ -516,3 +526,28 @@ def test_a_crossing_on_a_block_tariff_is_dated_with_the_blocks_as_they_stood() -
     assert _crossed(alerts) == [LOW_CREDIT]
     (raw,) = [r for r in alerts if alert_code_in(r) == LOW_CREDIT]
     assert _alert_time(raw) == low
+
+
+@pytest.mark.parametrize("device", _meters())
+def test_the_supply_turned_off_and_on_moves_the_planned_crossing(device: Device) -> None:
+    """No charge while the supply is off (``devices.supply_off``): the Supplier's
+    disablement (7.2, then 7.3 arm) an hour in puts off the planned 0x810D (the meter plans
+    again at the change); the consumer restoring it brings it back, later (nothing used
+    while off)."""
+    meter = _running_down(device, 230)
+    planned = meter.state.get(CreditWatch).next_event
+    assert planned is not None and AT + timedelta(hours=1) < planned
+    off = AT + timedelta(hours=1)
+    context = DeviceContext(off, meter.device, meter.state, s.device_security())
+    change = supply_state.apply(context, SupplyEvent.DISABLE, by="Supplier")
+    assert isinstance(change, SupplyChange)
+    assert isinstance(supply_state.apply(context, SupplyEvent.ARM, by="Supplier"), SupplyChange)
+    watch = meter.state.get(CreditWatch)
+    # Off, only the standing charge takes credit: at the next midnight, if it crosses.
+    assert watch.next_event is None or watch.next_event > planned
+    assert watch.next_event is None or (watch.next_event.hour, watch.next_event.minute) == (0, 0)
+    on = off + timedelta(hours=5)
+    meter.restore_supply(on)  # the consumer restores the armed supply
+    moved = meter.state.get(CreditWatch).next_event
+    assert moved is not None and moved > planned
+    assert moved == _when_below(meter, on, LOW, combined=True)

@@ -434,6 +434,7 @@ def test_credit_runs_down_with_consumption_and_standing_charge(device: Device) -
     meter = _meter(device)
     _to_prepayment(meter, 1)
     _top_up(meter, 2_000, 1)  # £20
+    meter.restore_supply(AT)  # on if the empty balance disabled it (no charge while off)
     start = _balance(meter, 2)
     one_day = _balance(meter, 3, AT + timedelta(days=1))
     two_days = _balance(meter, 4, AT + timedelta(days=2))
