@@ -205,3 +205,29 @@ def test_old_intervals_fold_and_registers_stay_monotonic() -> None:
     assert meter.energy(end) == pytest.approx(raw.register_wh(end) - taken)
     readings = [meter.register(day + i * SLOT) for i in range(0, 48 * 11)]
     assert readings == sorted(readings)
+
+
+def test_a_mains_outage_registers_nothing_and_a_disabled_meter_stays_off_after() -> None:
+    """No mains, no energy: the ESMEs behind a Communications Hub that lost mains power
+    register nothing until it is back, and then only if their switch lets energy through."""
+    from opendcc.devices import supply_events
+    from opendcc.inventory.model import CspRegion, Device, DeviceType, SmiStatus
+
+    chf = Device(
+        ESME_ID, DeviceType.CHF, SmiStatus.COMMISSIONED, OFF - timedelta(days=1), CspRegion.CENTRAL
+    )
+    hub = DeviceState(chf)
+    enabled, disabled = DeviceState(DEVICES[ESME_ID]), DeviceState(DEVICES[ESME_ID])
+    _at(disabled, OFF - timedelta(hours=1), SupplyEvent.DISABLE)
+
+    def contexts(at: datetime) -> list[DeviceContext]:
+        return [DeviceContext(at, s.device, s, security()) for s in (enabled, disabled)]
+
+    supply_events.power_outage(DeviceContext(OFF, chf, hub, security()), OFF, contexts(OFF))
+    supply_events.power_restored(DeviceContext(ON, chf, hub, security()), ON, contexts(ON))
+    meter = Meter(ESME_ID, Fuel.ELECTRICITY, enabled)
+    raw = _raw(enabled)
+    assert meter.register(ON) == meter.register(OFF) == int(raw.register_wh(OFF))
+    assert meter.energy(LATER) == pytest.approx(raw.register_wh(LATER) - raw.between_wh(OFF, ON))
+    still_off = Meter(ESME_ID, Fuel.ELECTRICITY, disabled)
+    assert still_off.register(LATER) == still_off.register(OFF - timedelta(hours=1))

@@ -68,6 +68,7 @@ from opendcc.devices.supply_auxiliary_state import (
     Channel,
     Period,
 )
+from opendcc.devices.supply_off import note_supply, supply_changed
 from opendcc.devices.supply_parties import party
 from opendcc.devices.supply_state import (
     CONSUMER,
@@ -75,6 +76,7 @@ from opendcc.devices.supply_state import (
     Refused,
     SupplyChange,
     SupplyEvent,
+    SupplyState,
     SupplySwitch,
     apply,
     switch_of,
@@ -158,6 +160,9 @@ def power_outage(
             switch.outage_since = started_at
             meter.state.touch()
             record(meter, Change.SUPPLY_INTERRUPTED, started_at)
+            # No mains, no energy through the meter: measured as the supply off.
+            if note_supply(meter.state, started_at, on=False):
+                supply_changed(meter)
         mpxn = mpxn or meter.device.mpxn
     return PowerOutageEvent(chf.device.device_id, mains.off_since, mpxn)
 
@@ -188,6 +193,11 @@ def power_restored(
             continue
         switch.outage_since = None
         meter.state.touch()
+        # Energy flows again if the switch lets it through (it did not move meanwhile).
+        if switch.supply_state is SupplyState.ENABLED and note_supply(
+            meter.state, restored_at, on=True
+        ):
+            supply_changed(meter)
         recipient = network_operator or party(meter, RemotePartyRole.NETWORK_OPERATOR)
         if recipient is None:
             continue

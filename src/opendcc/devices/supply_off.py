@@ -7,7 +7,9 @@ consumer restores the supply at the meter (GBCS ECS44 / GCS39 arm; SMETS2 5.7.4.
 (``devices.consumption``) is a pure function of time; this module keeps the periods the
 supply was off (section ``supply_off``, written by ``supply_state`` wherever the switch
 changes: 7.1/7.2/7.3 Commands, prepayment disablement and re-arming, the consumer's
-restoration, load limit, tamper, gas flow) and ``SuppliedModel`` subtracts the model's
+restoration, load limit, tamper, gas flow; and ``supply_events`` for a mains outage at an
+ESME, which measures nothing until power is back and its switch is Enabled) and
+``SuppliedModel`` subtracts the model's
 energy over them, so every quantity read from it (registers, profiles, daily logs, TOU and
 block registers, maximum demand, gas volume, the prepayment engine's charges) agrees.
 
