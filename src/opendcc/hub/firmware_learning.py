@@ -61,6 +61,7 @@ from opendcc.gbcs.frame import decode_message
 from opendcc.gbcs.gbz import GbzPayload
 from opendcc.gbcs.gbz.values.configuration import firmware_version
 from opendcc.gbcs.gbz.values.view import PayloadView
+from opendcc.hub.learned import LearnedStep
 from opendcc.store.events import Event, EventKind, append_events
 from opendcc.store.inventory import FirmwareRecorded, SqliteInventory, WriteStep
 
@@ -229,9 +230,9 @@ def _like(event: Event, **detail: Any) -> Event:
     )
 
 
-class Recording:
-    """Records one ``FirmwareReport`` inside a write job (a savepoint of its own), then
-    updates the read caches, as ``hub.joins.Recording`` does for a HAN association."""
+class Recording(LearnedStep):
+    """Records one ``FirmwareReport`` inside a write job (``hub.learned``), as
+    ``hub.joins.Recording`` does for a HAN association."""
 
     def __init__(
         self,
@@ -241,37 +242,7 @@ class Recording:
     ) -> None:
         self.device = device
         self.report = report
-        self._step = step
-        self._done = False
-
-    def run(self, conn: sqlite3.Connection) -> None:
-        self._done = False
-        conn.execute("SAVEPOINT firmware_version")
-        try:
-            result = self._step.run(conn)
-        except sqlite3.Error:
-            conn.execute("ROLLBACK TO firmware_version")
-            conn.execute("RELEASE firmware_version")
-            raise
-        except Exception:
-            log.exception("recording %s's firmware %s failed", self.device, self.report.version)
-            conn.execute("ROLLBACK TO firmware_version")
-            conn.execute("RELEASE firmware_version")
-            return
-        conn.execute("RELEASE firmware_version")
-        if isinstance(result, EstateRefusal):
-            log.info(
-                "%s reported firmware %s; the inventory is unchanged: %s",
-                self.device,
-                self.report.version,
-                result.message,
-            )
-            return
-        self._done = True
-
-    def committed(self) -> None:
-        if self._done:
-            self._step.committed()
+        super().__init__(step, "firmware_version", f"{device}'s firmware {report.version}")
 
 
 def alert_recording(

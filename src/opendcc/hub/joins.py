@@ -36,7 +36,6 @@ Response is recorded and delivered regardless.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -53,6 +52,7 @@ from opendcc.gbcs.der import (
     UnjoinDeviceCommand,
     UnjoinDeviceResponse,
 )
+from opendcc.hub.learned import LearnedStep
 from opendcc.inventory.model import Device
 from opendcc.store.events import Event, EventKind, append_events
 from opendcc.store.inventory import SqliteInventory, WriteStep
@@ -121,18 +121,18 @@ def reported(
     return Association(joining, partner, target.device_id)
 
 
-class Recording:
-    """Records one ``Association`` inside a write job, then updates the read caches."""
+class Recording(LearnedStep):
+    """Records one ``Association`` inside a write job (``hub.learned``)."""
 
     def __init__(self, association: Association, inventory: SqliteInventory, event: Event) -> None:
         self.association = association
         self._event = event
         a = association
         make = inventory.join_step if a.joining else inventory.unjoin_step
-        self._step: WriteStep[DeviceDetails | EstateRefusal] = make(
+        step: WriteStep[DeviceDetails | EstateRefusal] = make(
             a.han_device, a.meter, record=self._record
         )
-        self._done = False
+        super().__init__(step, "han_association", f"{a.han_device} {a.change} {a.meter}")
 
     def _record(self, conn: Any, details: DeviceDetails) -> None:
         event = self._event
@@ -158,40 +158,6 @@ class Recording:
                 )
             ],
         )
-
-    def run(self, conn: sqlite3.Connection) -> None:
-        """Apply the association in ``conn`` (in a savepoint: a refusal or a fault leaves
-        the rest of the job, the Response's record, as it was)."""
-        self._done = False
-        a = self.association
-        conn.execute("SAVEPOINT han_association")
-        try:
-            result = self._step.run(conn)
-        except sqlite3.Error:
-            conn.execute("ROLLBACK TO han_association")
-            conn.execute("RELEASE han_association")
-            raise
-        except Exception:
-            log.exception("recording %s %s %s failed", a.han_device, a.change, a.meter)
-            conn.execute("ROLLBACK TO han_association")
-            conn.execute("RELEASE han_association")
-            return
-        conn.execute("RELEASE han_association")
-        if isinstance(result, EstateRefusal):
-            log.info(
-                "the Device reported %s %s %s; the inventory is unchanged: %s",
-                a.han_device,
-                a.change,
-                a.meter,
-                result.message,
-            )
-            return
-        self._done = True
-
-    def committed(self) -> None:
-        """Once the job's transaction has committed: update the read caches."""
-        if self._done:
-            self._step.committed()
 
 
 def recording(
