@@ -51,6 +51,9 @@ def _server(listener: Listener, tls: Tls | None, log_level: str) -> _Server:
         loop="none",
         lifespan="off",
         access_log=False,
+        # The hub reads no client address and sits behind no proxy by default: no
+        # X-Forwarded-* rewriting (it would be one more ASGI layer on every request).
+        proxy_headers=False,
         log_level=log_level,
         backlog=4096,
         timeout_keep_alive=60,
