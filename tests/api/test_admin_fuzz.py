@@ -148,6 +148,7 @@ def _journalled(live_hub: LiveHub) -> int:
         {"import_mpxn": "12AB"},
         {"import_mpxn": "1234567890123", "export_mpan": "12345"},
         {"import_mpxn": "1234567890123", "secondary_import_mpan": "x" * 13},
+        {"import_mpxn": "1234567890123", "opt_in_date": 0},  # was taken as 1970-01-01
     ],
 )
 def test_opt_in_refuses_a_malformed_mpxn_with_422(live_hub: LiveHub, body: dict[str, str]) -> None:
@@ -159,6 +160,17 @@ def test_opt_in_refuses_a_malformed_mpxn_with_422(live_hub: LiveHub, body: dict[
     assert response.status_code == 422, response.text
     assert response.json()["detail"]
     assert _journalled(live_hub) == before
+
+
+@pytest.mark.parametrize(
+    "until", ["0003-02-05T20:38:00.0Z", "0001-01-01T00:00:00Z", "0001-01-01T01:00:00+01:00"]
+)
+def test_events_until_the_first_years_ad_is_an_empty_list(live_hub: LiveHub, until: str) -> None:
+    """``until`` alone starts the window ten years earlier: before year 11 there is no such
+    date (was an OverflowError, a 500)."""
+    response = requests.get(f"{live_hub.base_url}/admin/v1/events", {"until": until}, timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.json() == []
 
 
 @pytest.mark.parametrize(

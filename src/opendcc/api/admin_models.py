@@ -9,7 +9,7 @@ exceed JSON's exact integers), times as ISO 8601 with a zone.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Final
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
@@ -64,6 +64,18 @@ IsoDatetime = Annotated[datetime, BeforeValidator(_iso_only)]
 """A date-time given as ISO 8601 text (never a number or a bare date)."""
 IsoAwareDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
 """The same, with a time zone."""
+
+_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date_only(value: object) -> object:
+    """A date as ISO 8601 text (``format: date``), not a number of seconds or days."""
+    if isinstance(value, date) or (isinstance(value, str) and _DATE.fullmatch(value)):
+        return value
+    raise ValueError("a date is ISO 8601 text, e.g. 2025-01-01")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 
 
 def _duis_form(text: str) -> str:

@@ -12,14 +12,13 @@ and answers with the DUIS response code, the reason and the signed DUIS Response
 from __future__ import annotations
 
 import base64
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from opendcc.access.users import DccUser
-from opendcc.api.admin_models import MPAN_PATTERN, MPXN_PATTERN, problems
+from opendcc.api.admin_models import MPAN_PATTERN, MPXN_PATTERN, IsoDate, problems
 from opendcc.duis import build
 from opendcc.duis.command_variant import CommandVariant
 from opendcc.duis.ids import RequestId
@@ -42,7 +41,7 @@ class OptInIn(BaseModel):
     secondary_import_mpan: Annotated[str | None, Field(pattern=MPAN_PATTERN)] = None
     export_mpan: Annotated[str | None, Field(pattern=MPAN_PATTERN)] = None
     """DUIS XSD ``ServiceOptIn``: ``SecondaryImportMPAN`` and ``ExportMPAN`` are 13 long."""
-    opt_in_date: date | None = None
+    opt_in_date: IsoDate | None = None
     """Today when absent."""
 
 

@@ -242,6 +242,9 @@ def release(request: Request, eui: Annotated[str, Path(pattern=EUI_RE)]) -> dict
     return {"released": _hub(request).deliverer.release(eui.upper())}
 
 
+_TEN_YEARS = timedelta(days=3650)
+
+
 @router.get("/events", response_model=list[EventOut], summary="The event log")
 def list_events(
     request: Request,
@@ -253,9 +256,12 @@ def list_events(
     after: Annotated[int, Query(ge=0, le=MAX_ROW, description="page: events after this seq")] = 0,
 ) -> list[EventOut]:
     end = until or datetime.now(UTC) + timedelta(days=1)
-    start = since or end - timedelta(days=3650)
-    if start.tzinfo is None or end.tzinfo is None:
+    if (since is not None and since.tzinfo is None) or end.tzinfo is None:
         raise HTTPException(422, "since and until need a time zone (e.g. Z)")
+    # Ten years before ``until`` by default; an ``until`` in the first ten years AD has no
+    # such date (it was an OverflowError, a 500): from the earliest time then.
+    earliest = datetime.min.replace(tzinfo=UTC)
+    start = since or (end - _TEN_YEARS if end - earliest > _TEN_YEARS else earliest)
     found = events_between(
         _db(request).reader(),
         start,
