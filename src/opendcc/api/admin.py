@@ -21,16 +21,20 @@ malformed input is a 422 that names the field, never a 500.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from opendcc.access.users import UserStatus
 from opendcc.api.admin_models import (
     EUI_PATTERN,
     MPXN_PATTERN,
+    PROBLEM_RESPONSES,
     SERIAL_PATTERN,
     CertificateIn,
     CertificateOut,
@@ -40,11 +44,11 @@ from opendcc.api.admin_models import (
     DevicePageOut,
     DevicePatch,
     EstateSummaryOut,
+    IsoDatetime,
     JoinIn,
     PremisesDevicesOut,
     PremisesIn,
     PremisesOut,
-    ProblemOut,
     RegistrationChangeOut,
     RegistrationIn,
     RegistrationOut,
@@ -54,6 +58,7 @@ from opendcc.api.admin_models import (
     UserCreate,
     UserOut,
     UserPatch,
+    problems,
 )
 from opendcc.clock import Clock, SystemClock
 from opendcc.estate.mpxn import fuel_of
@@ -76,13 +81,9 @@ from opendcc.smki.identity import RemotePartyRole
 
 STATE_KEY: Final = "opendcc_estate"
 _STATUS: Final = {RefusalKind.NOT_FOUND: 404, RefusalKind.CONFLICT: 409, RefusalKind.INVALID: 422}
-_PROBLEMS: Final[dict[int | str, dict[str, Any]]] = {
-    404: {"model": ProblemOut, "description": "No such User, Device, premises or MPxN."},
-    409: {"model": ProblemOut, "description": "Conflicts with what the estate holds."},
-    422: {"description": "The request breaks a rule; the detail says which."},
-}
+_PROBLEMS: Final = PROBLEM_RESPONSES
 
-router = APIRouter(responses={422: _PROBLEMS[422]})
+router = APIRouter(responses=problems(422, 503))
 
 
 def get_estate(request: Request) -> Estate:
@@ -107,8 +108,35 @@ MpxnPath = Annotated[str, Path(pattern=MPXN_PATTERN, examples=["1412345000010"])
 
 
 def attach(app: FastAPI, estate: Estate) -> None:
-    """Give ``app`` the estate its admin routes serve."""
+    """Give ``app`` the estate its admin routes serve (and its HTTP errors their ``Allow``)."""
     setattr(app.state, STATE_KEY, estate)
+    app.add_exception_handler(StarletteHTTPException, _http_problem)
+
+
+async def _http_problem(request: Request, exc: Exception) -> Response:
+    """FastAPI's own answer to an ``HTTPException``, except that a 405 names in ``Allow``
+    every method the OpenAPI document gives the path (RFC 9110 15.5.6): Starlette names only
+    those of the first route matching the path, and each method of a path is a route here."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        allowed = _documented_methods(request.app, request.url.path)
+        if allowed:
+            exc = StarletteHTTPException(405, exc.detail, {"Allow": ", ".join(allowed)})
+    return await http_exception_handler(request, exc)
+
+
+def _documented_methods(app: FastAPI, path: str) -> list[str]:
+    methods: set[str] = set()
+    for template, operations in app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            methods.update(m.upper() for m in operations if m.upper() in _HTTP_METHODS)
+    if "GET" in methods:
+        methods.add("HEAD")  # Starlette answers HEAD wherever it answers GET
+    return sorted(methods)
+
+
+_HTTP_METHODS: Final = frozenset({"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH"})
 
 
 def create_app(estate: Estate, *, prefix: str = "/admin/v1") -> FastAPI:
@@ -148,7 +176,7 @@ def list_users(
     tags=["users"],
     summary="Create a DCC User",
     status_code=201,
-    responses={409: _PROBLEMS[409]},
+    responses={400: _PROBLEMS[400], 409: _PROBLEMS[409]},
 )
 async def create_user(body: UserCreate, estate: EstateDep) -> UserOut:
     created = await estate.users.create(body.user())
@@ -171,7 +199,7 @@ def get_user(eui: EuiPath, estate: EstateDep) -> UserOut:
     "/users/{eui}",
     tags=["users"],
     summary="Change a User's roles, status, callback URL, name, party or tags",
-    responses={404: _PROBLEMS[404]},
+    responses={400: _PROBLEMS[400], 404: _PROBLEMS[404]},
 )
 async def update_user(eui: EuiPath, body: UserPatch, estate: EstateDep) -> UserOut:
     clear_callback = "callback_url" in body.model_fields_set and body.callback_url is None
@@ -207,7 +235,7 @@ def list_certificates(eui: EuiPath, estate: EstateDep) -> list[CertificateOut]:
     tags=["users"],
     summary="Register a certificate serial for a User",
     status_code=201,
-    responses={404: _PROBLEMS[404], 409: _PROBLEMS[409]},
+    responses={400: _PROBLEMS[400], 404: _PROBLEMS[404], 409: _PROBLEMS[409]},
 )
 async def add_certificate(eui: EuiPath, body: CertificateIn, estate: EstateDep) -> CertificateOut:
     role: RemotePartyRole | None = None
@@ -281,7 +309,7 @@ def list_devices(
     tags=["devices"],
     summary="Add a Device to the inventory",
     status_code=201,
-    responses={409: _PROBLEMS[409]},
+    responses={400: _PROBLEMS[400], 409: _PROBLEMS[409]},
 )
 async def add_device(body: DeviceCreate, estate: EstateDep, clock: ClockDep) -> DeviceOut:
     new = NewDevice(
@@ -327,7 +355,7 @@ def get_device(eui: EuiPath, estate: EstateDep) -> DeviceOut:
     "/devices/{eui}",
     tags=["devices"],
     summary="Change a Device's details or MPxNs",
-    responses={404: _PROBLEMS[404]},
+    responses={400: _PROBLEMS[400], 404: _PROBLEMS[404]},
 )
 async def update_device(eui: EuiPath, body: DevicePatch, estate: EstateDep) -> DeviceOut:
     update = DeviceUpdate(
@@ -364,6 +392,7 @@ def status_history(eui: EuiPath, estate: EstateDep) -> list[StatusChangeOut]:
     tags=["devices"],
     summary="Change a Device's SMI status through the transition table",
     responses={
+        400: _PROBLEMS[400],
         404: _PROBLEMS[404],
         409: {
             "model": TransitionRefusedOut,
@@ -387,7 +416,7 @@ async def change_status(
     "/devices/{eui}/joins",
     tags=["devices"],
     summary="Record that a PPMID, HCALCS or Type 2 device is joined to a meter",
-    responses={404: _PROBLEMS[404], 409: _PROBLEMS[409]},
+    responses={400: _PROBLEMS[400], 404: _PROBLEMS[404], 409: _PROBLEMS[409]},
 )
 async def join(eui: EuiPath, body: JoinIn, estate: EstateDep) -> DeviceOut:
     joined = await estate.inventory.join(_eui(eui), _eui(body.meter_id))
@@ -417,7 +446,7 @@ async def unjoin(eui: EuiPath, meter_id: EuiPath, estate: EstateDep) -> DeviceOu
     tags=["premises"],
     summary="Add a premises",
     status_code=201,
-    responses={409: _PROBLEMS[409]},
+    responses={400: _PROBLEMS[400], 409: _PROBLEMS[409]},
 )
 async def add_premises(body: PremisesIn, estate: EstateDep) -> PremisesOut:
     added = await estate.inventory.add_premises(body.premises())
@@ -453,7 +482,7 @@ def get_premises(
 def list_registrations(
     mpxn: MpxnPath,
     estate: EstateDep,
-    at: Annotated[datetime | None, Query(description="Only those in force then.")] = None,
+    at: Annotated[IsoDatetime | None, Query(description="Only those in force then.")] = None,
 ) -> list[RegistrationOut]:
     if at is not None and at.tzinfo is None:
         raise HTTPException(422, "at must carry a time zone, e.g. 2025-01-01T00:00:00Z")
@@ -470,7 +499,7 @@ def list_registrations(
     tags=["registrations"],
     summary="Add a registration (refused if it overlaps one for the same MPxN and role)",
     status_code=201,
-    responses={409: _PROBLEMS[409]},
+    responses={400: _PROBLEMS[400], 404: _PROBLEMS[404], 409: _PROBLEMS[409]},
 )
 async def add_registration(body: RegistrationIn, estate: EstateDep) -> RegistrationOut:
     fuel = fuel_of(body.mpxn)
@@ -489,7 +518,7 @@ async def add_registration(body: RegistrationIn, estate: EstateDep) -> Registrat
     "/registrations/{mpxn}/change-of-supplier",
     tags=["registrations"],
     summary="Change of supplier (or of any registered party) taking effect at a date",
-    responses={409: _PROBLEMS[409]},
+    responses={400: _PROBLEMS[400], 404: _PROBLEMS[404], 409: _PROBLEMS[409]},
 )
 async def change_of_supplier(
     mpxn: MpxnPath, body: ChangeOfSupplierIn, estate: EstateDep

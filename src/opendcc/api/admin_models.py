@@ -8,10 +8,11 @@ exceed JSON's exact integers), times as ISO 8601 with a zone.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Final
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Final
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from opendcc.access.users import DccUser, UserStatus
 from opendcc.estate.records import (
@@ -39,6 +40,42 @@ from opendcc.roles import UserRole
 EUI_PATTERN: Final = r"^([0-9A-Fa-f]{2}-){7}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{16}$"
 SERIAL_PATTERN: Final = r"^[1-9][0-9]{0,48}$"
 MPXN_PATTERN: Final = r"^[0-9]{1,13}$"
+MPAN_PATTERN: Final = r"^[0-9]{13}$"
+TAG_PATTERN: Final = r"^[a-z0-9][a-z0-9_.-]{0,31}$"
+"""A User's tag, as ``estate.rules.check_tags`` allows it."""
+POSTCODE_PATTERN: Final = r"^[A-Za-z]{1,2}[0-9][0-9A-Za-z]? ?[0-9][A-Za-z]{2}$"
+"""A UK postcode (``estate.rules.check_premises``), either case, the space optional."""
+
+_DATE_TIME: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
+
+
+def _iso_only(value: object) -> object:
+    """Times travel as ISO 8601 / RFC 3339 date-times, as the OpenAPI document says
+    (``format: date-time``). Pydantic would also take a number (seconds since 1970) or a
+    bare date: ``valid_from: 0`` would silently mean 1970. Refuse both (422)."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _DATE_TIME.match(value):
+        return value
+    raise ValueError("a time is an ISO 8601 date-time with a zone, e.g. 2025-01-01T00:00:00Z")
+
+
+IsoDatetime = Annotated[datetime, BeforeValidator(_iso_only)]
+"""A date-time given as ISO 8601 text (never a number or a bare date)."""
+IsoAwareDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
+"""The same, with a time zone."""
+
+_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date_only(value: object) -> object:
+    """A date as ISO 8601 text (``format: date``), not a number of seconds or days."""
+    if isinstance(value, date) or (isinstance(value, str) and _DATE.fullmatch(value)):
+        return value
+    raise ValueError("a date is ISO 8601 text, e.g. 2025-01-01")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 
 
 def _duis_form(text: str) -> str:
@@ -100,7 +137,9 @@ class UserCreate(_Model):
     callback_url: str | None = Field(
         default=None, max_length=2048, examples=["https://rrs.example/"]
     )
-    tags: list[str] = Field(default_factory=list, max_length=16)
+    tags: list[Annotated[str, Field(pattern=TAG_PATTERN)]] = Field(
+        default_factory=list, max_length=16
+    )
 
     def user(self) -> DccUser:
         return DccUser(
@@ -122,7 +161,9 @@ class UserPatch(_Model):
     roles: list[UserRole] | None = Field(default=None, max_length=7)
     status: UserStatus | None = None
     callback_url: str | None = Field(default=None, max_length=2048)
-    tags: list[str] | None = Field(default=None, max_length=16)
+    tags: list[Annotated[str, Field(pattern=TAG_PATTERN)]] | None = Field(
+        default=None, max_length=16
+    )
 
 
 class CertificateIn(_Model):
@@ -239,7 +280,7 @@ class DeviceCreate(_Model):
     smets_chts_version: str | None = Field(default=None, min_length=1, max_length=20)
     esme_variant: EsmeVariant | None = None
     cause: str = Field(default="admin: add device", min_length=1, max_length=200)
-    at: AwareDatetime | None = None
+    at: IsoAwareDatetime | None = None
 
 
 class DevicePatch(_Model):
@@ -271,7 +312,7 @@ class StatusChangeIn(_Model):
         ),
         examples=["suspend"],
     )
-    at: AwareDatetime | None = Field(default=None, description="When; default now.")
+    at: IsoAwareDatetime | None = Field(default=None, description="When; default now.")
     cause: str = Field(default="admin", min_length=1, max_length=200)
 
 
@@ -310,7 +351,9 @@ class JoinIn(_Model):
 
 class PremisesIn(_Model):
     uprn: int = Field(ge=1, le=999_999_999_999)
-    postcode: str = Field(min_length=5, max_length=10, examples=["CV4 8UW"])
+    postcode: str = Field(
+        min_length=5, max_length=8, pattern=POSTCODE_PATTERN, examples=["CV4 8UW"]
+    )
     address_identifier: str = Field(min_length=1, max_length=30)
     region: CspRegion
 
@@ -366,15 +409,15 @@ class RegistrationIn(_Model):
     mpxn: MpxnText
     role: MarketRole
     party: EuiText
-    valid_from: AwareDatetime
-    valid_to: AwareDatetime | None = None
+    valid_from: IsoAwareDatetime
+    valid_to: IsoAwareDatetime | None = None
 
 
 class ChangeOfSupplierIn(_Model):
     """The new party takes the role from ``effective_from``; the old registration ends."""
 
     party: EuiText
-    effective_from: AwareDatetime
+    effective_from: IsoAwareDatetime
     role: MarketRole = Field(
         default=MarketRole.SUPPLIER,
         description="supplier (import or gas), export_supplier, or another registered role.",
@@ -424,3 +467,46 @@ class ProblemOut(_Model):
     """A 4xx answer: what was wrong, in a sentence."""
 
     detail: str
+
+
+class ValidationIssue(BaseModel):
+    """One field a request got wrong (pydantic's error, as FastAPI reports it)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class RuleRefusalOut(_Model):
+    """A SEC rule's refusal: the reason, the clause and the consultation paragraph."""
+
+    reason: str
+    clause: str | None
+    paragraph: str | None
+
+
+class UnprocessableOut(_Model):
+    """422: the request breaks a rule. ``detail`` is a sentence, the list of fields that are
+    malformed, or (the SEC admin routes) the rule's refusal with its clause."""
+
+    detail: str | list[ValidationIssue] | RuleRefusalOut
+
+
+PROBLEM_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
+    400: {"model": ProblemOut, "description": "The body is not JSON text (e.g. not UTF-8)."},
+    404: {"model": ProblemOut, "description": "No such User, Device, premises or MPxN."},
+    409: {"model": ProblemOut, "description": "Conflicts with what the hub holds."},
+    422: {
+        "model": UnprocessableOut,
+        "description": "The request breaks a rule (detail).",
+    },
+    503: {"model": ProblemOut, "description": "The hub is not running (starting or stopping)."},
+}
+"""The 4xx and 5xx answers the admin routers document (every one is ``{"detail": ...}``)."""
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entries for ``codes``."""
+    return {code: PROBLEM_RESPONSES[code] for code in codes}

@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Request
 from pydantic import BaseModel, Field
 
+from opendcc.api.admin_models import problems
 from opendcc.eui import Eui64
 from opendcc.hub.hand_held import HandHeldTerminal, LocalRefusalError
 
@@ -58,10 +59,11 @@ class LocalResponseOut(BaseModel):
     "/devices/{eui}/local",
     response_model=LocalResponseOut,
     responses={
-        400: {"description": "Not base64, or not a GBCS Command."},
-        404: {"description": "No such Device."},
-        409: {"description": "The Device already obeyed a Command with this counter."},
-        422: {"description": "The Device discarded the Command (the detail says why)."},
+        **problems(503),
+        400: {**problems(400)[400], "description": "Not base64, or not a GBCS Command."},
+        404: {**problems(404)[404], "description": "No such Device."},
+        409: {**problems(409)[409], "description": "The Device already obeyed this counter."},
+        422: {**problems(422)[422], "description": "The Device discarded the Command."},
     },
 )
 async def deliver_locally(

@@ -12,13 +12,13 @@ and answers with the DUIS response code, the reason and the signed DUIS Response
 from __future__ import annotations
 
 import base64
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from opendcc.access.users import DccUser
+from opendcc.api.admin_models import MPAN_PATTERN, MPXN_PATTERN, IsoDate, problems
 from opendcc.duis import build
 from opendcc.duis.command_variant import CommandVariant
 from opendcc.duis.ids import RequestId
@@ -35,10 +35,13 @@ EUI_RE = r"^[0-9A-Fa-f]{2}(-[0-9A-Fa-f]{2}){7}$"
 
 class OptInIn(BaseModel):
     device_id: Annotated[str, Field(pattern=EUI_RE)]
-    import_mpxn: Annotated[str, Field(min_length=1, max_length=13)]
-    secondary_import_mpan: Annotated[str | None, Field(max_length=13)] = None
-    export_mpan: Annotated[str | None, Field(max_length=13)] = None
-    opt_in_date: date | None = None
+    import_mpxn: Annotated[str, Field(pattern=MPXN_PATTERN)]
+    """An MPAN (13 digits) or an MPRN: digits, as ``ImportMPxN`` (DUIS XSD: 1-13 characters)
+    carries them; anything else could not be put in the DUIS request (a 422, not a 500)."""
+    secondary_import_mpan: Annotated[str | None, Field(pattern=MPAN_PATTERN)] = None
+    export_mpan: Annotated[str | None, Field(pattern=MPAN_PATTERN)] = None
+    """DUIS XSD ``ServiceOptIn``: ``SecondaryImportMPAN`` and ``ExportMPAN`` are 13 long."""
+    opt_in_date: IsoDate | None = None
     """Today when absent."""
 
 
@@ -50,7 +53,7 @@ class OptInOut(BaseModel):
     """The signed DUIS Response, base64."""
 
 
-@router.post("/opt-in", response_model=OptInOut)
+@router.post("/opt-in", response_model=OptInOut, responses=problems(400, 404, 422, 503))
 async def opt_in(body: OptInIn, request: Request) -> OptInOut:
     hub: Any = request.app.state.opendcc_hub
     if hub.db is None:

@@ -16,20 +16,22 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from opendcc.api.admin_models import IsoDatetime, problems
 from opendcc.eui import Eui64
 from opendcc.hub.sec_bridge import Suspensions, security_inputs
 from opendcc.sec.compromise import security_report
 from opendcc.sec.outcome import Refusal
 from opendcc.sec.parties import PartyId
 
-router = APIRouter(tags=["sec"])
+router = APIRouter(tags=["sec"], responses=problems(422, 503))
+_BODY = problems(400)
 EUI_RE = r"^[0-9A-Fa-f]{2}(-[0-9A-Fa-f]{2}){7}$"
 
 
 class EventOfDefaultIn(BaseModel):
     event_id: str = Field(min_length=1, max_length=64)
     party: str = Field(min_length=1, max_length=100)
-    occurred_at: datetime
+    occurred_at: IsoDatetime
     description: str = Field(default="", max_length=2000)
 
 
@@ -40,7 +42,7 @@ class RightIn(BaseModel):
 
 class ApprovalIn(BaseModel):
     reference: str = Field(min_length=1, max_length=100)
-    approved_at: datetime
+    approved_at: IsoDatetime
 
 
 class SuspensionIn(BaseModel):
@@ -48,14 +50,14 @@ class SuspensionIn(BaseModel):
     party: str = Field(min_length=1, max_length=100)
     event_of_default_id: str = Field(min_length=1, max_length=64)
     rights: list[RightIn] = Field(min_length=1, max_length=10)
-    decided_at: datetime
-    effective_from: datetime | None = None
+    decided_at: IsoDatetime
+    effective_from: IsoDatetime | None = None
     approval: ApprovalIn | None = None
     panel_reference: str = Field(default="", max_length=100)
 
 
 class LiftIn(BaseModel):
-    at: datetime
+    at: IsoDatetime
     reason: str = Field(default="", max_length=2000)
 
 
@@ -94,7 +96,12 @@ async def _record(request: Request, kind: str, body: dict[str, Any]) -> dict[str
     return result
 
 
-@router.post("/events-of-default", status_code=201, summary="Record an Event of Default (M8.1)")
+@router.post(
+    "/events-of-default",
+    status_code=201,
+    summary="Record an Event of Default (M8.1)",
+    responses=_BODY,
+)
 async def add_event_of_default(request: Request, body: EventOfDefaultIn) -> dict[str, Any]:
     _aware(body.occurred_at)
     return await _record(
@@ -114,6 +121,7 @@ async def add_event_of_default(request: Request, body: EventOfDefaultIn) -> dict
     "/suspensions",
     status_code=201,
     summary="Record the Panel's suspension of a Defaulting Party's rights (M8.6)",
+    responses=_BODY,
 )
 async def add_suspension(request: Request, body: SuspensionIn) -> dict[str, Any]:
     _aware(
@@ -140,7 +148,7 @@ async def add_suspension(request: Request, body: SuspensionIn) -> dict[str, Any]
     )
 
 
-@router.post("/suspensions/{suspension_id}/lift", summary="Lift a suspension")
+@router.post("/suspensions/{suspension_id}/lift", summary="Lift a suspension", responses=_BODY)
 async def lift(
     request: Request, suspension_id: Annotated[str, Path(max_length=64)], body: LiftIn
 ) -> dict[str, Any]:
@@ -164,9 +172,10 @@ def list_suspensions(
     "/security-report/{eui}",
     summary="A supplier's Supplier and Enrolled Smart Metering System and its "
     "Indicators of Compromise (consultation chapter 7)",
+    responses=problems(404),
 )
 def get_security_report(
-    request: Request, eui: Annotated[str, Path(pattern=EUI_RE)], since: datetime | None = None
+    request: Request, eui: Annotated[str, Path(pattern=EUI_RE)], since: IsoDatetime | None = None
 ) -> dict[str, Any]:
     hub = request.app.state.opendcc_hub
     if hub.db is None:

@@ -34,11 +34,17 @@ class SmkiApp:
                 await send({"type": "lifespan.shutdown.complete"})
             return
         path, method = scope["path"], scope["method"]
-        if path == orgcrypto.PATH and method in ("GET", "HEAD"):
+        if path == orgcrypto.PATH:
+            if method not in ("GET", "HEAD"):
+                await send_answer(
+                    send, plain(405, f"{path} accepts GET and HEAD only"), allow=b"GET, HEAD"
+                )
+                return
             if self._zip is None:
                 self._zip = self.org_crypto()
-            archive = self._zip if method == "GET" else b""
-            await send_answer(send, HttpAnswer(200, archive, orgcrypto.CONTENT_TYPE))
+            # HEAD: the same headers as GET (Content-Length the archive's, RFC 9110 9.3.2);
+            # the server sends no body to a HEAD.
+            await send_answer(send, HttpAnswer(200, self._zip, orgcrypto.CONTENT_TYPE))
             return
         exchange = {
             service.SEARCH_PATH: service.certificate_search,

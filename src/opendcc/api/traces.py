@@ -14,6 +14,7 @@ from typing import Annotated, Any, Protocol
 from fastapi import APIRouter, FastAPI, HTTPException, Path, Query, Request
 from pydantic import BaseModel
 
+from opendcc.api.admin_models import IsoDatetime, problems
 from opendcc.hub.delivery import Deliverer
 from opendcc.store import deliveries as dv
 from opendcc.store import journal as jr
@@ -26,9 +27,11 @@ class _HubView(Protocol):
     deliverer: Deliverer
 
 
-router = APIRouter(tags=["traces"])
+router = APIRouter(tags=["traces"], responses=problems(422, 503))
 
 EUI_RE = r"^[0-9A-Fa-f]{2}(-[0-9A-Fa-f]{2}){7}$"
+MAX_ROW = (1 << 63) - 1
+"""The largest SQLite INTEGER: a larger page cursor would make the query overflow (a 500)."""
 
 
 class EventOut(BaseModel):
@@ -156,7 +159,9 @@ def list_requests(
     target: Annotated[str | None, Query(pattern=EUI_RE)] = None,
     state: jr.RequestState | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before: Annotated[int | None, Query(ge=1, description="page: rows older than this")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=MAX_ROW, description="page: rows older than this")
+    ] = None,
 ) -> list[RequestOut]:
     entries = jr.list_entries(
         _db(request).reader(),
@@ -173,7 +178,7 @@ def list_requests(
     "/requests/{request_id}",
     response_model=TraceOut,
     summary="A Service Request with its whole trace",
-    responses={404: {"description": "no such RequestID"}},
+    responses=problems(404),
 )
 def get_trace(request: Request, request_id: Annotated[str, Path(max_length=200)]) -> TraceOut:
     conn = _db(request).reader()
@@ -237,20 +242,26 @@ def release(request: Request, eui: Annotated[str, Path(pattern=EUI_RE)]) -> dict
     return {"released": _hub(request).deliverer.release(eui.upper())}
 
 
+_TEN_YEARS = timedelta(days=3650)
+
+
 @router.get("/events", response_model=list[EventOut], summary="The event log")
 def list_events(
     request: Request,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: IsoDatetime | None = None,
+    until: IsoDatetime | None = None,
     kind: list[EventKind] | None = Query(None),  # noqa: B008 - FastAPI's way to declare it
     originator: Annotated[str | None, Query(pattern=EUI_RE)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-    after: Annotated[int, Query(ge=0, description="page: events after this seq")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ROW, description="page: events after this seq")] = 0,
 ) -> list[EventOut]:
     end = until or datetime.now(UTC) + timedelta(days=1)
-    start = since or end - timedelta(days=3650)
-    if start.tzinfo is None or end.tzinfo is None:
+    if (since is not None and since.tzinfo is None) or end.tzinfo is None:
         raise HTTPException(422, "since and until need a time zone (e.g. Z)")
+    # Ten years before ``until`` by default; an ``until`` in the first ten years AD has no
+    # such date (it was an OverflowError, a 500): from the earliest time then.
+    earliest = datetime.min.replace(tzinfo=UTC)
+    start = since or (end - _TEN_YEARS if end - earliest > _TEN_YEARS else earliest)
     found = events_between(
         _db(request).reader(),
         start,
