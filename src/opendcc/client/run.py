@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import os
 import ssl
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -92,24 +93,40 @@ def _connector(ca: Path | None) -> aiohttp.TCPConnector:
     return aiohttp.TCPConnector(ssl=context)
 
 
+def admin_headers() -> dict[str, str]:
+    """The admin API's bearer token, from ``OPENDCC_ADMIN_TOKEN`` (``api.admin_auth``): a hub
+    that can be reached from other machines requires it."""
+    token = os.environ.get("OPENDCC_ADMIN_TOKEN")
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def _admin_refusal(status: int) -> str:
+    if status == 401:
+        return " (the hub's admin API needs its token: set OPENDCC_ADMIN_TOKEN)"
+    return ""
+
+
 @contextlib.asynccontextmanager
 async def callback_at(
     session: aiohttp.ClientSession, hub: str, user: Eui64, url: str
 ) -> AsyncIterator[None]:
     """Point ``user``'s Receive Response Service at ``url`` (admin API), restore it after."""
     admin = f"{hub}/admin/v1/users/{user}"
-    async with session.get(admin) as reply:
+    headers = admin_headers()
+    async with session.get(admin, headers=headers) as reply:
+        if reply.status == 401:
+            raise SendError(f"cannot look up User {user}{_admin_refusal(reply.status)}")
         if reply.status != 200:
             raise SendError(f"the hub does not know User {user} ({reply.status})")
         previous = (await reply.json()).get("callback_url")
-    async with session.patch(admin, json={"callback_url": url}) as reply:
+    async with session.patch(admin, json={"callback_url": url}, headers=headers) as reply:
         if reply.status != 200:
             raise SendError(f"cannot set the callback URL: {await reply.text()}")
     try:
         yield
     finally:
         with contextlib.suppress(aiohttp.ClientError):
-            async with session.patch(admin, json={"callback_url": previous}):
+            async with session.patch(admin, json={"callback_url": previous}, headers=headers):
                 pass
 
 
@@ -363,12 +380,14 @@ async def _deliver_locally(
     async with session.post(
         f"{hub}/admin/v1/devices/{device}/local",
         json={"command": base64.b64encode(command).decode("ascii")},
+        headers=admin_headers(),
     ) as reply:
         ran: Any = await reply.json(content_type=None)
         status = reply.status
     if status != 200 or not isinstance(ran, dict) or "response" not in ran:
         detail = ran.get("detail") if isinstance(ran, dict) else None
-        steps.append({"step": "hand-held terminal", "http": status, "detail": str(detail or ran)})
+        detail = f"{detail or ran}{_admin_refusal(status)}"
+        steps.append({"step": "hand-held terminal", "http": status, "detail": detail})
         return None
     alerts = len(ran.get("alerts") or [])
     steps.append(

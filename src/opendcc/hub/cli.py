@@ -74,8 +74,18 @@ def serve(
     ] = False,
     wan_latency: Annotated[float, typer.Option(help="Simulated WAN round trip, seconds.")] = 0.0,
     log_level: Annotated[str, typer.Option(help="debug, info, warning.")] = "info",
+    admin_token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="OPENDCC_ADMIN_TOKEN",
+            help="Bearer token the admin API requires. Without it the admin API is open on a "
+            "loopback --host and needs the token in DATA/admin-token on any other.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Start the hub: DUIS on PORT, the SMKI certificate service on PORT+4."""
+    from opendcc.api.admin_auth import TOKEN_FILE, is_loopback  # noqa: PLC0415
     from opendcc.api.server import Tls, install_uvloop  # noqa: PLC0415
     from opendcc.hub.runtime import Hub, HubConfig, HubError  # noqa: PLC0415
     from opendcc.inventory.model import CspRegion  # noqa: PLC0415
@@ -110,8 +120,11 @@ def serve(
         wan=wan,
         log_level=log_level.lower(),
         tls=Tls(tls_cert, tls_key) if tls_cert and tls_key else None,
+        admin_token=admin_token,
     )
     install_uvloop()
+
+    hub = Hub(config)
 
     async def announce() -> None:
         # What start-up built (estate caches, keys, schemas) lives as long as the process:
@@ -124,9 +137,13 @@ def serve(
             f"opendcc hub: DUIS {scheme}://{host}:{port}/api/v1/serviceS|T|D, "
             f"SMKI {scheme}://{host}:{port + 4}, admin {scheme}://{host}:{port}/docs"
         )
+        if admin_token is None and not is_loopback(host):
+            typer.echo(f"opendcc hub: the admin API needs the bearer token in {data / TOKEN_FILE}")
+        elif admin_token is None:
+            typer.echo("opendcc hub: the admin API is open to this machine only (loopback)")
 
     try:
-        asyncio.run(Hub(config).run(on_started=announce))
+        asyncio.run(hub.run(on_started=announce))
     except HubError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -30,11 +30,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 import opendcc.store.estate as estate_store  # noqa: F401  (registers the estate tables)
 from opendcc.access.users import DccUser
-from opendcc.api import admin, hand_held, opt_in, sec_admin, traces
+from opendcc.api import admin, admin_auth, hand_held, opt_in, sec_admin, traces
 from opendcc.api.duis_http import DuisApp
 from opendcc.api.server import Listener, Tls, serve
 from opendcc.api.smki_http import SmkiApp
@@ -102,6 +102,9 @@ class HubConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     transport: Transport | None = None
     log_level: str = "warning"
+    admin_token: str | None = None
+    """The admin API's bearer token; None: open on a loopback host, else ``DATA/admin-token``
+    (``api.admin_auth``)."""
 
     @property
     def db_path(self) -> Path:
@@ -244,13 +247,32 @@ class Hub:
             description="Users, Devices, registrations and request traces of the hub.",
         )
         admin.attach(app, self.estate)
-        app.include_router(admin.router, prefix="/admin/v1")
         traces.attach(app, self)
-        app.include_router(traces.router, prefix="/admin/v1")
-        app.include_router(sec_admin.router, prefix="/admin/v1/sec")
-        app.include_router(opt_in.router, prefix="/admin/v1")
-        app.include_router(hand_held.router, prefix="/admin/v1")
+        token = self.admin_token()
+        guard: dict[str, Any] = (
+            {}
+            if token is None
+            else {
+                "dependencies": [Depends(admin_auth.token_dependency(token))],
+                "responses": admin_auth.UNAUTHORISED,
+            }
+        )
+        app.include_router(admin.router, prefix="/admin/v1", **guard)
+        app.include_router(traces.router, prefix="/admin/v1", **guard)
+        app.include_router(sec_admin.router, prefix="/admin/v1/sec", **guard)
+        app.include_router(opt_in.router, prefix="/admin/v1", **guard)
+        app.include_router(hand_held.router, prefix="/admin/v1", **guard)
+        if token is not None:
+            app.add_middleware(admin_auth.RequireToken, token=token)
         return app
+
+    def admin_token(self) -> str | None:
+        """The token the admin API requires (None: open); see ``api.admin_auth``."""
+        config = self.config
+        try:
+            return admin_auth.resolve_admin_token(config.host, config.admin_token, config.data_dir)
+        except (ValueError, OSError) as exc:
+            raise HubError(f"cannot set up the admin token: {exc}") from exc
 
     # --- parts ------------------------------------------------------------------------------
 
