@@ -171,3 +171,19 @@ def test_payload_for_an_unknown_remote_party_uses_the_commands_certificate(
     assert device.decryptor(header, stranger)(block) == b"daily reads"
     with pytest.raises(GbcsEncodeError):
         device.encryptor(header, party_certificate=b"\x30\x00")
+
+
+def test_a_pair_whose_both_private_keys_are_held_costs_one_ecdh(esme: GbcsSecurity) -> None:
+    """The hub and its simulated Devices share one ``GbcsSecurity``: it holds both private
+    keys of a (DCC, Device) pair. ECDH gives both directions one Z, so a new pair costs one
+    key agreement, not two; the MAC still checks from either side."""
+    both = GbcsSecurity(keystore_for(ACB, ESME))
+    command = both.seal(_message(Cra.COMMAND, SUPPLIER, ESME))
+    assert len(both._shared) == 1  # ACB x ESME, once
+    assert both.verify_mac(command).valid is True
+    assert esme.verify_mac(command).valid is True  # the ESME alone, with its own key
+    assert len(both._secrets(ACB, ESME)) == 1
+    # Only one side's private key: the one Z it can make.
+    hub_only = GbcsSecurity(keystore_for(ACB))
+    assert len(hub_only._secrets(ACB, ESME)) == 1
+    assert len(hub_only._secrets(ESME, ACB)) == 1

@@ -323,12 +323,18 @@ class GbcsSecurity:
         usage = KeyUsage.KEY_AGREEMENT
         ours, theirs = self._candidates(first, usage), self._candidates(second, usage)
         secrets: list[_Secret] = []
-        for private_side, public_side in ((ours, theirs), (theirs, ours)):
+        for reverse, (private_side, public_side) in enumerate(((ours, theirs), (theirs, ours))):
             for holder in private_side:
                 if holder.private_key is None:
                     continue
                 for peer in public_side:
                     if peer.public_key is holder.public_key:
+                        continue
+                    if reverse and peer.private_key is not None:
+                        # Made in the first pass with the roles swapped: ECDH gives both
+                        # sides one Z (an entry's private key always matches its public
+                        # key: the keystore joins them by it), so computing it again
+                        # would only double the cost of a new pair.
                         continue
                     secrets.append(
                         _Secret(
