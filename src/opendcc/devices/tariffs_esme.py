@@ -562,6 +562,9 @@ def _adjust_balance(run: _Run, value: Data) -> ActionResponse:
     change = _amount(value)
     ceiling = run.tariffs.integer(9000, c.MAX_METER_BALANCE, 2, 2**31 - 1)
     _need(money.meter_balance + change <= ceiling, "above the maximum meter balance")
+    # The Meter Balance register is a double-long (GBCS ECS04a): an adjustment taking it
+    # below what it can hold is refused, as one above the maximum is.
+    _need(money.meter_balance + change >= -(2**31), "below the least meter balance")
     money.meter_balance += change
     return b.action_ok()
 

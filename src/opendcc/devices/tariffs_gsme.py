@@ -392,6 +392,9 @@ def _credit_adjustment(run: _Run, fields: Record, _frame: ZclFrame) -> None:
     money = run.money
     if kind == 0:
         _need(money.meter_balance + value <= run.gas.max_credit_limit, "above the maximum credit")
+        # CreditRemaining is a signed 32-bit attribute (GBCS GCS40a): an incremental
+        # adjustment taking the balance below what it can hold is refused.
+        _need(money.meter_balance + value >= -(2**31), "below the least credit")
         money.meter_balance += value
     elif kind == 1:
         _need(value <= run.gas.max_credit_limit, "above the maximum credit")

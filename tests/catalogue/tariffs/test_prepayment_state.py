@@ -483,3 +483,28 @@ def test_daily_read_log_records_each_midnight(device: Device) -> None:
         result = meter.ask("4.14", body, AT + timedelta(days=3, hours=2), counter=2)
         log = a.protected(result)
         assert len(a.numbers(log)) == 3 * 7
+
+
+@pytest.mark.parametrize("device", _meters())
+def test_meter_balance_adjustments_stay_within_what_the_meter_holds(device: Device) -> None:
+    """Adjustments each within int32 but together below it (found by
+    tests/hub/test_signed_fuzz: three 1.5 AdjustMeterBalance of -2147483648 on the GSME, then
+    4.3 and 4.18 could not encode the balance and the requests were never answered): the one
+    that would pass the least balance is refused, and the reads still answer."""
+    meter = _meter(device)
+    name = (
+        "ECS04a_1.5_SUCCESS_REQUEST_DUIS.XML"
+        if _electric(meter)
+        else ("GCS40a_1.5_SUCCESS_REQUEST_DUIS.XML")
+    )
+    body = s.element("UpdateMeterBalance")
+    mode = s.sub(body, "PrepaymentMode")
+    s.sub(mode, "AdjustMeterBalance", -(2**31) + 1)
+    before = _balance(meter, 1)
+    balances = []
+    for counter in (2, 4, 6):
+        meter.send(name, AT, counter=counter, body=copy.deepcopy(body))
+        balances.append(_balance(meter, counter + 1))
+    assert balances[0] == before - 2**31 + 1
+    assert balances[1:] == [balances[0], balances[0]]  # refused: unchanged
+    assert min(_registers(meter, 9).values()) >= -(2**31)
