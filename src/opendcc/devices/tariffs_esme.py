@@ -613,6 +613,7 @@ def _adjust_debt(n: int | None) -> ActionHandler:
         change = _amount(value)
         current = money.payment_debt if n is None else money.time_debt[n - 1]
         _need(current + change >= 0, "a debt cannot go below zero")
+        _need(current + change < 2**31, "above what the debt register holds")  # double-long
         if n is None:
             money.payment_debt += change
         else:

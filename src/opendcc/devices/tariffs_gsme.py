@@ -419,6 +419,7 @@ def _change_debt(run: _Run, fields: Record, _frame: ZclFrame) -> None:
     slot, amount, money = DEBT_SLOTS[kind], _int(fields, "debt_amount"), run.money
     current = money.payment_debt if slot == 2 else money.time_debt[slot]
     new = current + amount if kind % 2 else amount
+    _need(new < 2**32, "above what the debt attribute holds")  # DebtAmount: Uint32 (SE D.7)
     if slot == 2:
         money.payment_debt = new
         run.gas.debt_recovery_top_up_percentage = _int(fields, "debt_recovery_balance_percentage")
