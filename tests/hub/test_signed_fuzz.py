@@ -51,6 +51,7 @@ from opendcc.client.requests import prepare, sign, signed_pre_command_request
 from opendcc.client.session import DuisClient, SyncAnswer
 from opendcc.clock import SystemClock
 from opendcc.duis.command_variant import CommandVariant
+from opendcc.duis.matrix import REQUEST_MATRIX
 from opendcc.duis.messages import ServiceRequest, parse_request
 from opendcc.duis.signature import SignatureVerifier
 from opendcc.eui import Eui64
@@ -229,6 +230,10 @@ def errors() -> Iterator[ErrorRecords]:
             logger.removeHandler(handler)
 
 
+def _target(root: etree._Element) -> str:
+    return (root.findtext(f"{SR}Header/{SR}RequestID") or "").split(":")[1]
+
+
 def _originator(root: etree._Element) -> Eui64:
     return Eui64.parse((root.findtext(f"{SR}Header/{SR}RequestID") or "").split(":")[0])
 
@@ -340,6 +345,36 @@ KINDS: Final = (
     "unknown",
 )
 """The mutations, weighted: most change a value (of its own lexical type, or anything)."""
+
+
+def mutate_header(root: etree._Element, data: st.DataObject, targets: list[str]) -> str:
+    """Readdress the request, or change its Command Variant or Service Reference Variant
+    (the signature is made afterwards, so it still verifies): the matrix, endpoint and
+    access checks, and transforms meeting a body meant for another variant or Device."""
+    header = root.find(f"{SR}Header")
+    assert header is not None
+    what = data.draw(st.sampled_from(("target", "cv", "variant", "variant only")))
+    if what == "target":
+        node = header.find(f"{SR}RequestID")
+        assert node is not None
+        originator, _, counter = (node.text or "").split(":")
+        target = data.draw(st.sampled_from(targets))
+        node.text = f"{originator}:{target}:{counter}"
+        return f"target {target}"
+    if what == "cv":
+        value = str(data.draw(st.integers(1, 8)))
+        node = header.find(f"{SR}CommandVariant")
+        assert node is not None
+        node.text = value
+        return f"CV {value}"
+    variant = data.draw(st.sampled_from(sorted(REQUEST_MATRIX)))
+    srv = header.find(f"{SR}ServiceReferenceVariant")
+    reference = header.find(f"{SR}ServiceReference")
+    assert srv is not None and reference is not None
+    srv.text = variant
+    if what == "variant":
+        reference.text = REQUEST_MATRIX[variant].service_reference
+    return f"{what} {variant}"
 
 
 def mutate(root: etree._Element, data: st.DataObject) -> str:
@@ -485,6 +520,7 @@ def fresh(path: Path) -> etree._Element:
 def fuzz(fuzzer: Fuzzer, errors: ErrorRecords, templates: list[Path]) -> Tally[str]:
     """Run the examples: each a mutated, signed template from ``templates``."""
     seen: Tally[str] = Tally()
+    targets = sorted({(_target(fresh(path))) for path in templates})
 
     @settings(
         max_examples=EXAMPLES,
@@ -497,7 +533,9 @@ def fuzz(fuzzer: Fuzzer, errors: ErrorRecords, templates: list[Path]) -> Tally[s
         path = data.draw(st.sampled_from(templates))
         for _ in range(4):  # with the schema, prefer a mutation it lets through
             root = fresh(path)
-            changes = [mutate(root, data) for _ in range(data.draw(st.integers(1, 2)))]
+            changes = [mutate(root, data) for _ in range(data.draw(st.integers(0, 2)))]
+            if not changes or data.draw(st.integers(0, 5)) == 0:
+                changes.append(mutate_header(root, data, targets))
             if not fuzzer.with_schema or duis_schema().validate(root) is None:
                 break
         what = f"{path.name}: {'; '.join(changes)}"
