@@ -11,10 +11,13 @@ import aiohttp
 import pytest
 
 from opendcc.access.users import UserStatus
+from opendcc.devices.simulator import AntiReplay
+from opendcc.devices.state import DeviceState
 from opendcc.estate.records import UserUpdate
 from opendcc.gbcs.codec import decode
 from opendcc.inventory.model import DeviceType
 from opendcc.inventory.transitions import InventoryEvent
+from opendcc.store import journal as jr
 from opendcc.store.events import EventKind, events_for_request
 from tests.hub.harness import RunningHub, party, request, running_hub
 
@@ -168,3 +171,36 @@ async def test_non_device_read_inventory(hub: RunningHub) -> None:
     ids = [e.text for e in inventory.iter("{*}DeviceID")]
     assert ids == [str(esme.device_id)]
     assert dataclasses.is_dataclass(answer)
+
+
+async def test_a_device_fault_is_answered_e21_not_lost(
+    hub: RunningHub, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A simulated Device that raises (a bug, as a meter balance its register could not
+    encode was: tests/hub/test_signed_fuzz) must not leave the accepted request unanswered:
+    the fault is logged as an ERROR and the User gets E21, as from a Device that did not
+    respond; the Device's state is not saved half-changed."""
+    esme = hub.device_of(DeviceType.ESME)
+    before = hub.hub.states.load(esme).to_json()
+
+    def failing(command: bytes, state: DeviceState, now: object) -> object:
+        state.get(AntiReplay).last["injected"] = 1  # changed, then the fault
+        state.touch()
+        raise RuntimeError("injected Device fault")
+
+    monkeypatch.setattr(hub.hub.processor.simulator, "process", failing)
+    async with hub.client("supplier-a") as client:
+        sent, answer = await client.send(
+            request("4.1.1", READ, party("supplier-a"), esme.device_id)
+        )
+    assert answer.code == "I99"
+    final = await hub.receiver.response_for(str(sent.header.request_id), timeout=10)
+    assert final is not None, "the accepted request was never answered"
+    assert final.response.header.response_code.value == "E21"
+    assert any(
+        r.levelname == "ERROR" and "injected Device fault" in str(r.exc_info)
+        for r in caplog.records
+    )
+    entry = jr.get_by_request_id(hub.hub.db.reader(), str(sent.header.request_id))
+    assert entry is not None and entry.response_code == "E21"
+    assert hub.hub.states.load(esme).to_json() == before

@@ -6,8 +6,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
+from opendcc.client.session import SyncAnswer
 from opendcc.duis import build
+from opendcc.duis.schema import DuisSchema
 from opendcc.eui import DCC_ACCESS_CONTROL_BROKER
 from opendcc.hub import wan_matrix as wan
 from opendcc.inventory.model import CspRegion
@@ -65,3 +68,40 @@ async def test_wan_matrix_over_http(tmp_path: Path) -> None:
             request("12.1", bad, party("supplier-a"), DCC_ACCESS_CONTROL_BROKER, cv=8)
         )
         assert refused.code == "E120101"
+
+
+@pytest.mark.conformance
+async def test_wan_matrix_echoes_what_it_read(tmp_path: Path, schema: DuisSchema) -> None:
+    """A hub without the DUIS schema echoes the address it read, not whatever the body held:
+    a duplicated PartialAddress (found by tests/hub/test_signed_fuzz) was echoed twice,
+    a schema-invalid Response. Values outside the schema's facets are refused."""
+
+    def partial(postcode: str, identifier: str) -> etree._Element:
+        return build.sr(
+            "PartialAddress",
+            children=[
+                build.sr("PostCode", postcode),
+                build.sr("AddressIdentifier", identifier),
+            ],
+        )
+
+    async with running_hub(tmp_path) as hub, hub.client("supplier-a") as client:
+        hub.hub.pipeline.schema = None  # as a hub run without OPENDCC_DUIS_SCHEMA_DIR
+
+        async def ask(*children: etree._Element) -> SyncAnswer:
+            body = build.sr("RequestWANMatrix", children=list(children))
+            _, answer = await client.send(
+                request("12.1", body, party("supplier-a"), DCC_ACCESS_CONTROL_BROKER, cv=8)
+            )
+            assert answer.response is not None, answer.problem
+            assert schema.validate(answer.response.root) is None
+            return answer
+
+        twice = await ask(partial("SW1A 1AA", "1"), partial("M22 0RR", "2"))
+        assert twice.code == "I0"
+        assert twice.response is not None and twice.response.content is not None
+        echoed = twice.response.content.findall("{*}Request/{*}PartialAddress")
+        assert [e.findtext("{*}PostCode") for e in echoed] == ["SW1A 1AA"]
+        assert (await ask(partial("M11AA", "1"))).code == "E120102"
+        assert (await ask(partial("SW1A 1AA", "x" * 31))).code == "E120101"
+        assert (await ask(build.sr("UPRN", "1" * 13))).code == "E120101"

@@ -562,6 +562,9 @@ def _adjust_balance(run: _Run, value: Data) -> ActionResponse:
     change = _amount(value)
     ceiling = run.tariffs.integer(9000, c.MAX_METER_BALANCE, 2, 2**31 - 1)
     _need(money.meter_balance + change <= ceiling, "above the maximum meter balance")
+    # The Meter Balance register is a double-long (GBCS ECS04a): an adjustment taking it
+    # below what it can hold is refused, as one above the maximum is.
+    _need(money.meter_balance + change >= -(2**31), "below the least meter balance")
     money.meter_balance += change
     return b.action_ok()
 
@@ -610,6 +613,7 @@ def _adjust_debt(n: int | None) -> ActionHandler:
         change = _amount(value)
         current = money.payment_debt if n is None else money.time_debt[n - 1]
         _need(current + change >= 0, "a debt cannot go below zero")
+        _need(current + change < 2**31, "above what the debt register holds")  # double-long
         if n is None:
             money.payment_debt += change
         else:

@@ -392,6 +392,9 @@ def _credit_adjustment(run: _Run, fields: Record, _frame: ZclFrame) -> None:
     money = run.money
     if kind == 0:
         _need(money.meter_balance + value <= run.gas.max_credit_limit, "above the maximum credit")
+        # CreditRemaining is a signed 32-bit attribute (GBCS GCS40a): an incremental
+        # adjustment taking the balance below what it can hold is refused.
+        _need(money.meter_balance + value >= -(2**31), "below the least credit")
         money.meter_balance += value
     elif kind == 1:
         _need(value <= run.gas.max_credit_limit, "above the maximum credit")
@@ -416,6 +419,7 @@ def _change_debt(run: _Run, fields: Record, _frame: ZclFrame) -> None:
     slot, amount, money = DEBT_SLOTS[kind], _int(fields, "debt_amount"), run.money
     current = money.payment_debt if slot == 2 else money.time_debt[slot]
     new = current + amount if kind % 2 else amount
+    _need(new < 2**32, "above what the debt attribute holds")  # DebtAmount: Uint32 (SE D.7)
     if slot == 2:
         money.payment_debt = new
         run.gas.debt_recovery_top_up_percentage = _int(fields, "debt_recovery_balance_percentage")

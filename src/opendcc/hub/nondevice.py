@@ -214,20 +214,43 @@ class NonDeviceService(NonDeviceHandler):
     async def _wan_matrix(
         self, request: ServiceRequest, user: DccUser, now: datetime, trace: RequestTrace
     ) -> Answer:
-        """The modelled SM WAN coverage of an address (``opendcc.hub.wan_matrix``)."""
+        """The modelled SM WAN coverage of an address (``opendcc.hub.wan_matrix``).
+
+        The answer echoes the request (DUIS schema ``DSPWANMatrix/Request``) as read: the
+        UPRN, or the PartialAddress's PostCode and AddressIdentifier, never other elements
+        a hub without the schema let in (one UPRN or one PartialAddress, DUIS 12.1)."""
         body = request.body
         inventory = self.estate.inventory
         try:
             if (node := x.child(body, "UPRN")) is not None:
-                premises = inventory.premises(x.integer(node, low=1))
+                uprn = x.integer(node, low=1, high=10**12 - 1)  # schema: 12 digits at most
+                premises = inventory.premises(uprn)
                 if premises is None:
                     raise wan.WanMatrixRefusalError("E120101", "no premises with this UPRN")
                 postcode, region = premises.postcode, premises.region
+                echo = build.sr("Request", children=[build.sr("UPRN", str(uprn))])
             else:
                 address = x.require(body, "PartialAddress")
                 postcode = x.text(address, "PostCode")
-                known = inventory.find_premises(postcode, x.text(address, "AddressIdentifier"))
+                identifier = x.text(address, "AddressIdentifier")
+                if not 6 <= len(postcode) <= 8:  # schema: PostCode of 6 to 8 characters
+                    raise wan.WanMatrixRefusalError("E120102", f"{postcode!r} is no PostCode")
+                if len(identifier) > 30:  # schema: AddressIdentifier of 30 at most
+                    raise x.BodyValueError("PartialAddress/AddressIdentifier is over 30 long")
+                known = inventory.find_premises(postcode, identifier)
                 region = known[0].region if known else wan.region_of(postcode)
+                echo = build.sr(
+                    "Request",
+                    children=[
+                        build.sr(
+                            "PartialAddress",
+                            children=[
+                                build.sr("PostCode", postcode),
+                                build.sr("AddressIdentifier", identifier),
+                            ],
+                        )
+                    ],
+                )
             found = wan.coverage(postcode, region, now)
         except wan.WanMatrixRefusalError as refusal:
             return ResponseCode(refusal.code), None, str(refusal)
@@ -244,7 +267,6 @@ class NonDeviceService(NonDeviceHandler):
             answer.append(build.sr("AuxiliaryEquipmentRequired", found.auxiliary_equipment))
         if found.information is not None:
             answer.append(build.sr("AdditionalInformation", found.information))
-        echo = build.sr("Request", children=[etree.fromstring(etree.tostring(c)) for c in body])
         element = build.sr(
             "DSPWANMatrix", children=[echo, build.sr("DSPWANMatrixResponse", children=answer)]
         )

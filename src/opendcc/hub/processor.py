@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from opendcc.clock import Clock
-from opendcc.devices.simulator import AlertSpec, DeviceSimulator, Outcome
+from opendcc.devices.simulator import AlertSpec, DeviceSimulator, Outcome, Simulation
 from opendcc.devices.state import DeviceState
 from opendcc.duis import build
 from opendcc.duis.codes import ResponseCode
@@ -247,8 +247,16 @@ class Processor:
             state = self.states.load(device)
             touched = _Touched(self.states)
             self.simulator.peers = touched
-            result = self.simulator.process(item.command, state, now)
-            states = [state, *touched.states]
+            try:
+                result = self.simulator.process(item.command, state, now)
+                states = [state, *touched.states]
+            except Exception as exc:  # a Device fault must not lose the request
+                # Logged as the bug it is; the User is answered as for a Device that did
+                # not respond (E21), and nothing the failed run changed is kept: not saved,
+                # and dropped from the cache, so the next Command finds the saved state.
+                log.exception("the simulated Device %s failed on %s", device.device_id, rid)
+                self.states.forget([state.device_id, *(t.device_id for t in touched.states)])
+                result = Simulation(Outcome.DISCARDED, reason=f"the Device failed: {exc}")
             if result.outcome is Outcome.DISCARDED or result.response is None:
                 events.append(
                     _event(EventKind.DEVICE_NO_RESPONSE, now, who, "E21", reason=result.reason)

@@ -91,6 +91,8 @@ def refusing() -> Iterator[None]:
         raise RefusalError(str(exc)) from None
     except (GbcsEncodeError, GbcsDecodeError) as exc:
         raise RefusalError(f"the Command cannot carry this value: {exc}") from None
+    except OverflowError as exc:  # date-time arithmetic past year 9999 (8.1.1's window end)
+        raise RefusalError(f"a value is out of range: {exc}") from None
 
 
 def run(

@@ -101,6 +101,19 @@ def test_han_refusals() -> None:
     assert _refusal(request_document("8.9", SUPPLIER, ESME_ID, 1, details)).code == "E080901"
 
 
+def test_commissioning_window_past_year_9999_is_refused() -> None:
+    """8.1.1 with a CurrentDateTime the schema allows but whose tolerance window ends after
+    year 9999: a refusal (E100), not an OverflowError (found by tests/hub/test_signed_fuzz)."""
+    body = (
+        "<sr:CommissionDeviceSynchroniseClock><sr:CurrentDateTime>9999-12-31T23:59:59Z</sr:CurrentDateTime>"
+        "<sr:TolerancePeriod>60</sr:TolerancePeriod></sr:CommissionDeviceSynchroniseClock>"
+    )
+    for target in (ESME_ID, GSME_ID):
+        refused = _refusal(request_document("8.1.1", SUPPLIER, target, 1, body))
+        assert refused.code == "E100"
+        assert "out of range" in refused.reason
+
+
 def test_cancellation_is_written_as_gbcs_writes_it() -> None:
     body = (
         "<sr:ActivateFirmware><sr:ExecutionDateTime>3000-12-31T00:00:00Z</sr:ExecutionDateTime>"

@@ -344,6 +344,26 @@ def test_gsme_debt_update_then_read() -> None:
     assert (values["DebtRecoveryAmount1"], values["DebtRecoveryAmount2"]) == (3, 15)
 
 
+@pytest.mark.parametrize("device", _meters())
+def test_debt_increments_stay_within_what_the_meter_holds(device: Device) -> None:
+    """Debt adjustments are added to the registers: ones that would pass what a register
+    holds (ESME double-long, GSME DebtAmount Uint32) are refused, and 4.3 still answers."""
+    meter = _meter(device)
+    body = (
+        copy.deepcopy(s.template("ECS07_2.3_SUCCESS_REQUEST_DUIS.XML").find(f"{s.SR}Body")[0])  # type: ignore[index]
+        if _electric(meter)
+        else _gas_debt_body()
+    )
+    for name in ("TimeDebtRegister1", "TimeDebtRegister2", "PaymentDebtRegister"):
+        body.find(f"{s.SR}{name}").text = str(2**31 - 1)
+    payments = []
+    for counter in (1, 3, 5):
+        meter.ask("2.3", copy.deepcopy(body), AT, counter=counter)
+        payments.append(_registers(meter, counter + 1)["payment"])
+    most = 2**31 - 1 if _electric(meter) else 2**32 - 2  # the second passes Uint32 only
+    assert payments == [2**31 - 1, most, most]
+
+
 def test_top_up_repays_payment_based_debt_first_by_its_share() -> None:
     meter = _meter(s.ESME)
     meter.send("ECS07_2.3_SUCCESS_REQUEST_DUIS.XML", AT, counter=1)  # 10% of each top-up
@@ -483,3 +503,28 @@ def test_daily_read_log_records_each_midnight(device: Device) -> None:
         result = meter.ask("4.14", body, AT + timedelta(days=3, hours=2), counter=2)
         log = a.protected(result)
         assert len(a.numbers(log)) == 3 * 7
+
+
+@pytest.mark.parametrize("device", _meters())
+def test_meter_balance_adjustments_stay_within_what_the_meter_holds(device: Device) -> None:
+    """Adjustments each within int32 but together below it (found by
+    tests/hub/test_signed_fuzz: three 1.5 AdjustMeterBalance of -2147483648 on the GSME, then
+    4.3 and 4.18 could not encode the balance and the requests were never answered): the one
+    that would pass the least balance is refused, and the reads still answer."""
+    meter = _meter(device)
+    name = (
+        "ECS04a_1.5_SUCCESS_REQUEST_DUIS.XML"
+        if _electric(meter)
+        else ("GCS40a_1.5_SUCCESS_REQUEST_DUIS.XML")
+    )
+    body = s.element("UpdateMeterBalance")
+    mode = s.sub(body, "PrepaymentMode")
+    s.sub(mode, "AdjustMeterBalance", -(2**31) + 1)
+    before = _balance(meter, 1)
+    balances = []
+    for counter in (2, 4, 6):
+        meter.send(name, AT, counter=counter, body=copy.deepcopy(body))
+        balances.append(_balance(meter, counter + 1))
+    assert balances[0] == before - 2**31 + 1
+    assert balances[1:] == [balances[0], balances[0]]  # refused: unchanged
+    assert min(_registers(meter, 9).values()) >= -(2**31)
