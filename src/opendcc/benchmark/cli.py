@@ -17,10 +17,16 @@ if TYPE_CHECKING:
 
 
 def bench(
-    duration: Annotated[float, typer.Option(help="Seconds of measured load.")] = 20.0,
-    streams: Annotated[int, typer.Option(help="Concurrent Users, one ordered stream each.")] = 8,
-    premises: Annotated[int, typer.Option(help="Premises in the bench's demo estate.")] = 400,
-    port: Annotated[int, typer.Option(help="Port for the hub under test.")] = 18979,
+    duration: Annotated[float, typer.Option(help="Seconds of measured load.", min=0.1)] = 20.0,
+    streams: Annotated[
+        int, typer.Option(help="Concurrent Users, one ordered stream each.", min=1)
+    ] = 8,
+    premises: Annotated[
+        int, typer.Option(help="Premises in the bench's demo estate.", min=1)
+    ] = 400,
+    port: Annotated[
+        int, typer.Option(help="Port for the hub under test.", min=1, max=65531)
+    ] = 18979,
     data: Annotated[Path | None, typer.Option(help="Keep the hub's data here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
