@@ -186,6 +186,13 @@ CASES: list[tuple[str, tuple[str, ...], int | None]] = [
     ("pki issue organisation {dir} --eui " + SUPPLIER_EUI + " --role 02 --usage ds", ("PKI",), 1),
     ("pki issue device {missing} --eui " + EUI + " --usage ds", ("not an opendcc PKI",), 1),
     ("pki issue device {pki} --eui " + EUI + " --usage ds --public-key {text}", ("PEM",), 1),
+    (
+        "pki issue device {pki} --eui " + EUI + " --usage ds --public-key {missing}",
+        ("cannot read",),
+        1,
+    ),
+    ("pki init {under_file}", ("cannot write", "not a directory"), 1),
+    ("pki tls {under_file}", ("is a file",), 1),
     ("pki revoke {pki} zz", ("not a serial number",), 1),
     ("pki revoke {pki} 5 --reason zz", ("unknown reason",), 1),
     ("pki revoke {pki} 5 --at zz", ("ISO 8601",), 1),

@@ -412,8 +412,12 @@ def _read_public_key(path: Path) -> Any:
     from cryptography.hazmat.primitives.asymmetric import ec
 
     try:
-        key = serialization.load_pem_public_key(path.read_bytes())
-    except (OSError, ValueError) as exc:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise _fail(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        key = serialization.load_pem_public_key(text)
+    except ValueError as exc:
         raise _fail(f"{path}: not a PEM public key ({exc})") from None
     if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
         raise _fail(f"{path}: not a P-256 public key")
