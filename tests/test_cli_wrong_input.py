@@ -236,6 +236,15 @@ CASES: list[tuple[str, tuple[str, ...], int | None]] = [
     ("utrn --as supplier-a --device zz --amount 1 --data {data}", ("--device",), 2),
     ("utrn --as nobody --device " + EUI + " --amount 1 --data {data}", ("--as",), 2),
     ("utrn --as supplier-a --device " + EUI + " --amount 1 --hub ftp://x", ("--hub",), 2),
+    ("utrn --as supplier-a --device " + EUI + " --amount -5 --data {data}", ("1 penny",), 2),
+    ("utrn --as supplier-a --device " + EUI + " --amount 8250 --data {data}", ("whole pounds",), 2),
+    (
+        "utrn --as supplier-a --device " + EUI + " --amount 1 --counter 5 --data {data}",
+        ("multiple of 2**32",),
+        2,
+    ),
+    ("utrn --as supplier-a --device " + EUI + " --amount 1 --request {dir}", ("--request",), 2),
+    ("send {request} --as supplier-a --data {data} --wait -1", ("--wait",), 2),
     # option values the commands check before starting anything
     ("serve --estate zz", ("--estate",), 2),
     ("serve --callback zz", ("--callback",), 2),
@@ -375,7 +384,8 @@ def test_utrn_to_a_hub_nobody_runs(files: dict[str, str]) -> None:
 
 
 def test_utrn_request_file_under_a_file(files: dict[str, str]) -> None:
-    """--request cannot be written: the top-up is refused before anything is printed."""
+    """--request cannot be written: refused before the hub is asked anything, so no UTRN
+    counter is used up for a request that could not be saved."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -395,8 +405,11 @@ def test_utrn_request_file_under_a_file(files: dict[str, str]) -> None:
                 "--request",
                 files["under_file"],
             ],
+            "--request",
+            "text.dat",
             code=2,
         )
+    assert not (Path(files["data"]) / "top-up-counters.json").exists()
 
 
 def test_estate_show_leaves_an_empty_file_alone(files: dict[str, str], tmp_path: Path) -> None:

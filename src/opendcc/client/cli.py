@@ -22,7 +22,9 @@ def send(
     ] = None,
     target: Annotated[str | None, typer.Option(help="Send to this Device instead.")] = None,
     keep_counter: Annotated[bool, typer.Option(help="Keep the file's RequestID counter.")] = False,
-    wait: Annotated[float, typer.Option(help="Seconds to wait for asynchronous answers.")] = 15.0,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait for asynchronous answers.", min=0.0)
+    ] = 15.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ca: Annotated[
         Path | None, typer.Option(help="TLS root to trust for an https hub (DATA/tls/ca.pem).")
@@ -166,12 +168,33 @@ def utrn(
 
     The 2.2 Top Up Device request must carry the UTRN's counter as its RequestID counter
     (printed on stderr; --request writes the whole request)."""
-    from opendcc.cli_checks import http_url_problem  # noqa: PLC0415
-    from opendcc.client.utrn import TopUpError, run_utrn  # noqa: PLC0415
+    from opendcc.cli_checks import http_url_problem, writable_directory_problem  # noqa: PLC0415
+    from opendcc.client.utrn import (  # noqa: PLC0415
+        TopUpError,
+        check_counter,
+        run_utrn,
+        value_of,
+    )
     from opendcc.duis.build import to_bytes  # noqa: PLC0415
 
     if (problem := http_url_problem(hub, "--hub")) is not None:
         raise typer.BadParameter(problem)
+    # What needs no hub is checked before the hub is asked anything (GBCS 14.2: the value
+    # and its class, the counter a positive multiple of 2**32).
+    try:
+        value_of(amount)
+        if counter is not None:
+            check_counter(counter)
+    except TopUpError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if request is not None:
+        unusable = (
+            f"{request} is a directory"
+            if request.is_dir()
+            else writable_directory_problem(request.parent)
+        )
+        if unusable is not None:
+            raise typer.BadParameter(f"--request: {unusable}")
     try:
         top_up = asyncio.run(
             run_utrn(
