@@ -113,6 +113,7 @@ CASES: list[tuple[str, tuple[str, ...], int | None]] = [
     ("gbcs decode DD00", ("not a GBCS message",), 1),
     ("gbcs decode DD00 --acb-eui xyz", ("--acb-eui", "EUI-64"), 1),
     ("gbcs decode DD00 --keystore {missing}", ("--keystore", "does not exist"), 1),
+    ("gbcs decode DD00 --keystore {text}", ("--keystore", "no keys or certificates"), 1),
     ("gbcs encode {missing}", ("cannot read", "no such file"), 1),
     ("gbcs encode {dir}", ("cannot read", "is a directory"), 1),
     ("gbcs encode {text}", ("not JSON",), 1),
@@ -128,7 +129,9 @@ CASES: list[tuple[str, tuple[str, ...], int | None]] = [
     ("parse {notduis}", ("not a DUIS Response or Alert",), 1),
     ("parse {request}", ("not a DUIS Response or Alert",), 1),
     ("parse {request} --keys {missing}", ("--keys", "does not exist"), 1),
+    ("parse {request} --keys {dir}", ("--keys", "no keys or certificates"), 1),
     ("parse {request} --format xml", ("--format",), 2),
+    ("correlate {request} {rand} --keys {text}", ("--keys", "no keys or certificates"), 1),
     # correlate
     ("correlate {missing} {request}", ("cannot read",), 1),
     ("correlate {text} {request}", ("not a DUIS Service Request",), 1),

@@ -105,6 +105,8 @@ def _security(keystores: list[Path] | None, acb_eui: str) -> GbcsSecurity | None
     store = Keystore.load(*keystores)
     for warning in store.warnings:
         typer.echo(f"warning: {warning}", err=True)
+    if not len(store):
+        _fail(f"--keystore {', '.join(map(str, keystores))}: no keys or certificates there")
     return GbcsSecurity(store, access_control_broker=acb)
 
 
