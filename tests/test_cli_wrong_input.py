@@ -254,6 +254,8 @@ CASES: list[tuple[str, tuple[str, ...], int | None]] = [
     ("serve --tls-cert {text}", ("--tls-key",), 2),
     ("serve --tls-cert {missing} --tls-key {missing}", ("--tls-cert",), 2),
     ("serve --log-level zz", ("--log-level",), 2),
+    ("serve --tls-cert {text} --tls-key {text}", ("--tls-cert", "not a usable PEM"), 2),
+    ("serve --schema-dir {dir}", ("--schema-dir",), 2),
     ("serve --port 70000", ("--port",), 2),
     ("serve --premises -3", ("--premises",), 2),
     ("serve --estate rtds", ("--boxed-keys",), 2),

@@ -48,6 +48,28 @@ def _check_start(data: Path, estate: str, host: str, port: int) -> None:
         raise typer.Exit(2)
 
 
+def _check_tls(cert: Path, key: Path) -> None:
+    """The TLS pair loads as the server will load it (PEM, a key matching the certificate)."""
+    import ssl  # noqa: PLC0415
+
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (ssl.SSLError, OSError) as exc:
+        raise typer.BadParameter(
+            f"--tls-cert {cert} / --tls-key {key}: not a usable PEM certificate and key ({exc})"
+        ) from None
+
+
+def _check_schema(directory: Path) -> None:
+    """The DUIS schema loads from ``directory`` (loaded once per directory, then cached)."""
+    from opendcc.duis.errors import DuisError  # noqa: PLC0415
+    from opendcc.duis.schema import load_schema  # noqa: PLC0415
+
+    schema = load_schema(directory)
+    if isinstance(schema, DuisError):
+        raise typer.BadParameter(f"--schema-dir: {schema}")
+
+
 def _issue_tls(directory: Path, host: str) -> tuple[Path, Path]:
     from datetime import UTC, datetime  # noqa: PLC0415
 
@@ -124,11 +146,15 @@ def serve(
     if estate == "rtds" and boxed_keys is None:
         raise typer.BadParameter("the rtds estate needs --boxed-keys (the DCC Boxed key folder)")
     callbacks = _callbacks(callback)
-    _check_start(data, estate, host, port)
+    if tls_cert is not None and tls_key is not None:
+        _check_tls(tls_cert, tls_key)
+    if schema_dir is not None:
+        _check_schema(schema_dir)
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("give both --tls-cert and --tls-key, or neither")
     if tls and tls_cert is not None:
         raise typer.BadParameter("give --tls or --tls-cert/--tls-key, not both")
+    _check_start(data, estate, host, port)
     if tls:
         tls_cert, tls_key = _issue_tls(data / "tls", host)
     logging.basicConfig(
