@@ -335,6 +335,14 @@ def test_demo_on_a_port_in_use_says_so(held_port: int) -> None:
     _refused(["demo", "--port", str(held_port)], f"port {held_port}", "in use", code=2)
 
 
+def test_bench_on_a_port_in_use_or_a_bad_folder_says_so(
+    files: dict[str, str], held_port: int
+) -> None:
+    _refused(["bench", "--port", str(held_port)], f"port {held_port}", "in use", code=2)
+    # With the port held too: a check that regressed refuses instead of running a bench.
+    _refused(["bench", "--data", files["under_file"], "--port", str(held_port)], "text.dat", code=2)
+
+
 def test_send_to_a_port_nobody_listens_on(files: dict[str, str]) -> None:
     """A real process: the hub is not running. The message names the URL."""
     with socket.socket() as sock:
