@@ -159,6 +159,7 @@ CASES: list[tuple[str, tuple[str, ...], int | None]] = [
     ("estate seed --db {missing} -n 1 --as-of zz", ("--as-of",), 1),
     ("estate seed --db {missing} -n 1 --pki {missing}", ("cannot read",), 1),
     ("estate seed --db {missing} -n 1 --callback-url ftp://x", ("http",), 1),
+    ("estate seed --db {missing} --estate rtds --keys {text}", ("--keys", "no keys"), 1),
     ("estate seed --estate zz", ("--estate",), 2),
     ("estate seed -n -1", ("--premises",), 2),
     ("estate show --db {missing}", ("does not exist",), 1),
@@ -275,6 +276,8 @@ def test_wrong_input_is_refused_cleanly(
     files: dict[str, str], template: str, names: tuple[str, ...], code: int | None
 ) -> None:
     _refused([word.format(**files) for word in template.split()], *names, code=code)
+    # Nothing is left behind by a refused command: no file or folder at the missing path.
+    assert not Path(files["missing"]).exists(), template
 
 
 @pytest.fixture

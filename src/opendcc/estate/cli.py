@@ -106,6 +106,8 @@ def seed(
         keystore = Keystore.load(*keys) if keys else None
     except (ValueError, PkiIndexError, KeyMaterialError, OSError) as exc:
         raise _fail(str(exc)) from None
+    if keystore is not None and not len(keystore):
+        raise _fail(f"--keys {', '.join(map(str, keys))}: no keys or certificates there")
     try:
         with Database(path, parts=list(ESTATE_SCHEMA)) as database:
             stores = open_estate(database)
