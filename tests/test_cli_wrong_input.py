@@ -428,6 +428,23 @@ def test_utrn_request_file_under_a_file(files: dict[str, str]) -> None:
     assert not (Path(files["data"]) / "top-up-counters.json").exists()
 
 
+@pytest.mark.parametrize(
+    "index", [b"{", b'{"parties": 5}', b'{"parties": [{"name": "x"}]}', b"\xff\xfe"]
+)
+@pytest.mark.parametrize("command", ["send", "utrn"])
+def test_send_and_utrn_with_a_damaged_pki_index(
+    files: dict[str, str], tmp_path: Path, index: bytes, command: str
+) -> None:
+    (tmp_path / "pki").mkdir()
+    (tmp_path / "pki" / "index.json").write_bytes(index)
+    argv = (
+        ["send", files["request"], "--as", "supplier-a"]
+        if command == "send"
+        else ["utrn", "--as", "supplier-a", "--device", EUI, "--amount", "1"]
+    )
+    _refused([*argv, "--data", str(tmp_path), "--hub", "http://127.0.0.1:1"], "index.json", code=2)
+
+
 def test_estate_show_leaves_an_empty_file_alone(files: dict[str, str], tmp_path: Path) -> None:
     """``show`` only reads: it must not turn a file into a database."""
     empty = tmp_path / "empty.db"
