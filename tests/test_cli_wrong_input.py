@@ -312,6 +312,17 @@ def test_serve_refuses_a_hub_sqlite_that_is_not_a_database(tmp_path: Path, held_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hub.sqlite"]
 
 
+def test_serve_refuses_a_pki_folder_that_is_not_one(tmp_path: Path, held_port: int) -> None:
+    (tmp_path / "pki").mkdir()
+    (tmp_path / "pki" / "junk.txt").write_text("junk")
+    _serve_refused([], tmp_path, held_port, "no index.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pki"]
+    (tmp_path / "pki" / "junk.txt").unlink()
+    (tmp_path / "pki").rmdir()
+    (tmp_path / "pki").write_text("a file")
+    _serve_refused([], tmp_path, held_port, "is a file")
+
+
 def test_serve_existing_needs_an_estate_and_creates_none(tmp_path: Path, held_port: int) -> None:
     data = tmp_path / "data"
     _serve_refused(["--estate", "existing"], data, held_port, "--estate existing", "hub.sqlite")

@@ -88,6 +88,14 @@ def data_directory_problem(path: Path) -> str | None:
             f"{path} is not an opendcc data directory (it holds other files and no hub.sqlite "
             "or pki/): give a new or empty folder"
         )
+    pki = path / "pki"
+    if pki.exists() and not pki.is_dir():
+        return f"{pki} is a file; the hub keeps its PKI in that folder"
+    if pki.is_dir() and not (pki / "index.json").exists() and any(pki.iterdir()):
+        return (
+            f"{pki} holds files but no index.json: not a PKI made by opendcc "
+            "(move it away, or start with a new --data folder)"
+        )
     return sqlite_problem(path / "hub.sqlite", must_exist=False)
 
 
