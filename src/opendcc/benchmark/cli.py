@@ -17,15 +17,29 @@ if TYPE_CHECKING:
 
 
 def bench(
-    duration: Annotated[float, typer.Option(help="Seconds of measured load.")] = 20.0,
-    streams: Annotated[int, typer.Option(help="Concurrent Users, one ordered stream each.")] = 8,
-    premises: Annotated[int, typer.Option(help="Premises in the bench's demo estate.")] = 400,
-    port: Annotated[int, typer.Option(help="Port for the hub under test.")] = 18979,
+    duration: Annotated[float, typer.Option(help="Seconds of measured load.", min=0.1)] = 20.0,
+    streams: Annotated[
+        int, typer.Option(help="Concurrent Users, one ordered stream each.", min=1)
+    ] = 8,
+    premises: Annotated[
+        int, typer.Option(help="Premises in the bench's demo estate.", min=1)
+    ] = 400,
+    port: Annotated[
+        int, typer.Option(help="Port for the hub under test.", min=1, max=65531)
+    ] = 18979,
     data: Annotated[Path | None, typer.Option(help="Keep the hub's data here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Signed 4.1.1 requests through the whole hub over HTTP: rps, latency, memory."""
     from opendcc.benchmark.hub import run  # noqa: PLC0415
+    from opendcc.cli_checks import data_directory_problem, port_problem  # noqa: PLC0415
+
+    problem = None if data is None else data_directory_problem(data)
+    for number in (port, port + 4):
+        problem = problem or port_problem("127.0.0.1", number)
+    if problem is not None:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
 
     def measure(
         say: Callable[[str], None] | None, meter: Callable[[float, float], None] | None

@@ -22,7 +22,9 @@ def send(
     ] = None,
     target: Annotated[str | None, typer.Option(help="Send to this Device instead.")] = None,
     keep_counter: Annotated[bool, typer.Option(help="Keep the file's RequestID counter.")] = False,
-    wait: Annotated[float, typer.Option(help="Seconds to wait for asynchronous answers.")] = 15.0,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait for asynchronous answers.", min=0.0)
+    ] = 15.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ca: Annotated[
         Path | None, typer.Option(help="TLS root to trust for an https hub (DATA/tls/ca.pem).")
@@ -54,8 +56,11 @@ def send(
     A critical 7.13 addressed to an HCALCS goes to the ESME the HCALCS is joined to: the
     target and the ESMEs at its premises are looked up (8.2 by DeviceID, then by UPRN);
     when there are several, name the ESME with --via, which the Pre-Command must target."""
+    from opendcc.cli_checks import http_url_problem  # noqa: PLC0415
     from opendcc.client.run import SendError, run_send  # noqa: PLC0415
 
+    if (problem := http_url_problem(hub, "--hub")) is not None:
+        raise typer.BadParameter(problem)
     try:
         report = asyncio.run(
             run_send(
@@ -102,17 +107,26 @@ def _print(report: dict[str, Any]) -> None:
 
 
 def demo(
-    port: Annotated[int, typer.Option(help="Port for the demo hub (SMKI on port+4).")] = 8079,
+    port: Annotated[
+        int, typer.Option(help="Port for the demo hub (SMKI on port+4).", min=1, max=65531)
+    ] = 8079,
     data: Annotated[Path | None, typer.Option(help="Keep the demo's data here.")] = None,
-    premises: Annotated[int, typer.Option(help="Premises in the demo estate.")] = 12,
+    premises: Annotated[int, typer.Option(help="Premises in the demo estate.", min=1)] = 12,
 ) -> None:
     """Seed a small estate, start the hub and play a signed supplier/network operator
     conversation against it; print what each User saw."""
     from rich.console import Console  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
 
+    from opendcc.cli_checks import data_directory_problem, port_problem  # noqa: PLC0415
     from opendcc.client.demo import play  # noqa: PLC0415
 
+    problem = None if data is None else data_directory_problem(data)
+    for number in (port, port + 4):
+        problem = problem or port_problem("127.0.0.1", number)
+    if problem is not None:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
     lines = asyncio.run(play(data, port, premises))
     table = Table(title="opendcc demo: what each DCC User saw")
     for column in ("User", "request", "synchronous answer", "final", "detail", "ms"):
@@ -154,9 +168,33 @@ def utrn(
 
     The 2.2 Top Up Device request must carry the UTRN's counter as its RequestID counter
     (printed on stderr; --request writes the whole request)."""
-    from opendcc.client.utrn import TopUpError, run_utrn  # noqa: PLC0415
+    from opendcc.cli_checks import http_url_problem, writable_directory_problem  # noqa: PLC0415
+    from opendcc.client.utrn import (  # noqa: PLC0415
+        TopUpError,
+        check_counter,
+        run_utrn,
+        value_of,
+    )
     from opendcc.duis.build import to_bytes  # noqa: PLC0415
 
+    if (problem := http_url_problem(hub, "--hub")) is not None:
+        raise typer.BadParameter(problem)
+    # What needs no hub is checked before the hub is asked anything (GBCS 14.2: the value
+    # and its class, the counter a positive multiple of 2**32).
+    try:
+        value_of(amount)
+        if counter is not None:
+            check_counter(counter)
+    except TopUpError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if request is not None:
+        unusable = (
+            f"{request} is a directory"
+            if request.is_dir()
+            else writable_directory_problem(request.parent)
+        )
+        if unusable is not None:
+            raise typer.BadParameter(f"--request: {unusable}")
     try:
         top_up = asyncio.run(
             run_utrn(

@@ -76,9 +76,18 @@ def _keys(data: Path, boxed_keys: Path | None) -> tuple[Keystore, dict[str, Eui6
             f"no PKI in {pki}: start the hub (opendcc serve) with --data {data}, "
             "or give --boxed-keys"
         )
-    index = json.loads((pki / "index.json").read_text())
-    for party in index.get("parties", []):
-        names[party["name"]] = Eui64.parse(party["eui"])
+    try:
+        index = json.loads((pki / "index.json").read_text("utf-8"))
+        for party in index.get("parties", []):
+            names[party["name"]] = Eui64.parse(party["eui"])
+    except OSError as exc:
+        raise SendError(f"cannot read {pki / 'index.json'}: {exc.strerror or exc}") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # ValueError covers JSON and UTF-8 decoding and a bad EUI; the others a wrong shape.
+        raise SendError(
+            f"{pki / 'index.json'} is not the index 'opendcc pki init' writes: "
+            f"{type(exc).__name__}: {exc}"
+        ) from None
     return Keystore.load(pki), names
 
 

@@ -103,7 +103,11 @@ def _fail(message: str) -> NoReturn:
 
 
 def _instant(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    """``--at``: an ISO 8601 time (UTC when it has no zone); ValueError naming the option."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"--at: not an ISO 8601 date and time: {text!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

@@ -142,6 +142,9 @@ def verify(
     from opendcc.duis.signature import FailureReason, SignatureFailure, SignatureVerifier
     from opendcc.smki.keystore import Keystore
 
+    for path in keystore:
+        if not path.exists():
+            _fail(f"--keystore {path} does not exist", 2)
     store = Keystore.load(*keystore)
     if not len(store):
         _fail("no certificates found in " + ", ".join(map(str, keystore)), 2)

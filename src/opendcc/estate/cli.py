@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import enum
 import json
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
+
+from opendcc.cli_checks import opendcc_database_problem, sqlite_problem
 
 app = typer.Typer(
     help="The simulated estate: Smart Metering Inventory, registration data and DCC Users.",
@@ -92,6 +95,8 @@ def seed(
     if callback_url is not None and (problem := rules.check_callback_url(callback_url)):
         raise _fail(str(problem))
     path = _database_path(db)
+    if (unusable := sqlite_problem(path, must_exist=False)) is not None:
+        raise _fail(unusable)
     for key_path in keys:
         if not key_path.exists():
             raise _fail(f"--keys {key_path} does not exist")
@@ -101,6 +106,8 @@ def seed(
         keystore = Keystore.load(*keys) if keys else None
     except (ValueError, PkiIndexError, KeyMaterialError, OSError) as exc:
         raise _fail(str(exc)) from None
+    if keystore is not None and not len(keystore):
+        raise _fail(f"--keys {', '.join(map(str, keys))}: no keys or certificates there")
     try:
         with Database(path, parts=list(ESTATE_SCHEMA)) as database:
             stores = open_estate(database)
@@ -123,8 +130,8 @@ def seed(
                         cast,
                         progress=lambda done: bar.update(task, completed=done),
                     )
-    except (SeedError, StoreError) as exc:
-        raise _fail(str(exc)) from None
+    except (SeedError, StoreError, sqlite3.Error) as exc:
+        raise _fail(f"{path}: {exc}") from None
     size = path.stat().st_size / 1e6
     if report.skipped:
         typer.echo(f"{path}: the rtds estate was already there; Users brought up to date")
@@ -153,15 +160,15 @@ def show(
     from opendcc.store.estate import ESTATE_SCHEMA, open_estate
 
     path = _database_path(db)
-    if not path.is_file():
-        raise _fail(f"{path} does not exist")
+    if (problem := opendcc_database_problem(path, [p.name for p in ESTATE_SCHEMA])) is not None:
+        raise _fail(problem)
     try:
         with Database(path, parts=list(ESTATE_SCHEMA)) as database:
             stores = open_estate(database)
             counts = stores.counts()
             users = stores.users.list_users()
-    except StoreError as exc:
-        raise _fail(str(exc)) from None
+    except (StoreError, sqlite3.Error) as exc:
+        raise _fail(f"{path}: {exc}") from None
     if as_json:
         typer.echo(
             json.dumps(

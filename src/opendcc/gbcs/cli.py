@@ -54,6 +54,8 @@ def read_message_bytes(source: str) -> bytes:
         path = Path(source)
         try:
             is_file = len(source) < 4096 and path.is_file()
+            if len(source) < 4096 and path.is_dir():
+                raise ValueError(f"{source} is a directory, not a message or a file holding one")
         except OSError:
             is_file = False
         if is_file:
@@ -82,6 +84,8 @@ def read_message_bytes(source: str) -> bytes:
     try:
         return base64.b64decode(re.sub(r"\s+", "", text), validate=True)
     except (binascii.Error, ValueError):
+        if source != "-" and data == source.encode("utf-8", "replace"):
+            raise ValueError(f"{source!r} is no file, and neither hex nor base64") from None
         raise ValueError("input is neither hex nor base64") from None
 
 
@@ -95,9 +99,14 @@ def _security(keystores: list[Path] | None, acb_eui: str) -> GbcsSecurity | None
         _fail(f"--acb-eui: {exc}")
     if not keystores:
         return None
+    for path in keystores:
+        if not path.exists():
+            _fail(f"--keystore {path} does not exist")
     store = Keystore.load(*keystores)
     for warning in store.warnings:
         typer.echo(f"warning: {warning}", err=True)
+    if not len(store):
+        _fail(f"--keystore {', '.join(map(str, keystores))}: no keys or certificates there")
     return GbcsSecurity(store, access_control_broker=acb)
 
 
@@ -164,8 +173,10 @@ def encode(
             if path.stat().st_size > _MAX_INPUT:
                 _fail(f"{source}: larger than {_MAX_INPUT} bytes")
             text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"{source}: {exc}")
+    except OSError as exc:
+        _fail(f"cannot read {source}: {exc.strerror or exc}")
+    except UnicodeDecodeError as exc:
+        _fail(f"{source} is not UTF-8 text (the JSON 'opendcc gbcs decode' prints): {exc}")
     try:
         obj = json.loads(text)
     except ValueError as exc:
@@ -205,12 +216,14 @@ def codes(
         except ValueError:
             number = None
     if alerts:
-        for alert in alert_codes.TABLE:
-            if query is None or alert.value == number:
-                carried = [f"{code:04X}" for code in alert.carried_by]
-                typer.echo(
-                    json.dumps({"alert_code": alert.hex, "name": alert.name, "carried_by": carried})
-                )
+        matching = [a for a in alert_codes.TABLE if query is None or a.value == number]
+        if not matching:
+            _fail(f"no alert code {query!r}")
+        for alert in matching:
+            carried = [f"{code:04X}" for code in alert.carried_by]
+            typer.echo(
+                json.dumps({"alert_code": alert.hex, "name": alert.name, "carried_by": carried})
+            )
         return
     rows = (
         message_codes.TABLE

@@ -26,6 +26,50 @@ def _callbacks(values: list[str]) -> dict[Eui64, str]:
     return found
 
 
+_LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+def _check_start(data: Path, estate: str, host: str, port: int) -> None:
+    """Refuse, before anything is written, a start that cannot succeed: a data directory
+    that is not one (or not writable), ``--estate existing`` with no estate there, a port
+    (DUIS or SMKI, port + 4) something else listens on. Exit 2 with the reason."""
+    from opendcc.cli_checks import data_directory_problem, port_problem  # noqa: PLC0415
+
+    problem = data_directory_problem(data)
+    if problem is None and estate == "existing" and not (data / "hub.sqlite").is_file():
+        problem = (
+            f"--estate existing: no hub.sqlite in {data}; start once with --estate demo or rtds"
+        )
+    for number in (port, port + 4):
+        if problem is None:
+            problem = port_problem(host, number)
+    if problem is not None:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
+
+
+def _check_tls(cert: Path, key: Path) -> None:
+    """The TLS pair loads as the server will load it (PEM, a key matching the certificate)."""
+    import ssl  # noqa: PLC0415
+
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (ssl.SSLError, OSError) as exc:
+        raise typer.BadParameter(
+            f"--tls-cert {cert} / --tls-key {key}: not a usable PEM certificate and key ({exc})"
+        ) from None
+
+
+def _check_schema(directory: Path) -> None:
+    """The DUIS schema loads from ``directory`` (loaded once per directory, then cached)."""
+    from opendcc.duis.errors import DuisError  # noqa: PLC0415
+    from opendcc.duis.schema import load_schema  # noqa: PLC0415
+
+    schema = load_schema(directory)
+    if isinstance(schema, DuisError):
+        raise typer.BadParameter(f"--schema-dir: {schema}")
+
+
 def _issue_tls(directory: Path, host: str) -> tuple[Path, Path]:
     from datetime import UTC, datetime  # noqa: PLC0415
 
@@ -47,23 +91,35 @@ def _issue_tls(directory: Path, host: str) -> tuple[Path, Path]:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[
-        int, typer.Option(help="DUIS port; the SMKI service listens on port+4.")
+        int,
+        typer.Option(help="DUIS port; the SMKI service listens on port+4.", min=1, max=65531),
     ] = 8079,
-    estate: Annotated[str, typer.Option(help="demo, rtds, or existing.")] = "demo",
-    premises: Annotated[int, typer.Option(help="Premises in a new demo estate.")] = 20,
+    estate: Annotated[
+        str, typer.Option(help="demo, rtds, or existing (what --data already holds).")
+    ] = "demo",
+    premises: Annotated[int, typer.Option(help="Premises in a new demo estate.", min=0)] = 20,
     data: Annotated[Path, typer.Option(help="Data directory (database, PKI).")] = Path(
         "var/opendcc"
     ),
-    boxed_keys: Annotated[Path | None, typer.Option(help="DCC Boxed key folder (rtds).")] = None,
-    keystore: Annotated[list[Path], typer.Option(help="Extra certificates and keys.")] = [],  # noqa: B006
+    boxed_keys: Annotated[
+        Path | None, typer.Option(help="DCC Boxed key folder (rtds).", exists=True)
+    ] = None,
+    keystore: Annotated[
+        list[Path], typer.Option(help="Extra certificates and keys.", exists=True)
+    ] = [],  # noqa: B006
     callback: Annotated[
         list[str], typer.Option(help="A User's Receive Response Service: EUI=URL.")
     ] = [],  # noqa: B006
     schema_dir: Annotated[
-        Path | None, typer.Option(help="DUIS XSD folder: validate requests.")
+        Path | None,
+        typer.Option(help="DUIS XSD folder: validate requests.", exists=True, file_okay=False),
     ] = None,
-    tls_cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
-    tls_key: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
+    tls_cert: Annotated[
+        Path | None, typer.Option(help="TLS certificate (PEM).", exists=True, dir_okay=False)
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option(help="TLS private key (PEM).", exists=True, dir_okay=False)
+    ] = None,
     tls: Annotated[
         bool,
         typer.Option(
@@ -72,7 +128,9 @@ def serve(
             "in DATA/tls (clients trust DATA/tls/ca.pem).",
         ),
     ] = False,
-    wan_latency: Annotated[float, typer.Option(help="Simulated WAN round trip, seconds.")] = 0.0,
+    wan_latency: Annotated[
+        float, typer.Option(help="Simulated WAN round trip, seconds.", min=0.0)
+    ] = 0.0,
     log_level: Annotated[str, typer.Option(help="debug, info, warning.")] = "info",
     admin_token: Annotated[
         str | None,
@@ -93,10 +151,20 @@ def serve(
 
     if estate not in ("demo", "rtds", "existing"):
         raise typer.BadParameter("--estate is demo, rtds or existing")
+    if log_level.lower() not in _LOG_LEVELS:
+        raise typer.BadParameter(f"--log-level is one of {', '.join(_LOG_LEVELS)}")
+    if estate == "rtds" and boxed_keys is None:
+        raise typer.BadParameter("the rtds estate needs --boxed-keys (the DCC Boxed key folder)")
+    callbacks = _callbacks(callback)
+    if tls_cert is not None and tls_key is not None:
+        _check_tls(tls_cert, tls_key)
+    if schema_dir is not None:
+        _check_schema(schema_dir)
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("give both --tls-cert and --tls-key, or neither")
     if tls and tls_cert is not None:
         raise typer.BadParameter("give --tls or --tls-cert/--tls-key, not both")
+    _check_start(data, estate, host, port)
     if tls:
         tls_cert, tls_key = _issue_tls(data / "tls", host)
     logging.basicConfig(
@@ -115,7 +183,7 @@ def serve(
         premises=premises,
         boxed_keys=boxed_keys,
         keystores=tuple(keystore),
-        callbacks=_callbacks(callback),
+        callbacks=callbacks,
         schema_dir=schema_dir,
         wan=wan,
         log_level=log_level.lower(),

@@ -40,7 +40,13 @@ def load_keys(keys: list[Path] | None) -> Keystore | None:
         if not folder.exists():
             typer.echo(f"error: --keys {folder} does not exist", err=True)
             raise typer.Exit(1)
-    return Keystore.load(*keys)
+    store = Keystore.load(*keys)
+    if not len(store):
+        typer.echo(
+            f"error: --keys {', '.join(map(str, keys))}: no keys or certificates there", err=True
+        )
+        raise typer.Exit(1)
+    return store
 
 
 def parse(

@@ -391,6 +391,7 @@ def _report_from_store(
 ) -> SecurityReport | Refusal:
     """The report over a hub's data directory (read-only; the hub may be running)."""
     import opendcc.store.estate as estate_store  # noqa: PLC0415
+    from opendcc.cli_checks import opendcc_database_problem  # noqa: PLC0415
     from opendcc.hub.sec_bridge import security_inputs  # noqa: PLC0415
     from opendcc.smki.keystore import Keystore  # noqa: PLC0415
     from opendcc.store.database import Database  # noqa: PLC0415
@@ -399,6 +400,9 @@ def _report_from_store(
     path = data_dir / "hub.sqlite"
     if not path.exists():
         _fail(f"no hub store at {path}: give --data DIR (or --from FILE)")
+    parts = [p.name for p in (*estate_store.ESTATE_SCHEMA, *EVENTS)]
+    if (problem := opendcc_database_problem(path, parts)) is not None:
+        _fail(f"--data: {problem}")
     with Database(path, parts=[*estate_store.ESTATE_SCHEMA, *EVENTS]) as db:
         estate = estate_store.open_estate(db)
         keystore = Keystore.load(data_dir / "pki") if (data_dir / "pki").is_dir() else Keystore()
@@ -594,8 +598,10 @@ def bmit(
     def read(path: Path) -> object:
         try:
             return yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            _fail(f"{path}: {exc}")
+        except OSError as exc:
+            _fail(f"cannot read {path}: {exc.strerror or exc}")
+        except (UnicodeDecodeError, yaml.YAMLError) as exc:
+            _fail(f"{path}: not YAML or JSON: {exc}")
 
     raw_margins, raw_index = read(margins), read(index)
     if not isinstance(raw_margins, dict):

@@ -76,6 +76,22 @@ def _parse_serial(text: str) -> int:
     return value
 
 
+def _usage(text: str) -> Any:
+    from opendcc.smki.identity import KeyUsage
+
+    try:
+        return KeyUsage(text.strip().lower())
+    except ValueError:
+        raise _fail(f"--usage: ds or ka, not {text!r}") from None
+
+
+def _missing(paths: list[Path], what: str) -> None:
+    from opendcc.cli_checks import missing_paths
+
+    if (problem := missing_paths(paths, what)) is not None:
+        raise _fail(problem)
+
+
 def _open_pki(directory: Path) -> Any:
     from opendcc.smki.pkidir import PkiDirectory
     from opendcc.smki.pkiindex import PkiDirectoryError
@@ -142,16 +158,25 @@ def issue_organisation(
     """Issue an Organisation Certificate and add it to the PKI folder and its index."""
     from opendcc.eui import Eui64
     from opendcc.roles import UserRole
-    from opendcc.smki.identity import KeyUsage, RemotePartyRole
+    from opendcc.smki.identity import RemotePartyRole
     from opendcc.smki.pkiindex import PkiDirectoryError
 
     try:
         party_eui = Eui64.parse(eui)
-        party_role = RemotePartyRole(int(role, 16))
-        key_usage = KeyUsage(usage.lower())
-        roles = tuple(UserRole(r.upper()) for r in user_role)
     except ValueError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(f"--eui: {exc}") from None
+    try:
+        party_role = RemotePartyRole(int(role, 16))
+    except ValueError:
+        known = ", ".join(f"{r.value:02X}" for r in RemotePartyRole)
+        raise _fail(
+            f"--role: not a remote-party role: {role!r} (two hex digits: {known})"
+        ) from None
+    key_usage = _usage(usage)
+    try:
+        roles = tuple(UserRole.parse(r) for r in user_role)
+    except ValueError as exc:
+        raise _fail(f"--user-role: {exc}") from None
     pki = _open_pki(directory)
     public = _read_public_key(public_key) if public_key else None
     try:
@@ -185,13 +210,12 @@ def issue_device(
 ) -> None:
     """Issue a Device Certificate (EUI in subjectAltName) into the PKI folder."""
     from opendcc.eui import Eui64
-    from opendcc.smki.identity import KeyUsage
 
     try:
         device = Eui64.parse(eui)
-        key_usage = KeyUsage(usage.lower())
     except ValueError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(f"--eui: {exc}") from None
+    key_usage = _usage(usage)
     pki = _open_pki(directory)
     public = _read_public_key(public_key) if public_key else None
     cert, _ = pki.issue_device(device, key_usage, public_key=public, now=_now())
@@ -275,6 +299,8 @@ def show(
 
     if certificate is None and serial is None:
         raise _fail("give a certificate file, or --pki and --serial")
+    if pki is not None:
+        _missing([pki], "--pki")
     store = Keystore.load(pki) if pki else None
     if certificate is not None:
         try:
@@ -304,6 +330,7 @@ def list_keystore(
     """List the keys and certificates of keystores (opendcc, GBCS or DCC Boxed layouts)."""
     from opendcc.smki.keystore import Keystore
 
+    _missing(paths, "keystore")
     store = Keystore.load(*paths)
     for entry in store.entries:
         record = entry.record
@@ -322,6 +349,8 @@ def list_keystore(
     for warning in store.warnings:
         typer.echo(f"warning: {warning}", err=True)
     typer.echo(f"{len(store)} entries, {len(store.warnings)} warnings", err=True)
+    if not len(store):
+        raise _fail(f"no keys or certificates in {', '.join(map(str, paths))}")
 
 
 @app.command("org-crypto")
@@ -330,10 +359,19 @@ def org_crypto(
     out: Path = typer.Option(Path("org-crypto.zip"), help="Where to write the archive."),
 ) -> None:
     """Write the DCC Boxed style org-crypto.zip of the organisation key pairs."""
+    import io
+    import zipfile
+
     from opendcc.smki.keystore import Keystore
     from opendcc.smki.orgcrypto import org_crypto_zip
 
+    _missing(paths, "keystore")
     data = org_crypto_zip(Keystore.load(*paths))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if not archive.namelist():
+            raise _fail(
+                f"no organisation key pairs in {', '.join(map(str, paths))}: nothing to write"
+            )
     try:
         out.write_bytes(data)
     except OSError as exc:
@@ -353,12 +391,17 @@ def tls(
     Writes ca.pem (give it to clients: opendcc send --ca), server.pem and server.key (give
     them to opendcc serve --tls-cert/--tls-key, or use opendcc serve --tls).
     """
+    from opendcc.cli_checks import writable_directory_problem
     from opendcc.smki.tls import TlsError, issue_server_certificate
 
+    if (problem := writable_directory_problem(directory)) is not None:
+        raise _fail(problem)
     try:
         files = issue_server_certificate(directory, host, _now())
-    except (TlsError, OSError) as exc:
+    except TlsError as exc:
         raise _fail(str(exc)) from None
+    except OSError as exc:
+        raise _fail(f"{exc.filename or directory}: {exc.strerror or exc}") from None
     typer.echo(f"TLS root (trust it in clients): {files.ca}")
     typer.echo(f"server certificate: {files.certificate}")
     typer.echo(f"server key: {files.key}")
@@ -369,8 +412,12 @@ def _read_public_key(path: Path) -> Any:
     from cryptography.hazmat.primitives.asymmetric import ec
 
     try:
-        key = serialization.load_pem_public_key(path.read_bytes())
-    except (OSError, ValueError) as exc:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise _fail(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        key = serialization.load_pem_public_key(text)
+    except ValueError as exc:
         raise _fail(f"{path}: not a PEM public key ({exc})") from None
     if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
         raise _fail(f"{path}: not a P-256 public key")

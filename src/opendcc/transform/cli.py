@@ -75,13 +75,17 @@ def transform(
         now = _instant(at) if at else datetime.now(UTC)
     except ValueError as exc:
         _fail(str(exc))
+    if esme_variant is not None and esme_variant.strip().upper() not in _ESME_VARIANTS:
+        _fail(f"--esme-variant: one of {', '.join(_ESME_VARIANTS)}, not {esme_variant!r}")
+    if keystore is not None and not keystore.exists():
+        _fail(f"--keystore {keystore} does not exist")
     facts = _facts(device, load_keys(keys))
     header = parsed.header
     rid = header.request_id
     refusals: list[str] = []
     spec: CommandSpec | None = None
     for profile in profiles(parsed, facts):
-        variant = esme_variant if esme_variant is not None else profile.esme_variant
+        variant = esme_variant.strip().upper() if esme_variant is not None else profile.esme_variant
         for user_role_ in roles_for(parsed, user_role):
             result = run_transform(
                 TransformInput(
@@ -133,6 +137,9 @@ def transform(
         typer.echo(json.dumps(document, indent=2))
     else:
         typer.echo(built.message.hex().upper())
+
+
+_ESME_VARIANTS = ("A", "B", "C", "D")
 
 
 def _fail(message: str) -> NoReturn:
