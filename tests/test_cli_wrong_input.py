@@ -323,6 +323,14 @@ def test_serve_refuses_a_pki_folder_that_is_not_one(tmp_path: Path, held_port: i
     _serve_refused([], tmp_path, held_port, "is a file")
 
 
+def test_serve_refuses_an_empty_admin_token_and_creates_nothing(
+    tmp_path: Path, held_port: int
+) -> None:
+    data = tmp_path / "data"
+    _serve_refused(["--admin-token", "  "], data, held_port, "--admin-token", "empty")
+    assert not data.exists()
+
+
 def test_serve_existing_needs_an_estate_and_creates_none(tmp_path: Path, held_port: int) -> None:
     data = tmp_path / "data"
     _serve_refused(["--estate", "existing"], data, held_port, "--estate existing", "hub.sqlite")

@@ -164,6 +164,8 @@ def serve(
         raise typer.BadParameter("give both --tls-cert and --tls-key, or neither")
     if tls and tls_cert is not None:
         raise typer.BadParameter("give --tls or --tls-cert/--tls-key, not both")
+    if admin_token is not None and not admin_token.strip():
+        raise typer.BadParameter("the admin token is empty", param_hint="--admin-token")
     _check_start(data, estate, host, port)
     if tls:
         tls_cert, tls_key = _issue_tls(data / "tls", host)
