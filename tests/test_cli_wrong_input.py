@@ -10,6 +10,7 @@ could not run; ``sec``: 2 bad input; ``send``/``utrn``/``serve``: 2; the rest: 1
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import subprocess
@@ -393,6 +394,34 @@ def test_send_to_a_port_nobody_listens_on(files: dict[str, str]) -> None:
     assert done.returncode == 2, done.stderr
     assert f"talking to {hub}" in done.stderr and "connect" in done.stderr.lower()
     assert "Traceback" not in done.stderr + done.stdout
+
+
+async def test_send_to_a_hub_that_never_answers_is_reported(files: dict[str, str]) -> None:
+    """A server that takes the connection and says nothing: named within the answer timeout,
+    not waited on for aiohttp's default five minutes."""
+    from opendcc.client.run import SendError, run_send
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1 << 16)
+        await asyncio.sleep(30)
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        with pytest.raises(SendError, match=r"did not answer within 0.5 s"):
+            await run_send(
+                Path(files["request"]),
+                "supplier-a",
+                hub=f"http://127.0.0.1:{port}",
+                data=Path(files["data"]),
+                boxed_keys=None,
+                target=None,
+                keep_counter=False,
+                wait=1.0,
+                answer_timeout=0.5,
+            )
+    finally:
+        server.close()
 
 
 def test_utrn_to_a_hub_nobody_runs(files: dict[str, str]) -> None:

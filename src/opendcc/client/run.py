@@ -115,6 +115,10 @@ def _admin_refusal(status: int) -> str:
     return ""
 
 
+ANSWER_TIMEOUT_S: float = 60.0
+"""How long ``opendcc send`` waits for the hub's HTTP answer (connecting, or each read)."""
+
+
 @contextlib.asynccontextmanager
 async def callback_at(
     session: aiohttp.ClientSession, hub: str, user: Eui64, url: str
@@ -152,7 +156,11 @@ async def run_send(
     ca: Path | None = None,
     local: bool = False,
     via: str | None = None,
+    answer_timeout: float = ANSWER_TIMEOUT_S,
 ) -> dict[str, Any]:
+    """Sign and send ``file`` as ``who``; ``answer_timeout`` bounds each wait for an HTTP
+    answer from the hub (connecting, and each read), so a hub that accepts the connection and
+    never answers is reported, not waited on for aiohttp's default five minutes."""
     hub = hub.rstrip("/")
     keystore, names = _keys(data, boxed_keys)
     counter = Counter()
@@ -175,7 +183,12 @@ async def run_send(
     report: dict[str, Any] = {"steps": steps, "values": []}
     try:
         async with (
-            aiohttp.ClientSession(connector=_connector(ca)) as session,
+            aiohttp.ClientSession(
+                connector=_connector(ca),
+                timeout=aiohttp.ClientTimeout(
+                    total=None, sock_connect=answer_timeout, sock_read=answer_timeout
+                ),
+            ) as session,
             callback_at(session, hub, identity.eui, receiver.url),
         ):
             client = DuisClient(hub, identity, verifier, session=session)
@@ -204,6 +217,8 @@ async def run_send(
                     report["values"] += await _values(received.response, keystore, session, hub)
             elif final is not None and final.response is not None:
                 report["values"] += await _values(final.response, keystore, session, hub)
+    except TimeoutError:  # aiohttp's ServerTimeoutError is one too
+        raise SendError(f"{hub} did not answer within {answer_timeout:g} s") from None
     except (aiohttp.ClientError, ClientError) as exc:
         raise SendError(f"talking to {hub}: {exc}") from None
     finally:
