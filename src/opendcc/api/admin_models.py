@@ -39,6 +39,16 @@ from opendcc.roles import UserRole
 
 EUI_PATTERN: Final = r"^([0-9A-Fa-f]{2}-){7}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{16}$"
 SERIAL_PATTERN: Final = r"^[1-9][0-9]{0,48}$"
+
+
+def canonical_eui(text: str) -> str:
+    """An EUI-64 in either form ``EUI_PATTERN`` admits, any case, as the DUIS form the hub
+    stores and compares (``90-B3-D5-1F-30-00-00-02``)."""
+    return str(Eui64.parse(text))
+
+
+CANONICAL_EUI: Final = AfterValidator(canonical_eui)
+"""With ``EUI_PATTERN``: a path, query or body EUI read in either form, used in the DUIS one."""
 MPXN_PATTERN: Final = r"^[0-9]{1,13}$"
 MPAN_PATTERN: Final = r"^[0-9]{13}$"
 TAG_PATTERN: Final = r"^[a-z0-9][a-z0-9_.-]{0,31}$"

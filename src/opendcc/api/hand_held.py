@@ -21,13 +21,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Request
 from pydantic import BaseModel, Field
 
-from opendcc.api.admin_models import problems
+from opendcc.api.admin_models import CANONICAL_EUI, EUI_PATTERN, problems
 from opendcc.eui import Eui64
 from opendcc.hub.hand_held import HandHeldTerminal, LocalRefusalError
 
 router = APIRouter(tags=["local delivery"])
 
-EUI_RE = r"^[0-9A-Fa-f]{2}(-[0-9A-Fa-f]{2}){7}$"
 MAX_COMMAND = 64 * 1024
 """Base64 characters accepted (a GBCS Command is at most a few kilobytes; firmware images
 do not travel this way)."""
@@ -67,7 +66,9 @@ class LocalResponseOut(BaseModel):
     },
 )
 async def deliver_locally(
-    eui: Annotated[str, Path(pattern=EUI_RE)], body: LocalCommandIn, request: Request
+    eui: Annotated[str, Path(pattern=EUI_PATTERN), CANONICAL_EUI],
+    body: LocalCommandIn,
+    request: Request,
 ) -> LocalResponseOut:
     hub: Any = request.app.state.opendcc_hub
     if hub.db is None:

@@ -18,7 +18,14 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from opendcc.access.users import DccUser
-from opendcc.api.admin_models import MPAN_PATTERN, MPXN_PATTERN, IsoDate, problems
+from opendcc.api.admin_models import (
+    CANONICAL_EUI,
+    EUI_PATTERN,
+    MPAN_PATTERN,
+    MPXN_PATTERN,
+    IsoDate,
+    problems,
+)
 from opendcc.duis import build
 from opendcc.duis.command_variant import CommandVariant
 from opendcc.duis.ids import RequestId
@@ -30,11 +37,9 @@ from opendcc.store.events import EventKind
 
 router = APIRouter(tags=["non-device"])
 
-EUI_RE = r"^[0-9A-Fa-f]{2}(-[0-9A-Fa-f]{2}){7}$"
-
 
 class OptInIn(BaseModel):
-    device_id: Annotated[str, Field(pattern=EUI_RE)]
+    device_id: Annotated[str, Field(pattern=EUI_PATTERN), CANONICAL_EUI]
     import_mpxn: Annotated[str, Field(pattern=MPXN_PATTERN)]
     """An MPAN (13 digits) or an MPRN: digits, as ``ImportMPxN`` (DUIS XSD: 1-13 characters)
     carries them; anything else could not be put in the DUIS request (a 422, not a 500)."""

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
-from opendcc.api.admin_models import IsoDatetime, problems
+from opendcc.api.admin_models import CANONICAL_EUI, EUI_PATTERN, IsoDatetime, problems
 from opendcc.eui import Eui64
 from opendcc.hub.sec_bridge import Suspensions, security_inputs
 from opendcc.sec.compromise import security_report
@@ -25,7 +25,6 @@ from opendcc.sec.parties import PartyId
 
 router = APIRouter(tags=["sec"], responses=problems(422, 503))
 _BODY = problems(400)
-EUI_RE = r"^[0-9A-Fa-f]{2}(-[0-9A-Fa-f]{2}){7}$"
 
 
 class EventOfDefaultIn(BaseModel):
@@ -175,7 +174,9 @@ def list_suspensions(
     responses=problems(404),
 )
 def get_security_report(
-    request: Request, eui: Annotated[str, Path(pattern=EUI_RE)], since: IsoDatetime | None = None
+    request: Request,
+    eui: Annotated[str, Path(pattern=EUI_PATTERN), CANONICAL_EUI],
+    since: IsoDatetime | None = None,
 ) -> dict[str, Any]:
     hub = request.app.state.opendcc_hub
     if hub.db is None:

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Protocol
 from fastapi import APIRouter, FastAPI, HTTPException, Path, Query, Request
 from pydantic import BaseModel
 
-from opendcc.api.admin_models import IsoDatetime, problems
+from opendcc.api.admin_models import CANONICAL_EUI, EUI_PATTERN, IsoDatetime, problems
 from opendcc.hub.delivery import Deliverer
 from opendcc.store import deliveries as dv
 from opendcc.store import journal as jr
@@ -29,7 +29,6 @@ class _HubView(Protocol):
 
 router = APIRouter(tags=["traces"], responses=problems(422, 503))
 
-EUI_RE = r"^[0-9A-Fa-f]{2}(-[0-9A-Fa-f]{2}){7}$"
 MAX_ROW = (1 << 63) - 1
 """The largest SQLite INTEGER: a larger page cursor would make the query overflow (a 500)."""
 
@@ -155,8 +154,8 @@ def _delivery(item: dv.Delivery) -> dict[str, Any]:
 @router.get("/requests", response_model=list[RequestOut], summary="Journalled Service Requests")
 def list_requests(
     request: Request,
-    originator: Annotated[str | None, Query(pattern=EUI_RE)] = None,
-    target: Annotated[str | None, Query(pattern=EUI_RE)] = None,
+    originator: Annotated[str | None, Query(pattern=EUI_PATTERN), CANONICAL_EUI] = None,
+    target: Annotated[str | None, Query(pattern=EUI_PATTERN), CANONICAL_EUI] = None,
     state: jr.RequestState | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before: Annotated[
@@ -229,7 +228,7 @@ def get_trace(request: Request, request_id: Annotated[str, Path(max_length=200)]
 @router.get("/deliveries", response_model=list[DeliveryOut], summary="Responses and alerts owed")
 def list_deliveries(
     request: Request,
-    recipient: Annotated[str | None, Query(pattern=EUI_RE)] = None,
+    recipient: Annotated[str | None, Query(pattern=EUI_PATTERN), CANONICAL_EUI] = None,
     state: dv.DeliveryState | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[DeliveryOut]:
@@ -238,7 +237,9 @@ def list_deliveries(
 
 
 @router.post("/deliveries/release/{eui}", summary="Retry a User's held deliveries now")
-def release(request: Request, eui: Annotated[str, Path(pattern=EUI_RE)]) -> dict[str, int]:
+def release(
+    request: Request, eui: Annotated[str, Path(pattern=EUI_PATTERN), CANONICAL_EUI]
+) -> dict[str, int]:
     return {"released": _hub(request).deliverer.release(eui.upper())}
 
 
@@ -251,7 +252,7 @@ def list_events(
     since: IsoDatetime | None = None,
     until: IsoDatetime | None = None,
     kind: list[EventKind] | None = Query(None),  # noqa: B008 - FastAPI's way to declare it
-    originator: Annotated[str | None, Query(pattern=EUI_RE)] = None,
+    originator: Annotated[str | None, Query(pattern=EUI_PATTERN), CANONICAL_EUI] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     after: Annotated[int, Query(ge=0, le=MAX_ROW, description="page: events after this seq")] = 0,
 ) -> list[EventOut]:
