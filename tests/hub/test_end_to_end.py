@@ -204,3 +204,26 @@ async def test_a_device_fault_is_answered_e21_not_lost(
     entry = jr.get_by_request_id(hub.hub.db.reader(), str(sent.header.request_id))
     assert entry is not None and entry.response_code == "E21"
     assert hub.hub.states.load(esme).to_json() == before
+
+
+async def test_a_command_lost_on_the_wan_is_e21_with_its_reason_in_the_trace(
+    hub: RunningHub,
+) -> None:
+    from opendcc.wan.network import RegionProfile, SmWan
+
+    esme = hub.device_of(DeviceType.ESME)
+    hub.hub.processor.wan = SmWan({esme.region: RegionProfile(no_response=1.0)})
+    async with hub.client("supplier-a") as client:
+        sent, answer = await client.send(
+            request("4.1.1", READ, party("supplier-a"), esme.device_id)
+        )
+    assert answer.code == "I99"
+    final = await hub.receiver.response_for(str(sent.header.request_id), timeout=10)
+    assert final is not None and final.response.header.response_code.value == "E21"
+    [lost] = [
+        e.event
+        for e in events_for_request(hub.hub.db.reader(), str(sent.header.request_id))  # type: ignore[union-attr]
+        if e.event.kind is EventKind.DEVICE_NO_RESPONSE
+    ]
+    assert lost.code == "E21"
+    assert "simulated no-response rate" in lost.detail["reason"]

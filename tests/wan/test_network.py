@@ -41,13 +41,29 @@ def test_same_seed_same_story() -> None:
 
 
 def test_coverage_power_and_regional_outage_make_hubs_unreachable() -> None:
+    """Each says why (the reason goes into the E20 event of the request's trace)."""
     wan = SmWan.instantaneous()
     wan.out_of_coverage.add(HUB)
-    assert wan.transmit(CspRegion.CENTRAL, HUB).outcome is Outcome.UNREACHABLE
+    lost = wan.transmit(CspRegion.CENTRAL, HUB)
+    assert lost.outcome is Outcome.UNREACHABLE and "coverage" in (lost.reason or "")
     wan.out_of_coverage.clear()
+    wan.without_power.add(HUB)
+    lost = wan.transmit(CspRegion.CENTRAL, HUB)
+    assert lost.outcome is Outcome.UNREACHABLE and "no power" in (lost.reason or "")
+    wan.without_power.clear()
     wan.regions_down.add(CspRegion.CENTRAL)
-    assert wan.transmit(CspRegion.CENTRAL, HUB).outcome is Outcome.UNREACHABLE
+    lost = wan.transmit(CspRegion.CENTRAL, HUB)
+    assert lost.outcome is Outcome.UNREACHABLE and "Central is down" in (lost.reason or "")
     assert wan.transmit(CspRegion.NORTH, HUB).outcome is Outcome.DELIVERED
+
+
+def test_simulated_failures_say_they_are_drawn() -> None:
+    wan = SmWan({r: RegionProfile(no_response=1.0) for r in CspRegion})
+    silent = wan.transmit(CspRegion.SOUTH, HUB)
+    assert silent.outcome is Outcome.NO_RESPONSE
+    assert silent.reason == "no Response came back (South's simulated no-response rate)"
+    wan = SmWan({r: RegionProfile(unreachable=1.0) for r in CspRegion})
+    assert "unreachable rate" in (wan.transmit(CspRegion.SOUTH, HUB).reason or "")
 
 
 @pytest.mark.parametrize("bad", [{"unreachable": 1.5}, {"no_response": -0.1}, {"floor_s": -1.0}])

@@ -238,7 +238,8 @@ class Processor:
         elif transmission.outcome is WanOutcome.NO_RESPONSE:
             await self._sleep(self.wan_timeout)
             now = self.clock.now()
-            events.append(_event(EventKind.DEVICE_NO_RESPONSE, now, who, "E21"))
+            reason = {"reason": transmission.reason} if transmission.reason else {}
+            events.append(_event(EventKind.DEVICE_NO_RESPONSE, now, who, "E21", **reason))
             body = self.signer.error(header, ResponseCode.E21, now)
             code = "E21"
         else:

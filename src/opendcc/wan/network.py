@@ -139,16 +139,30 @@ class SmWan:
                 0.0,
                 f"the Communications Hub {hub} is {hub_status.value}: it carries no SM WAN traffic",
             )
-        if region in self.regions_down or (
-            hub is not None and (hub in self.out_of_coverage or hub in self.without_power)
-        ):
-            return Transmission(Outcome.UNREACHABLE, 0.0)
+        if region in self.regions_down:
+            return Transmission(Outcome.UNREACHABLE, 0.0, f"the SM WAN in {region.value} is down")
+        if hub is not None and hub in self.out_of_coverage:
+            return Transmission(
+                Outcome.UNREACHABLE, 0.0, f"the Communications Hub {hub} has no SM WAN coverage"
+            )
+        if hub is not None and hub in self.without_power:
+            return Transmission(
+                Outcome.UNREACHABLE, 0.0, f"the Communications Hub {hub} has no power"
+            )
         profile = self.profiles[region]
         draw = self._rng.random()
         if draw < profile.unreachable:
-            return Transmission(Outcome.UNREACHABLE, 0.0)
+            return Transmission(
+                Outcome.UNREACHABLE,
+                0.0,
+                f"the Command was not delivered ({region.value}'s simulated unreachable rate)",
+            )
         if draw < profile.unreachable + profile.no_response:
-            return Transmission(Outcome.NO_RESPONSE, 0.0)
+            return Transmission(
+                Outcome.NO_RESPONSE,
+                0.0,
+                f"no Response came back ({region.value}'s simulated no-response rate)",
+            )
         return Transmission(Outcome.DELIVERED, self._latency(profile))
 
     def _latency(self, profile: RegionProfile) -> float:
