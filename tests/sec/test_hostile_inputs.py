@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -75,3 +77,33 @@ def test_scenario_parser_is_total(document: Any) -> None:
     except SecInputError:
         return
     assert isinstance(result, Scenario)
+
+
+@pytest.mark.parametrize(
+    ("document", "named"),
+    [
+        ({"a": 1}, "scenario: unknown key a"),
+        (
+            {
+                "suspensions": [
+                    {
+                        "id": "S1",
+                        "party": "SUPPLIER-A",
+                        "rights": [{"service": "core", "roles": ["IS"]}],
+                        "decided_at": "2015-06-10T09:00:00Z",
+                        "lifted": "2015-07-01T00:00:00Z",
+                    }
+                ]
+            },
+            "scenario.suspensions[0]: unknown key lifted",
+        ),
+        (
+            {"requests": [{"id": "R1", "party": "P", "variant": "4.1.1", "when": "x"}]},
+            "scenario.requests[0]: unknown key when",
+        ),
+    ],
+)
+def test_a_scenario_key_opendcc_does_not_know_is_named(document: Any, named: str) -> None:
+    """A misspelt ``lifted_at`` must not leave a suspension in force without a word."""
+    with pytest.raises(SecInputError, match=re.escape(named)):
+        parse_scenario(document)

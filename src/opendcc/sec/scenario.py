@@ -216,9 +216,42 @@ def load_scenario(path: Path) -> Scenario:
     return parse_scenario(document)
 
 
+_KEYS: Final = {
+    "scenario": frozenset({"events_of_default", "suspensions", "requests", "description"}),
+    "events_of_default": frozenset({"id", "party", "occurred_at", "recorded_at", "description"}),
+    "suspensions": frozenset(
+        {
+            "id",
+            "party",
+            "event_of_default",
+            "rights",
+            "decided_at",
+            "effective_from",
+            "approval",
+            "lifted_at",
+            "description",
+        }
+    ),
+    "approval": frozenset({"reference", "approved_at"}),
+    "requests": frozenset(
+        {"id", "party", "variant", "command_variant", "role", "at", "description"}
+    ),
+}
+"""The keys each part of a scenario may have: any other is a mistake (a misspelt
+``lifted_at`` would otherwise leave a suspension in force without a word)."""
+
+
+def _known_keys(raw: Mapping[str, object], part: str, where: str) -> None:
+    unknown = sorted(str(k) for k in raw if k not in _KEYS[part])
+    if unknown:
+        allowed = ", ".join(sorted(_KEYS[part]))
+        raise SecInputError(f"{where}: unknown key {', '.join(unknown)} (one of {allowed})")
+
+
 def parse_scenario(document: object) -> Scenario:
     if not isinstance(document, dict):
         raise SecInputError("scenario: expected a mapping")
+    _known_keys(document, "scenario", "scenario")
     events = [
         EventOfDefault(
             event_id=_text(raw, "id", where),
@@ -254,6 +287,8 @@ def parse_scenario(document: object) -> Scenario:
         approval = raw.get("approval")
         if approval is not None and not isinstance(approval, dict):
             raise SecInputError(f"{where}.approval: expected a mapping")
+        if approval is not None:
+            _known_keys(approval, "approval", f"{where}.approval")
         suspensions.append(
             ScenarioSuspension(
                 decision=SuspensionDecision(
@@ -311,6 +346,7 @@ def _items(document: Mapping[str, object], key: str) -> list[tuple[dict[str, obj
         where = f"scenario.{key}[{index}]"
         if not isinstance(item, dict):
             raise SecInputError(f"{where}: expected a mapping")
+        _known_keys(item, key, where)
         items.append((item, where))
     return items
 
