@@ -215,7 +215,15 @@ class Hub:
         on_started: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """Start, serve DUIS and SMKI until ``stop`` (or SIGINT/SIGTERM), then stop."""
-        await self.start()
+        try:
+            await self.start()
+        except BaseException:
+            # A start that fails (a --callback naming no User, say) leaves the database
+            # closed and whole, not held open until the process ends.
+            if self.db is not None:
+                self.db.close()
+                self.db = None
+            raise
         try:
             await serve(
                 self.listeners(),
@@ -347,10 +355,15 @@ class Hub:
             await asyncio.to_thread(seed_demo, estate, settings, cast, progress=progress)
 
     async def _apply_callbacks(self, estate: SqliteEstate) -> None:
+        # Every one checked before any is applied: a wrong one changes nothing.
+        unknown = [str(eui) for eui in self.config.callbacks if estate.users.get_user(eui) is None]
+        if unknown:
+            raise HubError(
+                f"--callback names {', '.join(unknown)}, not a DCC User of this estate"
+                if len(unknown) == 1
+                else f"--callback names {', '.join(unknown)}, not DCC Users of this estate"
+            )
         for eui, url in self.config.callbacks.items():
-            user = estate.users.get_user(eui)
-            if user is None:
-                raise HubError(f"--callback names {eui}, which is not a DCC User of this estate")
             await estate.users.update(eui, UserUpdate(callback_url=url))
 
     def _callback_url(self, recipient: str) -> str | None:
