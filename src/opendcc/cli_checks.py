@@ -120,6 +120,16 @@ def port_problem(host: str, port: int) -> str | None:
     return None
 
 
+def local_hub_problem(data: Path | None, port: int) -> str | None:
+    """What stops a hub of its own (``demo``, ``bench``) on 127.0.0.1 from starting: ``data``
+    (when given) not usable as its data directory, or ``port`` (DUIS) or ``port + 4`` (SMKI)
+    in use."""
+    problem = None if data is None else data_directory_problem(data)
+    for number in (port, port + 4):
+        problem = problem or port_problem("127.0.0.1", number)
+    return problem
+
+
 def http_url_problem(url: str, option: str) -> str | None:
     """Why ``url`` is not an http(s) base URL with a host (``None`` when it is)."""
     try:

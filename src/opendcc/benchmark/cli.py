@@ -32,11 +32,9 @@ def bench(
 ) -> None:
     """Signed 4.1.1 requests through the whole hub over HTTP: rps, latency, memory."""
     from opendcc.benchmark.hub import run  # noqa: PLC0415
-    from opendcc.cli_checks import data_directory_problem, port_problem  # noqa: PLC0415
+    from opendcc.cli_checks import local_hub_problem  # noqa: PLC0415
 
-    problem = None if data is None else data_directory_problem(data)
-    for number in (port, port + 4):
-        problem = problem or port_problem("127.0.0.1", number)
+    problem = local_hub_problem(data, port)
     if problem is not None:
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2)

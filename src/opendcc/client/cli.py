@@ -118,12 +118,10 @@ def demo(
     from rich.console import Console  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
 
-    from opendcc.cli_checks import data_directory_problem, port_problem  # noqa: PLC0415
+    from opendcc.cli_checks import local_hub_problem  # noqa: PLC0415
     from opendcc.client.demo import play  # noqa: PLC0415
 
-    problem = None if data is None else data_directory_problem(data)
-    for number in (port, port + 4):
-        problem = problem or port_problem("127.0.0.1", number)
+    problem = local_hub_problem(data, port)
     if problem is not None:
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2)
