@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -82,7 +83,7 @@ def _one(hub: Hub, supplier: Eui64, eui: Eui64, counter: int) -> Callable[[], No
 
 
 def _time(works: list[Callable[[], None]], profile: cProfile.Profile | None) -> float:
-    """CPU microseconds per work."""
+    """CPU seconds for all ``works``."""
     start = time.process_time()
     if profile is not None:
         profile.enable()
@@ -90,14 +91,34 @@ def _time(works: list[Callable[[], None]], profile: cProfile.Profile | None) -> 
         work()
     if profile is not None:
         profile.disable()
-    return (time.process_time() - start) / len(works) * 1e6
+    return time.process_time() - start
+
+
+def _breakdown(first: cProfile.Profile, repeat: cProfile.Profile, count: int) -> None:
+    """The functions whose cumulative time grows most on a first Command (profiled us per
+    Command, first and repeat: cProfile's overhead inflates both)."""
+
+    def cumulative(profile: cProfile.Profile) -> dict[str, float]:
+        stats: Any = pstats.Stats(profile).stats
+        return {
+            f"{Path(file).name}:{line}({name})": row[3] / count * 1e6
+            for (file, line, name), row in stats.items()
+        }
+
+    firsts, repeats = cumulative(first), cumulative(repeat)
+    extra = sorted(firsts, key=lambda f: firsts[f] - repeats.get(f, 0.0), reverse=True)
+    print(f"{'function':<64} {'first':>8} {'repeat':>8} {'extra':>8}  (profiled us/Command)")
+    for name in extra[:30]:
+        again = repeats.get(name, 0.0)
+        print(f"{name[:64]:<64} {firsts[name]:8.0f} {again:8.0f} {firsts[name] - again:8.0f}")
 
 
 async def _run(data: Path, count: int, profile: bool) -> None:
     hub = Hub(HubConfig(data_dir=data, estate="existing", log_level="error"))
     await hub.start()
     try:
-        devices = _devices_of(data, [SUPPLIER])[SUPPLIER]
+        # An ESME is listed once per registration of the supplier: each counted once.
+        devices = list(dict.fromkeys(_devices_of(data, [SUPPLIER])[SUPPLIER]))
         if len(devices) < count:
             sys.exit(f"only {len(devices)} ESMEs for the bench supplier; raise --premises")
         devices = devices[:count]
@@ -105,20 +126,26 @@ async def _run(data: Path, count: int, profile: bool) -> None:
         first = [_one(hub, SUPPLIER, eui, counter + n) for n, eui in enumerate(devices)]
         repeat = [_one(hub, SUPPLIER, eui, counter + count + n) for n, eui in enumerate(devices)]
         profiler = cProfile.Profile() if profile else None
-        first_us = _time(first, profiler)
-        repeat_us = _time(repeat, None)
+        repeat_profiler = cProfile.Profile() if profile else None
+        # In rounds, each a slice of first Commands then the repeats to the same Devices,
+        # so that a change in the machine's load falls on both figures alike.
+        first_s = repeat_s = 0.0
+        for at in range(0, count, ROUND):
+            first_s += _time(first[at : at + ROUND], profiler)
+            repeat_s += _time(repeat[at : at + ROUND], repeat_profiler)
+        first_us, repeat_us = first_s / count * 1e6, repeat_s / count * 1e6
         print(f"first Command  (n={count}): {first_us:8.0f} us CPU")
         print(f"repeat Command (n={count}): {repeat_us:8.0f} us CPU")
         print(f"ratio first/repeat:        {first_us / repeat_us:8.2f}")
         print(f"extra per first Command:   {first_us - repeat_us:8.0f} us CPU")
-        print(f"device credentials: {hub.credentials.cache_info()}")
-        if profiler is not None:
-            stats = pstats.Stats(profiler)
-            stats.sort_stats("cumulative").print_stats(40)
+        print(f"device credentials: {hub.credentials.cache_info()}", flush=True)
+        if profiler is not None and repeat_profiler is not None:
+            _breakdown(profiler, repeat_profiler, count)
     finally:
         await hub.stop()
 
 
+ROUND = 50
 SUPPLIER = Eui64(0)  # replaced in main by the bench supplier prepare_data makes
 
 

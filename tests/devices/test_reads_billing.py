@@ -9,7 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from opendcc.devices.reads_billing import add_months, billing_dates, prepare_meter
+from opendcc.devices.reads_billing import (
+    add_months,
+    billing_dates,
+    prepare_meter,
+    recent_billing_dates,
+)
 from opendcc.devices.reads_foreign import BILLING_CALENDAR_SECTION, PERIODICITIES
 from opendcc.devices.reads_metering import Meter
 from opendcc.devices.reads_state import BillingData
@@ -109,3 +114,36 @@ def test_add_months_keeps_the_day_or_clamps_to_the_month_end(
     assert add_months(moment, months) == datetime.fromisoformat(expected).replace(
         hour=7, tzinfo=UTC
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(st.none(), st.datetimes(datetime(2019, 1, 1), datetime(2027, 1, 1))),
+    st.sampled_from(sorted(PERIODICITIES)),
+    st.datetimes(datetime(2018, 1, 1), datetime(2030, 1, 1)),
+    st.integers(1, 40),
+)
+def test_recent_billing_dates_are_the_last_of_the_calendar(
+    start: datetime | None, periodicity: str, now: datetime, count: int
+) -> None:
+    """The last ``count`` billing dates up to now, within the look-back of 370 days per 12
+    (plus 370): what a 4.4.3 read and the meter's billing capture report."""
+    start = None if start is None else start.replace(tzinfo=UTC)
+    now = now.replace(tzinfo=UTC)
+    state = _meter(start, periodicity).state
+    look_back = timedelta(days=370 * (count // 12 + 1))
+    expected = billing_dates(state, now - look_back, now)[-count:]
+    found = recent_billing_dates(state, now, count)
+    assert found == expected
+    assert all(now - look_back <= moment <= now for moment in found)
+    assert found == sorted(set(found))
+
+
+def test_recent_billing_dates_of_a_daily_calendar() -> None:
+    state = _meter(datetime(2025, 1, 1, 6, tzinfo=UTC), "Daily").state
+    now = datetime(2026, 3, 11, 5, 59, tzinfo=UTC)
+    found = recent_billing_dates(state, now, 12)
+    assert found == [datetime(2026, 2, 27 + d, 6, tzinfo=UTC) for d in range(2)] + [
+        datetime(2026, 3, d, 6, tzinfo=UTC) for d in range(1, 11)
+    ]
+    assert recent_billing_dates(state, datetime(2024, 12, 31, tzinfo=UTC), 12) == []

@@ -90,9 +90,52 @@ def _billing_dates(state: DeviceState, low: datetime, high: datetime) -> Iterato
 
 
 def recent_billing_dates(state: DeviceState, now: datetime, count: int) -> list[datetime]:
-    """The last ``count`` billing dates up to ``now``."""
+    """The last ``count`` billing dates up to ``now`` (those within 370 days for each 12
+    asked for, plus 370), oldest first.
+
+    Made from ``now`` backwards, so that only the dates returned are computed: the first
+    read of a meter with a daily calendar no longer makes two years of dates to keep 12.
+    """
     look_back = timedelta(days=370 * max(1, count // 12 + 1))
-    return billing_dates(state, now - look_back, now)[-count:]
+    low = now - look_back
+    if not 0 < count <= _MAX_RECENT:
+        return billing_dates(state, low, now)[-count:]
+    found: list[datetime] = []
+    for moment in _billing_dates_back(state, now):
+        if moment < low or len(found) == count:
+            break
+        found.append(moment)
+    found.reverse()
+    return found
+
+
+_MAX_RECENT: Final = 1200
+"""Larger counts take the forward path (which caps at ``_MAX_DATES`` dates from ``low``)."""
+
+
+def _billing_dates_back(state: DeviceState, high: datetime) -> Iterator[datetime]:
+    """The billing dates up to ``high`` inclusive, newest first (the same dates as
+    ``billing_dates`` makes: the n-th is the first date plus n steps)."""
+    start, periodicity = billing_calendar(state)
+    first = start or EPOCH
+    if high < first:
+        return
+    if periodicity in _STEP_DAYS:
+        step = timedelta(days=_STEP_DAYS[periodicity])
+        n = (high - first) // step
+        while n >= 0:
+            yield first + n * step
+            n -= 1
+        return
+    months = _STEP_MONTHS[periodicity]
+    # Date n falls in the month n * months after the first's (its day clamped to that
+    # month's length), so no date after this n lies in or before ``high``'s month.
+    n = ((high.year - first.year) * 12 + high.month - first.month) // months
+    while n >= 0:
+        moment = add_months(first, n * months)
+        if moment <= high:
+            yield moment
+        n -= 1
 
 
 def midnights(low: datetime, high: datetime) -> Iterator[datetime]:
