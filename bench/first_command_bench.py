@@ -95,22 +95,24 @@ def _time(works: list[Callable[[], None]], profile: cProfile.Profile | None) -> 
 
 
 def _breakdown(first: cProfile.Profile, repeat: cProfile.Profile, count: int) -> None:
-    """The functions whose cumulative time grows most on a first Command (profiled us per
-    Command, first and repeat: cProfile's overhead inflates both)."""
+    """The functions whose time grows most on a first Command, cumulative (with what they
+    call) and own; profiled us per Command, first and repeat (cProfile's overhead inflates
+    both, Python code more than C)."""
 
-    def cumulative(profile: cProfile.Profile) -> dict[str, float]:
+    def table(profile: cProfile.Profile, column: int) -> dict[str, float]:
         stats: Any = pstats.Stats(profile).stats
         return {
-            f"{Path(file).name}:{line}({name})": row[3] / count * 1e6
+            f"{Path(file).name}:{line}({name})": row[column] / count * 1e6
             for (file, line, name), row in stats.items()
         }
 
-    firsts, repeats = cumulative(first), cumulative(repeat)
-    extra = sorted(firsts, key=lambda f: firsts[f] - repeats.get(f, 0.0), reverse=True)
-    print(f"{'function':<64} {'first':>8} {'repeat':>8} {'extra':>8}  (profiled us/Command)")
-    for name in extra[:30]:
-        again = repeats.get(name, 0.0)
-        print(f"{name[:64]:<64} {firsts[name]:8.0f} {again:8.0f} {firsts[name] - again:8.0f}")
+    for title, column, rows in (("cumulative", 3, 30), ("own", 2, 20)):
+        firsts, repeats = table(first, column), table(repeat, column)
+        extra = sorted(firsts, key=lambda f: firsts[f] - repeats.get(f, 0.0), reverse=True)
+        print(f"\n{title + ' time':<64} {'first':>8} {'repeat':>8} {'extra':>8}")
+        for name in extra[:rows]:
+            again = repeats.get(name, 0.0)
+            print(f"{name[:64]:<64} {firsts[name]:8.0f} {again:8.0f} {firsts[name] - again:8.0f}")
 
 
 async def _run(data: Path, count: int, profile: bool) -> None:

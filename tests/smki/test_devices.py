@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -225,3 +227,22 @@ def test_gbcs_mac_with_derived_keys_issues_no_certificate(
     assert secrets[0].value == device_z
     assert f"serial {fresh.serial(METER, KeyUsage.KEY_AGREEMENT):X}" in secrets[0].description
     assert fresh.cache_info()["issued"] == 0
+
+
+def test_a_derived_entry_copies_and_replaces_like_any_entry(
+    authority: CertificateAuthority,
+) -> None:
+    """Copies keep the lazy certificate; ``dataclasses.replace`` (as the keystore does to
+    entries) gives an entry with the certificate; equal entries compare equal."""
+    fresh = DeviceCredentials(authority.device, SECRET, not_before=NOW)
+    entry = fresh.entry(METER, KeyUsage.DIGITAL_SIGNING)
+    for copied in (copy.copy(entry), copy.deepcopy(entry)):
+        assert copied.serial == entry.serial and copied.private_key is entry.private_key
+        assert copied.role is None and fresh.cache_info()["issued"] == 0
+    renamed = dataclasses.replace(entry, name="renamed")
+    assert renamed.name == "renamed" and fresh.cache_info()["issued"] == 1
+    assert renamed.record is not None and renamed.record is entry.record
+    assert copy.copy(entry).record is entry.record
+    assert renamed.serial == entry.serial == renamed.record.serial
+    assert entry == fresh.entry(METER, KeyUsage.DIGITAL_SIGNING)
+    assert entry != fresh.entry(METER, KeyUsage.KEY_AGREEMENT)

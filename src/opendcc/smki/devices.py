@@ -372,6 +372,28 @@ class DerivedKeyEntry(KeyEntry):
             return None  # a Device Certificate names no Remote Party role
         return super().role
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # copy.copy and deepcopy: the dataclass's own state lists the fields only.
+        record = _RECORD_SLOT.__get__(self, KeyEntry)
+        fields = (self.name, self.public_key, record, self.private_key, self.eui, self.usage)
+        return (_derived_entry, (*fields, self.source, self._issue, self._serial))
+
+
+def _derived_entry(
+    name: str,
+    public_key: ec.EllipticCurvePublicKey,
+    record: CertificateRecord | None,
+    private_key: ec.EllipticCurvePrivateKey | None,
+    eui: Eui64 | None,
+    usage: KeyUsage | None,
+    source: str,
+    issue: Callable[[], CertificateRecord] | None,
+    serial: int | None,
+) -> DerivedKeyEntry:
+    return DerivedKeyEntry(
+        name, public_key, record, private_key, eui, usage, source, issue=issue, serial=serial
+    )
+
 
 class DeviceDirectory:
     """A ``CertificateDirectory`` over an estate's Device Certificates, issued on demand.
