@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -11,10 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from opendcc.eui import Eui64
+from opendcc.gbcs.security import GbcsSecurity
 from opendcc.smki.authority import CertificateAuthority
 from opendcc.smki.devices import DeviceCredentials, DeviceDirectory, DeviceKeyId
 from opendcc.smki.directory import ChainedDirectory, StaticDirectory
 from opendcc.smki.identity import KeyUsage, RemotePartyRole, certificate_eui, certificate_usage
+from opendcc.smki.keystore import KeyEntry, Keystore
 from opendcc.smki.profile import is_profile_serial
 from tests.smki.conftest import NOW
 
@@ -171,3 +175,74 @@ def test_chained_directory_merges_sources(credentials: DeviceCredentials) -> Non
     assert chain.by_serial(record.serial) == record
     assert [r.serial for r in chain.for_eui(METER, KeyUsage.KEY_AGREEMENT)] == [record.serial]
     assert chain.by_serial(1) is None
+
+
+def test_entry_issues_its_certificate_only_when_read(authority: CertificateAuthority) -> None:
+    """A Device's keys work (MAC, ECDH, signing) without its certificate being issued; the
+    certificate, when asked for through the entry or the SMKI directory, is the same bytes
+    as one built field by field, issued once."""
+    fresh = DeviceCredentials(authority.device, SECRET, not_before=NOW)
+    entry = fresh.entry(METER, KeyUsage.KEY_AGREEMENT)
+    assert isinstance(entry, KeyEntry)
+    assert entry.private_key is fresh.key(METER, KeyUsage.KEY_AGREEMENT)
+    assert entry.eui == METER and entry.usage is KeyUsage.KEY_AGREEMENT
+    assert entry.serial == fresh.serial(METER, KeyUsage.KEY_AGREEMENT)
+    assert entry.role is None and entry.name == f"device-{METER.hex}-ka"
+    assert fresh.cache_info()["issued"] == 0  # keys, serial and role need no certificate
+
+    directory = DeviceDirectory(fresh, {METER})
+    [searched] = directory.for_eui(METER, KeyUsage.KEY_AGREEMENT)
+    assert fresh.cache_info()["issued"] == 1
+    record = entry.record
+    assert record is searched  # the one issued, not a second
+    assert fresh.cache_info()["issued"] == 1
+    built = fresh.issue_with_builder(DeviceKeyId(METER, KeyUsage.KEY_AGREEMENT))
+    assert record.certificate.public_bytes(DER) == built.public_bytes(DER)
+    assert entry.serial == record.serial and entry.role is None
+    assert record.certificate.public_key() == entry.public_key
+
+    # A later entry of the same key reads the cached certificate: still one issue.
+    again = fresh.entry(METER, KeyUsage.KEY_AGREEMENT).record
+    assert again is record and fresh.cache_info()["issued"] == 1
+
+
+def test_gbcs_mac_with_derived_keys_issues_no_certificate(
+    authority: CertificateAuthority,
+) -> None:
+    """The hub's GBCS security layer MACs a Command to a Device and checks the Device's
+    Response with derived keys alone (GBCS 4.3.3 key agreement needs no certificate)."""
+    fresh = DeviceCredentials(authority.device, SECRET, not_before=NOW)
+    acb = Eui64.parse("90-B3-D5-1F-30-00-00-02")
+    acb_key = ec.generate_private_key(ec.SECP256R1())
+    acb_cert = authority.issue_organisation(
+        acb, RemotePartyRole.ACCESS_CONTROL_BROKER, KeyUsage.KEY_AGREEMENT,
+        acb_key.public_key(), not_before=NOW,
+    )  # fmt: skip
+    keystore = Keystore()
+    keystore.add_certificate(acb_cert, acb_key, source="test")
+    security = GbcsSecurity(keystore, device_keys=fresh.entry)
+    secrets = security._secrets(acb, METER)
+    assert len(secrets) == 1
+    device_z = fresh.key(METER, KeyUsage.KEY_AGREEMENT).exchange(ec.ECDH(), acb_key.public_key())
+    assert secrets[0].value == device_z
+    assert f"serial {fresh.serial(METER, KeyUsage.KEY_AGREEMENT):X}" in secrets[0].description
+    assert fresh.cache_info()["issued"] == 0
+
+
+def test_a_derived_entry_copies_and_replaces_like_any_entry(
+    authority: CertificateAuthority,
+) -> None:
+    """Copies keep the lazy certificate; ``dataclasses.replace`` (as the keystore does to
+    entries) gives an entry with the certificate; equal entries compare equal."""
+    fresh = DeviceCredentials(authority.device, SECRET, not_before=NOW)
+    entry = fresh.entry(METER, KeyUsage.DIGITAL_SIGNING)
+    for copied in (copy.copy(entry), copy.deepcopy(entry)):
+        assert copied.serial == entry.serial and copied.private_key is entry.private_key
+        assert copied.role is None and fresh.cache_info()["issued"] == 0
+    renamed = dataclasses.replace(entry, name="renamed")
+    assert renamed.name == "renamed" and fresh.cache_info()["issued"] == 1
+    assert renamed.record is not None and renamed.record is entry.record
+    assert copy.copy(entry).record is entry.record
+    assert renamed.serial == entry.serial == renamed.record.serial
+    assert entry == fresh.entry(METER, KeyUsage.DIGITAL_SIGNING)
+    assert entry != fresh.entry(METER, KeyUsage.KEY_AGREEMENT)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Final
 
 from opendcc.devices.consumption import EPOCH
@@ -48,45 +49,93 @@ _MAX_DATES: Final = 20_000
 def add_months(moment: datetime, months: int) -> datetime:
     index = moment.month - 1 + months
     year, month = moment.year + index // 12, index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
+    day = moment.day
+    if day > 28:  # every month has 28 days: only a later day may need clamping
+        day = min(day, calendar.monthrange(year, month)[1])
     return moment.replace(year=year, month=month, day=day)
 
 
 def billing_dates(state: DeviceState, low: datetime, high: datetime) -> list[datetime]:
     """The billing dates from ``low`` to ``high`` inclusive, oldest first."""
+    return list(islice(_billing_dates(state, low, high), _MAX_DATES))
+
+
+def _billing_dates(state: DeviceState, low: datetime, high: datetime) -> Iterator[datetime]:
+    """``billing_dates`` made one at a time (a caller wanting only the first stops there)."""
     start, periodicity = billing_calendar(state)
     first = start or EPOCH
     if high < first:
-        return []
-    out: list[datetime] = []
+        return
     if periodicity in _STEP_DAYS:
         step = timedelta(days=_STEP_DAYS[periodicity])
         skip = max(0, int((low - first) / step)) if low > first else 0
         moment = first + skip * step
-        while moment <= high and len(out) < _MAX_DATES:
+        while moment <= high:
             if moment >= low:
-                out.append(moment)
+                yield moment
             moment += step
-        return out
+        return
     months = _STEP_MONTHS[periodicity]
     skip = 0
     if low > first:
         skip = max(0, ((low.year - first.year) * 12 + low.month - first.month) // months - 1)
     n = skip
-    while len(out) < _MAX_DATES:
+    while True:
         moment = add_months(first, n * months)
         if moment > high:
-            break
+            return
         if moment >= low:
-            out.append(moment)
+            yield moment
         n += 1
-    return out
 
 
 def recent_billing_dates(state: DeviceState, now: datetime, count: int) -> list[datetime]:
-    """The last ``count`` billing dates up to ``now``."""
+    """The last ``count`` billing dates up to ``now`` (those within 370 days for each 12
+    asked for, plus 370), oldest first.
+
+    Made from ``now`` backwards, so that only the dates returned are computed: the first
+    read of a meter with a daily calendar no longer makes two years of dates to keep 12.
+    """
     look_back = timedelta(days=370 * max(1, count // 12 + 1))
-    return billing_dates(state, now - look_back, now)[-count:]
+    low = now - look_back
+    if not 0 < count <= _MAX_RECENT:
+        return billing_dates(state, low, now)[-count:]
+    found: list[datetime] = []
+    for moment in _billing_dates_back(state, now):
+        if moment < low or len(found) == count:
+            break
+        found.append(moment)
+    found.reverse()
+    return found
+
+
+_MAX_RECENT: Final = 1200
+"""Larger counts take the forward path (which caps at ``_MAX_DATES`` dates from ``low``)."""
+
+
+def _billing_dates_back(state: DeviceState, high: datetime) -> Iterator[datetime]:
+    """The billing dates up to ``high`` inclusive, newest first (the same dates as
+    ``billing_dates`` makes: the n-th is the first date plus n steps)."""
+    start, periodicity = billing_calendar(state)
+    first = start or EPOCH
+    if high < first:
+        return
+    if periodicity in _STEP_DAYS:
+        step = timedelta(days=_STEP_DAYS[periodicity])
+        n = (high - first) // step
+        while n >= 0:
+            yield first + n * step
+            n -= 1
+        return
+    months = _STEP_MONTHS[periodicity]
+    # Date n falls in the month n * months after the first's (its day clamped to that
+    # month's length), so no date after this n lies in or before ``high``'s month.
+    n = ((high.year - first.year) * 12 + high.month - first.month) // months
+    while n >= 0:
+        moment = add_months(first, n * months)
+        if moment <= high:
+            yield moment
+        n -= 1
 
 
 def midnights(low: datetime, high: datetime) -> Iterator[datetime]:
@@ -127,8 +176,9 @@ def _capture_calendar_prepayment(state: DeviceState, billing: BillingData, now: 
     billing.calendar_prepayment.sort(key=lambda row: row[0])
     del billing.calendar_prepayment[:-BILLING_LOG_CAPACITY]
     billing.calendar_seen = now_seconds
-    following = billing_dates(state, now + timedelta(seconds=1), now + _LOOK_AHEAD)
-    billing.calendar_next = to_gbcs_seconds(following[0]) if following else None
+    # Only the first billing date after now is wanted: not the year of them after it.
+    following = next(_billing_dates(state, now + timedelta(seconds=1), now + _LOOK_AHEAD), None)
+    billing.calendar_next = to_gbcs_seconds(following) if following is not None else None
     state.touch()
 
 

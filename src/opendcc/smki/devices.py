@@ -35,7 +35,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Container
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -46,7 +46,7 @@ from opendcc.eui import Eui64
 from opendcc.smki import profile
 from opendcc.smki.authority import CaCredential
 from opendcc.smki.directory import CertificateRecord
-from opendcc.smki.identity import KeyUsage
+from opendcc.smki.identity import KeyUsage, RemotePartyRole
 from opendcc.smki.keystore import KeyEntry
 from opendcc.smki.repair import encode
 
@@ -197,16 +197,22 @@ class DeviceCredentials:
 
     def entry(self, eui: Eui64, usage: KeyUsage, generation: int = 0) -> KeyEntry:
         """The Device key as a keystore entry (private key, public key and certificate), for
-        look-ups that expect one: ``GbcsSecurity(device_keys=...)``."""
+        look-ups that expect one: ``GbcsSecurity(device_keys=...)``.
+
+        The certificate is issued only when the entry's ``record`` is first read: ECDH (GBCS
+        4.3.3), MACs and signatures need only the keys, and the serial is known without the
+        certificate, so a Device's first Command no longer pays an ECDSA signature and an
+        X.509 parse for a certificate nobody reads."""
         key = self.key(eui, usage, generation)
-        return KeyEntry(
+        return DerivedKeyEntry(
             name=f"device-{eui.hex}-{usage.value}",
             public_key=key.public_key(),
-            record=self.record(eui, usage, generation),
             private_key=key,
             eui=eui,
             usage=usage,
             source="derived",
+            issue=lambda: self.record(eui, usage, generation),
+            serial=self.serial(eui, usage, generation),
         )
 
     def record(self, eui: Eui64, usage: KeyUsage, generation: int = 0) -> CertificateRecord:
@@ -306,6 +312,87 @@ class DeviceCredentials:
             "certificate_misses": self._records.misses,
             "issued": self.issued,
         }
+
+
+_RECORD_SLOT: Final[Any] = KeyEntry.__dict__["record"]
+"""The slot that holds ``KeyEntry.record`` (a frozen, slotted dataclass field)."""
+
+
+class DerivedKeyEntry(KeyEntry):
+    """A ``KeyEntry`` of a derived Device key whose certificate is issued on first read.
+
+    ``record`` calls ``issue`` the first time it is read (and keeps what it returns);
+    ``serial`` is given up front, and ``role`` is None until then, as every Device
+    Certificate's is (it names no Remote Party role). Everything else is a ``KeyEntry``.
+    """
+
+    __slots__ = ("_issue", "_serial")
+    _issue: Callable[[], CertificateRecord] | None
+    _serial: int | None
+
+    def __init__(
+        self,
+        name: str,
+        public_key: ec.EllipticCurvePublicKey,
+        record: CertificateRecord | None = None,
+        private_key: ec.EllipticCurvePrivateKey | None = None,
+        eui: Eui64 | None = None,
+        usage: KeyUsage | None = None,
+        source: str = "",
+        *,
+        issue: Callable[[], CertificateRecord] | None = None,
+        serial: int | None = None,
+    ) -> None:
+        object.__setattr__(self, "_issue", issue)
+        object.__setattr__(self, "_serial", serial)
+        super().__init__(name, public_key, record, private_key, eui, usage, source)
+
+    @property
+    def record(self) -> CertificateRecord | None:
+        found: CertificateRecord | None = _RECORD_SLOT.__get__(self, KeyEntry)
+        if found is None and self._issue is not None:
+            found = self._issue()
+            _RECORD_SLOT.__set__(self, found)
+        return found
+
+    @record.setter
+    def record(self, value: CertificateRecord | None) -> None:
+        # Only the dataclass __init__ sets it (through object.__setattr__: frozen).
+        _RECORD_SLOT.__set__(self, value)
+
+    @property
+    def serial(self) -> int | None:
+        if self._serial is not None and _RECORD_SLOT.__get__(self, KeyEntry) is None:
+            return self._serial
+        return super().serial
+
+    @property
+    def role(self) -> RemotePartyRole | None:
+        if _RECORD_SLOT.__get__(self, KeyEntry) is None and self._issue is not None:
+            return None  # a Device Certificate names no Remote Party role
+        return super().role
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # copy.copy and deepcopy: the dataclass's own state lists the fields only.
+        record = _RECORD_SLOT.__get__(self, KeyEntry)
+        fields = (self.name, self.public_key, record, self.private_key, self.eui, self.usage)
+        return (_derived_entry, (*fields, self.source, self._issue, self._serial))
+
+
+def _derived_entry(
+    name: str,
+    public_key: ec.EllipticCurvePublicKey,
+    record: CertificateRecord | None,
+    private_key: ec.EllipticCurvePrivateKey | None,
+    eui: Eui64 | None,
+    usage: KeyUsage | None,
+    source: str,
+    issue: Callable[[], CertificateRecord] | None,
+    serial: int | None,
+) -> DerivedKeyEntry:
+    return DerivedKeyEntry(
+        name, public_key, record, private_key, eui, usage, source, issue=issue, serial=serial
+    )
 
 
 class DeviceDirectory:
