@@ -11,6 +11,7 @@ could not run; ``sec``: 2 bad input; ``send``/``utrn``/``serve``: 2; the rest: 1
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import subprocess
@@ -424,55 +425,39 @@ async def test_send_to_a_hub_that_never_answers_is_reported(files: dict[str, str
         server.close()
 
 
-def test_utrn_to_a_hub_nobody_runs(files: dict[str, str]) -> None:
+@contextlib.contextmanager
+def _utrn_to_nobody(files: dict[str, str], *extra: str) -> Iterator[list[str]]:
+    """A ``utrn`` whose hub (its SMKI service on the port + 4) nobody runs: the port is held
+    bound, never listening, while the command runs."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-        _refused(
-            [
-                "utrn",
-                "--as",
-                "supplier-a",
-                "--device",
-                EUI,
-                "--amount",
-                "100",
-                "--data",
-                files["data"],
-                "--hub",
-                f"http://127.0.0.1:{port - 4}",
-            ],
-            "SMKI service",
-            code=2,
-        )
+        yield [
+            "utrn",
+            "--as",
+            "supplier-a",
+            "--device",
+            EUI,
+            "--amount",
+            "100",
+            "--data",
+            files["data"],
+            "--hub",
+            f"http://127.0.0.1:{port - 4}",
+            *extra,
+        ]
+
+
+def test_utrn_to_a_hub_nobody_runs(files: dict[str, str]) -> None:
+    with _utrn_to_nobody(files) as argv:
+        _refused(argv, "SMKI service", code=2)
 
 
 def test_utrn_request_file_under_a_file(files: dict[str, str]) -> None:
     """--request cannot be written: refused before the hub is asked anything, so no UTRN
     counter is used up for a request that could not be saved."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        _refused(
-            [
-                "utrn",
-                "--as",
-                "supplier-a",
-                "--device",
-                EUI,
-                "--amount",
-                "100",
-                "--data",
-                files["data"],
-                "--hub",
-                f"http://127.0.0.1:{port - 4}",
-                "--request",
-                files["under_file"],
-            ],
-            "--request",
-            "text.dat",
-            code=2,
-        )
+    with _utrn_to_nobody(files, "--request", files["under_file"]) as argv:
+        _refused(argv, "--request", "text.dat", code=2)
     assert not (Path(files["data"]) / "top-up-counters.json").exists()
 
 
